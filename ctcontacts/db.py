@@ -1,0 +1,148 @@
+"""The one place that finds and opens the database and decides its pragmas.
+
+Reading uses the standard library's ``sqlite3`` only, so a lookup does not pay
+for importing sqlite-utils; schema creation and upgrades go through
+``sqlite_utils.Migrations`` (``migrations.py``), loaded only when a migration
+is actually pending.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+
+from .errors import DatabaseError
+
+ENV_DB = "CTCONTACTS_DB"
+BUSY_TIMEOUT_MS = int(os.environ.get("CTCONTACTS_BUSY_TIMEOUT_MS", "10000"))
+MIGRATION_SET = "ctcontacts"
+# Names of every migration this version knows, in order. Kept here (and checked
+# against migrations.py by a test) so opening a database needs no sqlite-utils.
+KNOWN_MIGRATIONS = ("m001_initial",)
+
+
+def resolve_path(option: str | os.PathLike | None, app_dir: str | os.PathLike | None) -> Path:
+    """``--db``, else ``$CTCONTACTS_DB``, else ``ctcontacts.db`` in the per-user app directory."""
+    if option:
+        return Path(option).expanduser()
+    env = os.environ.get(ENV_DB)
+    if env:
+        return Path(env).expanduser()
+    if app_dir is None:
+        raise DatabaseError("no database given; use --db PATH or set CTCONTACTS_DB.")
+    return Path(app_dir) / "ctcontacts.db"
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty database file readable and writable by its owner only."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass
+    except OSError as e:
+        raise DatabaseError(f"cannot create the database at {path}: {e.strerror}; choose another place with --db.") from None
+
+
+def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
+    """Open (and, with ``create``, make) the database, with WAL, foreign keys and a
+    busy timeout, its schema brought up to date; ``DatabaseError`` if it cannot be used."""
+    if not path.exists():
+        if not create:
+            raise DatabaseError(
+                f"there is no database at {path}; import a roster first "
+                "(ctcontacts import FILE) or load the demo (ctcontacts demo)."
+            )
+        _create_private(path)
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        _check_schema(conn, path)
+    except sqlite3.DatabaseError as e:
+        raise _as_database_error(e, path) from None
+    return conn
+
+
+def _as_database_error(e: sqlite3.DatabaseError, path: Path) -> DatabaseError:
+    text = str(e)
+    if "locked" in text or "busy" in text:
+        return DatabaseError(
+            f"the database at {path} is locked by another ctcontacts process; try again when it has finished."
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return DatabaseError(
+            f"the database at {path} is corrupt or not a ctcontacts database; restore it from a backup or use another --db."
+        )
+    return DatabaseError(f"cannot use the database at {path} ({text}); check the file and its permissions.")
+
+
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+    ).fetchone()
+    if not exists:
+        return []
+    rows = conn.execute(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", [MIGRATION_SET]
+    )
+    return [r[0] for r in rows]
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    applied = applied_migrations(conn)
+    unknown = [name for name in applied if name not in KNOWN_MIGRATIONS]
+    if unknown:
+        raise DatabaseError(
+            f"the database at {path} was written by a newer ctcontacts (schema {unknown[-1]}); "
+            "upgrade ctcontacts to use it."
+        )
+    if len(applied) < len(KNOWN_MIGRATIONS):
+        from .migrations import apply
+
+        apply(conn)
+
+
+def schema_version(conn: sqlite3.Connection) -> str:
+    applied = applied_migrations(conn)
+    return applied[-1] if applied else "none"
+
+
+@contextlib.contextmanager
+def write_transaction(conn: sqlite3.Connection, path: Path | None = None):
+    """One all-or-nothing write: ``BEGIN IMMEDIATE`` takes the write lock up front
+    (waiting up to the busy timeout), everything inside commits together or not at all."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as e:
+        raise _as_database_error(e, path or Path("?")) from None
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.DatabaseError as e:
+            conn.execute("ROLLBACK")
+            raise _as_database_error(e, path or Path("?")) from None
+
+
+def in_memory() -> sqlite3.Connection:
+    """An empty database in memory with the current schema: what a dry run compares
+    against when there is no database file yet (so a dry run creates nothing)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    from .migrations import apply
+
+    apply(conn)
+    return conn

@@ -1,0 +1,241 @@
+"""The duty engine: rules + zone + instants -> when a contact is on duty.
+
+Pure: no database, no clock, no I/O. Every command that asks "who is on duty"
+(``whois`` now; schedules and coverage later) goes through ``duty_intervals``,
+so the time semantics of the contract live here and only here:
+
+* intervals are half-open ``[start, end)``;
+* wall-clock times become instants by RFC 5545 §3.3.5 (``Zone.to_utc``);
+* a weekly window belongs to the day it starts; an end at or before its start
+  is on the next day; a window whose converted end is not after its converted
+  start is empty that day;
+* durations: days/weeks/months/years nominal (wall clock), hours and less exact;
+* recurrences are expanded on wall-clock times; an occurrence in a gap is kept
+  and moved; ``UNTIL`` bounds an occurrence's start, inclusively;
+* a contact is on duty where some rule covers it and no ``off`` rule does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from .isotime import Duration, Stamp
+from .rules import Always, Interval, Off, Recurrence, Rule, Weekly
+from .zones import Zone, seconds_to_naive
+
+DAY = 86400
+HORIZON = 366 * DAY  # how far ``until`` and ``next`` look, inclusive
+
+Span = tuple[int, int]
+
+
+def duty_intervals(rules: Sequence[Rule], zone: Zone, lo: int, hi: int) -> list[Span]:
+    """The contact's on-duty time within ``[lo, hi)``: sorted, merged, disjoint.
+
+    Touching or overlapping rules merge into one span; ``off`` rules are cut out.
+    Spans are clipped to the window, so a span starting at ``lo`` or ending at
+    ``hi`` may extend beyond it.
+    """
+    on: list[Span] = []
+    off: list[Span] = []
+    for rule in rules:
+        if isinstance(rule, Off):
+            off.extend(_expand(rule.rule, zone, lo, hi))
+        else:
+            on.extend(_expand(rule, zone, lo, hi))
+    merged = merge(on)
+    if off:
+        merged = subtract(merged, merge(off))
+    return merged
+
+
+def merge(spans: Iterable[Span]) -> list[Span]:
+    out: list[list[int]] = []
+    for s, e in sorted(spans):
+        if e <= s:
+            continue
+        if out and s <= out[-1][1]:
+            if e > out[-1][1]:
+                out[-1][1] = e
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def subtract(spans: list[Span], holes: list[Span]) -> list[Span]:
+    """``spans`` minus ``holes``; both sorted and merged."""
+    out: list[Span] = []
+    j = 0
+    for s, e in spans:
+        while j < len(holes) and holes[j][1] <= s:
+            j += 1
+        k = j
+        cur = s
+        while k < len(holes) and holes[k][0] < e:
+            hs, he = holes[k]
+            if hs > cur:
+                out.append((cur, hs))
+            cur = max(cur, he)
+            k += 1
+        if cur < e:
+            out.append((cur, e))
+    return out
+
+
+def _clip(spans: Iterable[Span], lo: int, hi: int) -> list[Span]:
+    return [(max(s, lo), min(e, hi)) for s, e in spans if s < hi and e > lo]
+
+
+def _expand(rule: Rule, zone: Zone, lo: int, hi: int) -> list[Span]:
+    if isinstance(rule, Always):
+        return [(lo, hi)] if lo < hi else []
+    if isinstance(rule, Weekly):
+        return _clip(_weekly(rule, zone, lo, hi), lo, hi)
+    if isinstance(rule, Interval):
+        return _clip([interval_span(rule, zone)], lo, hi)
+    if isinstance(rule, Recurrence):
+        return _clip(_recurrence(rule, zone, lo, hi), lo, hi)
+    raise TypeError(f"not a duty rule: {rule!r}")  # pragma: no cover
+
+
+def _weekly(rule: Weekly, zone: Zone, lo: int, hi: int) -> Iterable[Span]:
+    # A window starts on its day and lasts at most 48 wall-clock hours (plus a
+    # DST shift), so days from two before ``lo`` to one after ``hi`` suffice.
+    first = zone.wall(lo).date() - dt.timedelta(days=2)
+    last = zone.wall(hi).date() + dt.timedelta(days=1)
+    by_day: dict[int, list] = {}
+    for w in rule.windows:
+        by_day.setdefault(w.weekday, []).append(w)
+    day = first
+    while day <= last:
+        for w in by_day.get(day.weekday(), ()):
+            midnight = dt.datetime(day.year, day.month, day.day)
+            start = zone.to_utc(midnight + dt.timedelta(seconds=w.start))
+            end_day = midnight + dt.timedelta(days=1) if w.overnight else midnight
+            end = zone.to_utc(end_day + dt.timedelta(seconds=w.end))
+            if end > start:
+                yield (start, end)
+        day += dt.timedelta(days=1)
+
+
+def stamp_instant(stamp: Stamp, zone: Zone) -> int:
+    return stamp.instant if stamp.offset is not None else zone.to_utc(stamp.wall)
+
+
+def add_duration(start: int, wall: dt.datetime, duration: Duration, zone: Zone) -> int:
+    """End of a span that starts at instant ``start`` (wall time ``wall``) and lasts
+    ``duration``: nominal part on the wall clock, then the exact part in seconds."""
+    if duration.years or duration.months or duration.days:
+        base = zone.to_utc(duration.add_nominal(wall))
+    else:
+        base = start
+    return base + duration.seconds
+
+
+def interval_span(rule: Interval, zone: Zone) -> Span:
+    if rule.start is not None and rule.end is not None:
+        return (stamp_instant(rule.start, zone), stamp_instant(rule.end, zone))
+    if rule.start is not None:
+        s = stamp_instant(rule.start, zone)
+        wall = rule.start.wall if rule.start.offset is None else zone.wall(s)
+        return (s, add_duration(s, wall, rule.duration, zone))
+    # DURATION/END: the duration counts backwards from the end.
+    e = stamp_instant(rule.end, zone)
+    d = rule.duration
+    wall = rule.end.wall if rule.end.offset is None else zone.wall(e)
+    if d.years or d.months or d.days:
+        back = Duration(-d.years, -d.months, -d.days, 0)
+        base = zone.to_utc(back.add_nominal(wall))
+    else:
+        base = e
+    return (base - d.seconds, e)
+
+
+@lru_cache(maxsize=4096)
+def _rrule(text: str, start: dt.datetime):
+    from dateutil.rrule import rrulestr
+
+    return rrulestr(text, dtstart=start, cache=False)
+
+
+_STEP = {"DAILY": 86400, "WEEKLY": 7 * 86400, "HOURLY": 3600, "MINUTELY": 60, "SECONDLY": 1}
+
+
+def _fast_forward(rule: Recurrence, wall_lo: dt.datetime) -> dt.datetime:
+    """A later ``start`` with the same occurrences from ``wall_lo`` on.
+
+    dateutil walks every occurrence from the start; a rota that began years ago
+    would be replayed on every lookup. For a rule without COUNT whose period is
+    a fixed wall-clock length (DAILY, WEEKLY, HOURLY, ...), moving the start by
+    whole periods (times INTERVAL) keeps the same grid of candidate periods and
+    the same expansions, so the occurrences after the new start are unchanged.
+    A start that does not match its own rule is not an occurrence: only a start
+    moved past ``wall_lo``'s window is ever dropped, so this is safe.
+    """
+    parts = dict(p.split("=", 1) for p in rule.rrule.upper().split(";") if "=" in p)
+    step = _STEP.get(parts.get("FREQ", ""))
+    if step is None or "COUNT" in parts:
+        return rule.start
+    if parts.get("FREQ") == "WEEKLY" and "BYWEEKNO" in parts:
+        return rule.start  # pragma: no cover - BYWEEKNO is only valid with YEARLY
+    period = step * int(parts.get("INTERVAL", "1") or 1)
+    gap = (wall_lo - rule.start).total_seconds() - period
+    if gap <= 0:
+        return rule.start
+    return rule.start + dt.timedelta(seconds=(int(gap) // period) * period)
+
+
+def _recurrence(rule: Recurrence, zone: Zone, lo: int, hi: int) -> Iterable[Span]:
+    length = rule.duration.longest_seconds()
+    wall_lo = zone.wall(lo) - dt.timedelta(seconds=length + 2 * DAY)
+    wall_hi = zone.wall(hi) + dt.timedelta(days=2)
+    until = rule.until
+    # Wall time minus UTC never exceeds 27 hours, so past this wall time every
+    # occurrence starts after a UTC ``UNTIL``.
+    last_wall = None
+    if until is not None:
+        last_wall = until.wall if until.offset is None else seconds_to_naive(until.instant + 27 * 3600)
+    start_at = _fast_forward(rule, wall_lo)
+    for wall in _rrule(rule.rrule, start_at).between(wall_lo, wall_hi, inc=True):
+        if last_wall is not None and wall > last_wall:
+            break
+        start = zone.to_utc(wall)
+        if until is not None and until.offset is not None and start > until.instant:
+            continue
+        yield (start, add_duration(start, wall, rule.duration, zone))
+
+
+# --- answers ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Status:
+    """One contact at one instant."""
+
+    on_duty: bool
+    until: int | None  # end of the unbroken duty, if on duty and within the horizon
+    next_start: int | None  # first off->on change after ``at`` within the horizon
+
+
+def status_at(rules: Sequence[Rule], zone: Zone, at: int, horizon: int = HORIZON) -> Status:
+    """Whether the contact is on duty at ``at``, until when, and when it next comes on.
+
+    ``until`` is ``None`` when the unbroken duty runs past ``at + horizon``;
+    ``next_start`` looks at instants in ``(at, at + horizon]``.
+    """
+    hi = at + horizon + 1
+    spans = duty_intervals(rules, zone, at, hi)
+    on = bool(spans) and spans[0][0] <= at < spans[0][1]
+    until = None
+    if on:
+        end = spans[0][1]
+        until = end if end <= at + horizon else None
+    next_start = None
+    for s, _ in spans:
+        if at < s <= at + horizon:
+            next_start = s
+            break
+    return Status(on, until, next_start)

@@ -1,0 +1,58 @@
+"""The one family of errors ctcontacts raises on purpose.
+
+The core raises these; the command layer turns each into one plain sentence on
+stderr and the exit code the contract gives it. Nothing else should reach a user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CtContactsError(Exception):
+    """Base class: a problem the user can act on. ``exit_code`` follows the contract."""
+
+    exit_code = 2
+
+
+class UsageError(CtContactsError):
+    """Unknown country, network or zone, a bad ``--at``: exit 2."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem in an input file, located as precisely as we can."""
+
+    file: str
+    where: str  # "row 7" or a JSON path such as "rosters[0].contacts[2]"
+    field: str  # "" when the problem is about the whole row or file
+    reason: str
+
+    def __str__(self) -> str:
+        field = f", field {self.field!r}" if self.field else ""
+        return f"{self.file}: {self.where}{field}: {self.reason}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"file": self.file, "where": self.where, "field": self.field, "reason": self.reason}
+
+
+class InvalidInput(CtContactsError):
+    """One or more input files failed validation; nothing was written."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        n = len(problems)
+        super().__init__(
+            f"{n} problem{'s' if n != 1 else ''} found; nothing was imported. "
+            "Fix the file(s) and import again."
+        )
+
+
+class DatabaseError(CtContactsError):
+    """The database is missing, locked past its timeout, corrupt or too new: exit 3."""
+
+    exit_code = 3

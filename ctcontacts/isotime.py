@@ -1,0 +1,161 @@
+"""ISO 8601 pieces the roster formats use: date-times, durations, dates.
+
+Hand-written rather than ``datetime.fromisoformat`` because we need to know
+whether an offset was written (a time without one is read in the contact's
+zone), to accept ``24:00`` and durations, and to say exactly what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+
+class ISOError(ValueError):
+    """A piece of text that is not the ISO 8601 form expected; message is user-facing."""
+
+
+_DATETIME = re.compile(
+    r"""^(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})
+        (?:[T ](?P<h>\d{2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,]\d+)?)?)?
+        (?P<tz>Z|z|[+-]\d{2}(?::?\d{2})?)?$""",
+    re.X,
+)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A written date-time: wall-clock ``wall``, and ``offset`` seconds if one was written."""
+
+    wall: dt.datetime
+    offset: int | None = None
+
+    @property
+    def instant(self) -> int | None:
+        """UTC seconds when an offset was written; ``None`` for a local time."""
+        if self.offset is None:
+            return None
+        from .zones import naive_to_seconds
+
+        return naive_to_seconds(self.wall) - self.offset
+
+    def __str__(self) -> str:
+        text = self.wall.strftime("%Y-%m-%dT%H:%M")
+        if self.wall.second:
+            text += self.wall.strftime(":%S")
+        if self.offset is None:
+            return text
+        if self.offset == 0:
+            return text + "Z"
+        sign = "+" if self.offset > 0 else "-"
+        h, m = divmod(abs(self.offset) // 60, 60)
+        return f"{text}{sign}{h:02d}:{m:02d}"
+
+
+def parse_stamp(text: str) -> Stamp:
+    """``2026-12-01T08:00``, ``2026-12-01T08:00:30+01:00``, ``2026-12-01T07:00Z``, ``2026-12-01``."""
+    m = _DATETIME.match(text.strip())
+    if not m:
+        raise ISOError(
+            f"{text!r} is not an ISO 8601 date-time; write it like 2026-12-01T08:00 "
+            "(local to the contact) or 2026-12-01T07:00Z"
+        )
+    y, mo, d = int(m["y"]), int(m["mo"]), int(m["d"])
+    h = int(m["h"] or 0)
+    mi = int(m["mi"] or 0)
+    s = int(m["s"] or 0)
+    try:
+        day = dt.datetime(y, mo, d)
+    except ValueError:
+        raise ISOError(f"{text!r} names a day that does not exist") from None
+    if h == 24 and mi == 0 and s == 0:
+        wall = day + dt.timedelta(days=1)
+    elif h > 23 or mi > 59 or s > 59:
+        raise ISOError(f"{text!r} has a time of day out of range")
+    else:
+        wall = day.replace(hour=h, minute=mi, second=s)
+    offset = None
+    tz = m["tz"]
+    if tz:
+        if tz in ("Z", "z"):
+            offset = 0
+        else:
+            digits = tz[1:].replace(":", "")
+            oh, om = int(digits[:2]), int(digits[2:4] or 0)
+            if oh > 23 or om > 59:
+                raise ISOError(f"{text!r} has a UTC offset out of range")
+            offset = (oh * 3600 + om * 60) * (1 if tz[0] == "+" else -1)
+    return Stamp(wall, offset)
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise ISOError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+_DURATION = re.compile(
+    r"""^P(?!$)(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?
+        (?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+)S)?)?$""",
+    re.X,
+)
+
+
+@dataclass(frozen=True)
+class Duration:
+    """RFC 5545 §3.3.6: years, months, weeks, days are nominal; ``seconds`` are exact."""
+
+    years: int = 0
+    months: int = 0
+    days: int = 0  # weeks folded in: 7 nominal days each
+    seconds: int = 0
+
+    def is_zero(self) -> bool:
+        return not (self.years or self.months or self.days or self.seconds)
+
+    def add_nominal(self, wall: dt.datetime) -> dt.datetime:
+        """The wall-clock time after adding the nominal part (years, months, days)."""
+        if self.years or self.months:
+            from dateutil.relativedelta import relativedelta
+
+            wall = wall + relativedelta(years=self.years, months=self.months)
+        return wall + dt.timedelta(days=self.days)
+
+    def longest_seconds(self) -> int:
+        """An upper bound of the elapsed seconds, for choosing search windows."""
+        return (self.years * 366 + self.months * 31 + self.days + 1) * 86400 + self.seconds
+
+    def __str__(self) -> str:
+        out = "P"
+        if self.years:
+            out += f"{self.years}Y"
+        if self.months:
+            out += f"{self.months}M"
+        if self.days:
+            out += f"{self.days}D"
+        if self.seconds or out == "P":
+            h, rest = divmod(self.seconds, 3600)
+            m, s = divmod(rest, 60)
+            out += "T"
+            if h:
+                out += f"{h}H"
+            if m:
+                out += f"{m}M"
+            if s or out.endswith("T"):
+                out += f"{s}S"
+        return out
+
+
+def parse_duration(text: str) -> Duration:
+    m = _DURATION.match(text.strip().upper())
+    if not m:
+        raise ISOError(f"{text!r} is not an ISO 8601 duration; write it like PT12H, P1D or P7D")
+    n = {k: int(v or 0) for k, v in m.groupdict().items()}
+    return Duration(
+        years=n["y"],
+        months=n["mo"],
+        days=n["w"] * 7 + n["d"],
+        seconds=n["h"] * 3600 + n["mi"] * 60 + n["s"],
+    )

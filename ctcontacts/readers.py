@@ -1,0 +1,308 @@
+"""Roster file readers: bytes in, raw rosters and problems out. They never write.
+
+A reader checks the shape of its format (JSON structure, CSV header and row
+grouping) and locates every value (JSON path or CSV row) so that validation
+(``validate.py``) can report each problem with file, place and field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+
+from .errors import Problem
+
+FORMAT = "ctcontacts-roster/1"
+
+CONTACT_FIELDS = (
+    "id", "name", "agency", "role", "rank", "phones", "email", "secure_channel",
+    "languages", "timezone", "duty", "verified", "notes",
+)
+ROSTER_FIELDS = ("network", "member", "issued", "contacts", "demo")
+NETWORK_FIELDS = ("code", "name", "organization", "fallback")
+TOP_FIELDS = ("format", "rosters", "networks")
+CSV_COLUMNS = ("network", "member") + tuple(f for f in CONTACT_FIELDS)
+CSV_ALIASES = {"country": "member"}
+
+
+@dataclass
+class RawContact:
+    where: str  # "rosters[0].contacts[1]" or "row 4"
+    values: dict[str, object]
+    places: dict[str, str]  # field -> where it was written (row or path)
+    duty: list[tuple[str, object]] = field(default_factory=list)  # (where, rule)
+
+
+@dataclass
+class RawRoster:
+    file: str
+    where: str
+    network: object
+    member: object
+    issued: object = None
+    demo: bool = False
+    contacts: list[RawContact] = field(default_factory=list)
+
+
+@dataclass
+class RawFile:
+    file: str
+    format: str  # "json" or "csv"
+    rosters: list[RawRoster] = field(default_factory=list)
+    networks: list[tuple[str, dict]] = field(default_factory=list)  # (where, definition)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def decode(data: bytes, name: str) -> tuple[str | None, Problem | None]:
+    """Text of a roster file: UTF-8 (BOM optional) or UTF-16 with a BOM; never guessed."""
+    if not data.strip():
+        return None, Problem(name, "file", "", "the file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as e:
+        return None, Problem(
+            name, f"byte {e.start}", "",
+            f"the file is not valid {encoding.upper().replace('-SIG', '')} text "
+            f"(byte 0x{data[e.start]:02x} at offset {e.start}); save it as UTF-8",
+        )
+    if "\x00" in text:
+        return None, Problem(name, "file", "", "the file holds binary data (NUL bytes); it is not a roster")
+    return text, None
+
+
+def read_file(name: str, data: bytes, *, network: str | None = None, member: str | None = None) -> RawFile:
+    """Read one roster file, choosing the format by extension (then by content)."""
+    lower = name.lower()
+    text, problem = decode(data, name)
+    fmt = "json" if lower.endswith(".json") else "csv" if lower.endswith((".csv", ".tsv", ".txt")) else None
+    if fmt is None and text is not None:
+        fmt = "json" if text.lstrip().startswith("{") else "csv"
+    raw = RawFile(name, fmt or "unknown")
+    if problem:
+        raw.problems.append(problem)
+        return raw
+    if fmt == "json":
+        _read_json(raw, text, network, member)
+    else:
+        _read_csv(raw, text, network, member)
+    return raw
+
+
+# --- JSON -----------------------------------------------------------------------
+
+
+def _read_json(raw: RawFile, text: str, network: str | None, member: str | None) -> None:
+    name = raw.file
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raw.problems.append(Problem(name, f"line {e.lineno}, column {e.colno}", "", f"not valid JSON: {e.msg}"))
+        return
+    if not isinstance(doc, dict):
+        raw.problems.append(Problem(name, "$", "", f"a roster file is a JSON object with \"format\": \"{FORMAT}\""))
+        return
+    if doc.get("format") != FORMAT:
+        got = doc.get("format")
+        reason = (
+            f"this JSON is not a ctcontacts roster: \"format\" must be \"{FORMAT}\""
+            + (f", not {got!r}" if got is not None else "")
+        )
+        raw.problems.append(Problem(name, "$", "format", reason))
+        return
+    for key in doc:
+        if key not in TOP_FIELDS:
+            raw.problems.append(Problem(name, "$", key, _unknown(key, TOP_FIELDS)))
+    nets = doc.get("networks", [])
+    if not isinstance(nets, list):
+        raw.problems.append(Problem(name, "$", "networks", "must be a list of network definitions"))
+        nets = []
+    for i, n in enumerate(nets):
+        where = f"networks[{i}]"
+        if not isinstance(n, dict):
+            raw.problems.append(Problem(name, where, "", "a network definition is an object"))
+            continue
+        for key in n:
+            if key not in NETWORK_FIELDS:
+                raw.problems.append(Problem(name, where, key, _unknown(key, NETWORK_FIELDS)))
+        raw.networks.append((where, n))
+    rosters = doc.get("rosters")
+    if not isinstance(rosters, list):
+        raw.problems.append(Problem(name, "$", "rosters", "must be a list of rosters"))
+        return
+    for i, r in enumerate(rosters):
+        where = f"rosters[{i}]"
+        if not isinstance(r, dict):
+            raw.problems.append(Problem(name, where, "", "a roster is an object"))
+            continue
+        for key in r:
+            if key not in ROSTER_FIELDS:
+                raw.problems.append(Problem(name, where, key, _unknown(key, ROSTER_FIELDS)))
+        roster = RawRoster(
+            name, where,
+            _pick(raw, where, "network", r.get("network"), network),
+            _pick(raw, where, "member", r.get("member"), member),
+            r.get("issued"),
+            r.get("demo") is True,
+        )
+        if "demo" in r and not isinstance(r["demo"], bool):
+            raw.problems.append(Problem(name, where, "demo", "must be true or false"))
+        contacts = r.get("contacts")
+        if not isinstance(contacts, list):
+            raw.problems.append(Problem(name, where, "contacts", "must be a list of contacts"))
+            contacts = []
+        for j, c in enumerate(contacts):
+            cwhere = f"{where}.contacts[{j}]"
+            if not isinstance(c, dict):
+                raw.problems.append(Problem(name, cwhere, "", "a contact is an object"))
+                continue
+            values = {}
+            for key, value in c.items():
+                if key not in CONTACT_FIELDS:
+                    raw.problems.append(Problem(name, cwhere, key, _unknown(key, CONTACT_FIELDS)))
+                else:
+                    values[key] = value
+            contact = RawContact(cwhere, values, {k: cwhere for k in values})
+            duty = c.get("duty")
+            if duty is None:
+                pass  # reported as missing by validation
+            elif not isinstance(duty, list):
+                raw.problems.append(Problem(name, cwhere, "duty", "must be a list of rules, e.g. [\"24/7\"]"))
+            else:
+                contact.duty = [(f"{cwhere}.duty[{k}]", rule) for k, rule in enumerate(duty)]
+            roster.contacts.append(contact)
+        raw.rosters.append(roster)
+
+
+def _pick(raw: RawFile, where: str, key: str, written: object, option: str | None) -> object:
+    """A roster's network/member: as written, else the command-line option; both must agree."""
+    if written in (None, "") and option:
+        return option
+    if option and isinstance(written, str) and written.strip().casefold() != option.casefold():
+        raw.problems.append(Problem(
+            raw.file, where, key,
+            f"the file says {written!r} but the command line says {option!r}; drop one of them",
+        ))
+    return written
+
+
+def _unknown(key: str, allowed: tuple[str, ...]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(key).strip().lower(), allowed, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
+    return f"unknown field {key!r}{hint}"
+
+
+# --- CSV ------------------------------------------------------------------------
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
+def _read_csv(raw: RawFile, text: str, network: str | None, member: str | None) -> None:
+    name = raw.file
+    first = text.splitlines()[0] if text.splitlines() else ""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as e:
+        raw.problems.append(Problem(name, "row 1", "", f"cannot read the header: {e}"))
+        return
+    columns: list[str | None] = []
+    seen: dict[str, int] = {}
+    for i, h in enumerate(header):
+        key = h.strip().lower()
+        key = CSV_ALIASES.get(key, key)
+        if not key:
+            columns.append(None)
+            continue
+        if key not in CSV_COLUMNS:
+            raw.problems.append(Problem(name, "row 1", h.strip(), _unknown(key, CSV_COLUMNS)))
+            columns.append(None)
+            continue
+        if key in seen:
+            raw.problems.append(Problem(name, "row 1", key, f"the column appears twice (columns {seen[key] + 1} and {i + 1})"))
+            columns.append(None)
+            continue
+        seen[key] = i
+        columns.append(key)
+    required = ["id", "name", "timezone", "duty"]
+    if not network:
+        required.insert(0, "network")
+    if not member:
+        required.insert(1, "member")
+    missing = [c for c in required if c not in seen]
+    if missing:
+        raw.problems.append(Problem(
+            name, "row 1", "", f"missing column(s): {', '.join(missing)}"
+            + ("; give --network/--country on the command line or add the column" if set(missing) & {"network", "member"} else ""),
+        ))
+        return
+    rosters: dict[tuple[str, str], RawRoster] = {}
+    contacts: dict[tuple[str, str, str], tuple[RawContact, int]] = {}
+    try:
+        for index, cells in enumerate(reader, start=2):
+            where = f"row {index}"
+            if not any(c.strip() for c in cells):
+                continue  # blank rows (spreadsheets add them at the end)
+            if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
+                raw.problems.append(Problem(name, where, "", f"the row has {len(cells)} cells but the header has {len(columns)} columns"))
+                continue
+            row = {col: cells[i].strip() for i, col in enumerate(columns) if col and i < len(cells)}
+            net = row.get("network") or network or ""
+            mem = row.get("member") or member or ""
+            if network and row.get("network") and row["network"].casefold() != network.casefold():
+                raw.problems.append(Problem(name, where, "network", f"the row says {row['network']!r} but --network says {network!r}"))
+            if member and row.get("member") and row["member"].casefold() != member.casefold():
+                raw.problems.append(Problem(name, where, "member", f"the row says {row['member']!r} but --country says {member!r}"))
+            rkey = (net.strip().casefold(), mem.strip().casefold())
+            roster = rosters.get(rkey)
+            if roster is None:
+                roster = rosters[rkey] = RawRoster(name, where, net, mem)
+            values = {k: v for k, v in row.items() if k not in ("network", "member", "duty") and v != ""}
+            for k in ("phones", "languages"):
+                if k in values:
+                    values[k] = [x.strip() for x in str(values[k]).split(";") if x.strip()]
+            cid = row.get("id", "")
+            ckey = rkey + (cid,)
+            if not cid:
+                raw.problems.append(Problem(name, where, "id", "is required"))
+                continue
+            if ckey in contacts:
+                contact, first_row = contacts[ckey]
+                for k in set(values) | set(contact.values):
+                    if values.get(k) != contact.values.get(k):
+                        raw.problems.append(Problem(
+                            name, where, k,
+                            f"contact {cid!r} has {_show(values.get(k))} here but {_show(contact.values.get(k))} in row {first_row}; "
+                            "rows of one contact must agree on everything but duty",
+                        ))
+            else:
+                contact = RawContact(where, values, {k: where for k in values})
+                contacts[ckey] = (contact, index)
+                roster.contacts.append(contact)
+            duty = row.get("duty", "")
+            if duty:
+                contact.duty.append((where, duty))
+    except csv.Error as e:
+        raw.problems.append(Problem(name, f"row {reader.line_num}", "", f"cannot read the CSV: {e}"))
+        return
+    if not rosters:
+        raw.problems.append(Problem(name, "file", "", "the CSV has a header but no rows"))
+    raw.rosters.extend(rosters.values())
+
+
+def _show(value: object) -> str:
+    if value is None or value == "":
+        return "nothing"
+    if isinstance(value, list):
+        return repr("; ".join(value))
+    return repr(value)

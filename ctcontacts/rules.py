@@ -1,0 +1,312 @@
+"""Duty rules: parsing the roster text into data, and back to one-string form.
+
+A rule is data (wall-clock times, a zone-independent description); turning it
+into UTC instants is the duty engine's job (``engine.py``), which is the only
+place that knows the time semantics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from .isotime import Duration, ISOError, Stamp, parse_duration, parse_stamp
+
+
+class RuleError(ValueError):
+    """A duty rule that cannot be read; the message quotes the offending text."""
+
+
+DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+_DAY_INDEX = {d.lower(): i for i, d in enumerate(DAYS)}
+
+
+@dataclass(frozen=True)
+class Always:
+    def text(self) -> str:
+        return "24/7"
+
+
+@dataclass(frozen=True)
+class Window:
+    """One weekly window: starting on ``weekday`` (0 = Monday) at ``start`` seconds after
+    midnight, ending at ``end`` seconds after midnight of the same day (``end`` may be
+    86400 for 24:00), or of the next day when ``end <= start``."""
+
+    weekday: int
+    start: int
+    end: int
+
+    @property
+    def overnight(self) -> bool:
+        return self.end <= self.start
+
+
+@dataclass(frozen=True)
+class Weekly:
+    windows: tuple[Window, ...]
+    source: str = field(compare=False, default="")
+
+    def text(self) -> str:
+        return self.source
+
+
+@dataclass(frozen=True)
+class Interval:
+    """``start``/``end``; either side may instead be a duration (not both)."""
+
+    start: Stamp | None
+    end: Stamp | None
+    duration: Duration | None = None
+
+    def text(self) -> str:
+        if self.start is not None and self.end is not None:
+            return f"{self.start}/{self.end}"
+        if self.start is not None:
+            return f"{self.start}/{self.duration}"
+        return f"{self.duration}/{self.end}"
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """RRULE expanded on wall-clock times from ``start``; each occurrence lasts ``duration``."""
+
+    rrule: str  # without UNTIL, which we apply ourselves (it may be local or UTC)
+    start: dt.datetime
+    duration: Duration
+    until: Stamp | None = None  # inclusive bound on an occurrence's start
+    source_rrule: str = ""
+
+    def text(self) -> str:
+        stamp = Stamp(self.start)
+        return f"R/{stamp}/{self.duration}/{self.source_rrule or self.rrule}"
+
+    def as_object(self) -> dict:
+        return {
+            "rrule": self.source_rrule or self.rrule,
+            "start": str(Stamp(self.start)),
+            "duration": str(self.duration),
+        }
+
+
+@dataclass(frozen=True)
+class Off:
+    """Not on duty during ``rule``, whatever the other rules say."""
+
+    rule: Interval | Weekly | Recurrence
+
+    def text(self) -> str:
+        return f"off {self.rule.text()}"
+
+
+Rule = Always | Weekly | Interval | Recurrence | Off
+
+
+def parse_rule(value: object) -> Rule:
+    """A rule from a roster: a string in one-string form, or a JSON object."""
+    if isinstance(value, str):
+        return _parse_text(value)
+    if isinstance(value, dict):
+        return _parse_object(value)
+    raise RuleError(f"a duty rule must be a string or an object, not {type(value).__name__}")
+
+
+def _parse_text(text: str) -> Rule:
+    t = text.strip()
+    if not t:
+        raise RuleError("the duty rule is empty")
+    if t.lower() in ("24/7", "24x7"):
+        return Always()
+    if t[:4].lower() == "off ":
+        inner = _parse_text(t[4:])
+        return _off(inner, t)
+    if t[:2].upper() == "R/":
+        parts = t[2:].split("/", 2)
+        if len(parts) != 3:
+            raise RuleError(
+                f"{text!r}: a recurrence is written R/START/DURATION/RRULE, "
+                "e.g. R/2026-11-02T09:00/P7D/FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"
+            )
+        return _recurrence(parts[2], parts[0], parts[1], text)
+    if re.match(r"^\s*(\d{4}-\d{2}-\d{2}|P[\dTYMWDHS]+/)", t, re.I) and "/" in t:
+        return _interval(t)
+    return _weekly(t)
+
+
+def _parse_object(obj: dict) -> Rule:
+    keys = set(obj)
+    if keys == {"off"}:
+        inner = parse_rule(obj["off"])
+        return _off(inner, repr(obj))
+    if "rrule" in keys:
+        unknown = keys - {"rrule", "start", "duration"}
+        if unknown:
+            raise RuleError(f"unknown key(s) {', '.join(sorted(unknown))} in a recurrence; "
+                            "use rrule, start and duration")
+        missing = [k for k in ("rrule", "start", "duration") if k not in obj]
+        if missing:
+            raise RuleError(f"a recurrence needs {', '.join(missing)}")
+        if not all(isinstance(obj[k], str) for k in ("rrule", "start", "duration")):
+            raise RuleError("rrule, start and duration must be strings")
+        return _recurrence(obj["rrule"], obj["start"], obj["duration"], repr(obj))
+    raise RuleError(
+        f"unknown duty object with keys {', '.join(sorted(keys)) or 'none'}; "
+        'use {"rrule": ..., "start": ..., "duration": ...} or {"off": ...}'
+    )
+
+
+def _off(inner: Rule, text: str) -> Off:
+    if isinstance(inner, (Always, Off)):
+        raise RuleError(f"{text!r}: 'off' takes an interval, a weekly window or a recurrence")
+    return Off(inner)
+
+
+# --- weekly windows -----------------------------------------------------------
+
+_WINDOW = re.compile(r"^(?P<days>[A-Za-z]{2}(?:\s*[-,]\s*[A-Za-z]{2})*)\s+(?P<times>\S.*)$")
+_TIME_RANGE = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+
+
+def _weekly(text: str) -> Weekly:
+    windows: list[Window] = []
+    for part in text.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        m = _WINDOW.match(part)
+        if not m:
+            raise RuleError(
+                f"{part!r} is not a duty rule; write a weekly window like 'Mo-Fr 08:00-18:00', "
+                "an interval like '2026-12-01T08:00/PT12H', '24/7', a recurrence 'R/…' or 'off …'"
+            )
+        days = _parse_days(m["days"], part)
+        for chunk in m["times"].split(","):
+            start, end = _parse_time_range(chunk.strip(), part)
+            windows.extend(Window(d, start, end) for d in days)
+    if not windows:
+        raise RuleError(f"{text!r} holds no weekly window")
+    return Weekly(tuple(windows), source=text.strip())
+
+
+def _parse_days(spec: str, part: str) -> list[int]:
+    days: list[int] = []
+    for item in re.split(r"\s*,\s*", spec.strip()):
+        ends = [x.strip() for x in item.split("-")]
+        for name in ends:
+            if name.lower() not in _DAY_INDEX:
+                raise RuleError(f"{part!r}: unknown day {name!r}; days are {' '.join(DAYS)}")
+        if len(ends) == 1:
+            days.append(_DAY_INDEX[ends[0].lower()])
+        else:
+            a, b = _DAY_INDEX[ends[0].lower()], _DAY_INDEX[ends[1].lower()]
+            # Ranges wrap: Fr-Mo is Fr Sa Su Mo.
+            span = (b - a) % 7
+            days.extend((a + k) % 7 for k in range(span + 1))
+    return sorted(set(days))
+
+
+def _parse_time_range(chunk: str, part: str) -> tuple[int, int]:
+    m = _TIME_RANGE.match(chunk)
+    if not m:
+        raise RuleError(f"{part!r}: {chunk!r} is not a time range; write it like 08:00-18:00")
+    h1, m1, h2, m2 = (int(x) for x in m.groups())
+    if h1 > 23 or m1 > 59:
+        raise RuleError(f"{part!r}: start {chunk.split('-')[0].strip()!r} is not a time of day (00:00-23:59)")
+    if (h2 > 23 and not (h2 == 24 and m2 == 0)) or m2 > 59:
+        raise RuleError(f"{part!r}: end {chunk.split('-')[1].strip()!r} is not a time of day (00:00-24:00)")
+    return h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
+
+
+# --- intervals ------------------------------------------------------------------
+
+
+def _interval(text: str) -> Interval:
+    parts = text.split("/")
+    if len(parts) != 2:
+        raise RuleError(f"{text!r}: an interval is START/END or START/DURATION")
+    a, b = (p.strip() for p in parts)
+    try:
+        if a[:1].upper() == "P":
+            if b[:1].upper() == "P":
+                raise RuleError(f"{text!r}: an interval needs at least one date-time")
+            rule = Interval(None, parse_stamp(b), _positive(parse_duration(a), text))
+        elif b[:1].upper() == "P":
+            rule = Interval(parse_stamp(a), None, _positive(parse_duration(b), text))
+        else:
+            rule = Interval(parse_stamp(a), parse_stamp(b))
+    except ISOError as e:
+        raise RuleError(f"{text!r}: {e}") from None
+    if rule.start and rule.end:
+        s, e = rule.start, rule.end
+        if (s.offset is None) == (e.offset is None):
+            before = s.wall >= e.wall if s.offset is None else s.instant >= e.instant
+            if before:
+                raise RuleError(f"{text!r}: the end is not after the start")
+    return rule
+
+
+def _positive(d: Duration, text: str) -> Duration:
+    if d.is_zero():
+        raise RuleError(f"{text!r}: the duration is zero")
+    return d
+
+
+# --- recurrences ----------------------------------------------------------------
+
+_UNTIL = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?$", re.I)
+
+
+def _recurrence(rrule: str, start: str, duration: str, text: str) -> Recurrence:
+    try:
+        stamp = parse_stamp(start)
+        dur = _positive(parse_duration(duration), text)
+    except ISOError as e:
+        raise RuleError(f"{text!r}: {e}") from None
+    if stamp.offset is not None:
+        raise RuleError(
+            f"{text!r}: a recurrence start is a wall-clock time in the contact's zone; "
+            f"write it without an offset ({str(stamp)[:16]})"
+        )
+    body = rrule.strip()
+    if body.upper().startswith("RRULE:"):
+        body = body[6:]
+    kept: list[str] = []
+    until: Stamp | None = None
+    for item in body.split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        key, _, val = item.partition("=")
+        key = key.strip().upper()
+        if key == "UNTIL":
+            m = _UNTIL.match(val.strip())
+            if not m:
+                raise RuleError(f"{text!r}: UNTIL={val} is not a date (20261231) or date-time (20261231T235959 or …Z)")
+            y, mo, d, h, mi, s, z = m.groups()
+            try:
+                wall = dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
+            except ValueError:
+                raise RuleError(f"{text!r}: UNTIL={val} is not a real date-time") from None
+            until = Stamp(wall, 0 if z else None)
+        elif key == "DTSTART":
+            raise RuleError(f"{text!r}: give the start as 'start', not DTSTART inside the rule")
+        else:
+            kept.append(f"{key}={val.strip()}")
+    cleaned = ";".join(kept)
+    try:
+        from dateutil.rrule import rrulestr
+
+        rrulestr(cleaned, dtstart=stamp.wall)
+    except (ValueError, TypeError, KeyError, IndexError) as e:
+        raise RuleError(f"{text!r}: the RRULE cannot be read ({e})") from None
+    if "FREQ=" not in cleaned.upper():
+        raise RuleError(f"{text!r}: the RRULE needs FREQ, e.g. FREQ=WEEKLY;BYDAY=MO")
+    if until is not None and "COUNT=" in cleaned.upper():
+        raise RuleError(f"{text!r}: an RRULE may have COUNT or UNTIL, not both")
+    return Recurrence(cleaned, stamp.wall, dur, until, source_rrule=body.strip())
+
+
+def rule_text(rule: Rule) -> str:
+    """The one-string form, which fits a CSV cell and round-trips through ``parse_rule``."""
+    return rule.text()

@@ -1,0 +1,343 @@
+"""Validation: raw rosters from the readers become clean rosters, or problems.
+
+Every problem is collected (never only the first) with file, place and field.
+Phones become E.164, zones canonical IANA names, languages lower-case tags,
+duty rules parsed (so a bad rule is caught here, not at 03:00).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .errors import Problem
+from .isotime import ISOError, parse_date
+from .members import ORG, find_member, unknown_member_message
+from .readers import RawContact, RawFile, RawRoster
+from .rules import Interval, Off, Rule, RuleError, parse_rule
+from .zones import find_zone_name, lookup_zone, unknown_zone_message
+
+ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$")
+EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+NETWORK_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+@dataclass
+class Contact:
+    id: str
+    name: str
+    timezone: str
+    duty: list[Rule]
+    agency: str = ""
+    role: str = ""
+    rank: int = 1
+    phones: list[str] = field(default_factory=list)
+    email: str = ""
+    secure_channel: str = ""
+    languages: list[str] = field(default_factory=list)
+    verified: str | None = None
+    notes: str = ""
+
+
+@dataclass
+class Roster:
+    network: str
+    member: str
+    issued: str | None
+    contacts: list[Contact]
+    source: str
+    demo: bool = False
+
+
+@dataclass
+class NetworkDef:
+    code: str
+    name: str
+    organization: str = ""
+    fallback: str | None = None
+
+
+def _bad_text(value: str, multiline: bool = False) -> str | None:
+    """Why a text field cannot be shown safely in a terminal, if it cannot."""
+    for ch in value:
+        if multiline and ch in "\n\t":
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cf") and ch not in ("\u200d",):
+            return f"contains a control character (U+{ord(ch):04X}); remove it"
+    return None
+
+
+class _Checker:
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(self, where: str, field_: str, reason: str) -> None:
+        self.problems.append(Problem(self.file, where, field_, reason))
+
+    def text(self, c: RawContact, key: str, *, required: bool = False, multiline: bool = False) -> str:
+        value = c.values.get(key)
+        where = c.places.get(key, c.where)
+        if value is None or value == "":
+            if required:
+                self.add(c.where, key, "is required")
+            return ""
+        if not isinstance(value, str):
+            self.add(where, key, f"must be text, not {type(value).__name__}")
+            return ""
+        value = value.strip()
+        bad = _bad_text(value, multiline)
+        if bad:
+            self.add(where, key, bad)
+        if required and not value:
+            self.add(where, key, "is required")
+        return value
+
+
+def validate(files: list[RawFile], known_networks: set[str]) -> tuple[list[Roster], list[NetworkDef], list[Problem]]:
+    problems: list[Problem] = []
+    networks: list[NetworkDef] = []
+    for f in files:
+        problems.extend(f.problems)
+        for where, n in f.networks:
+            nd = _network(f.file, where, n, problems)
+            if nd:
+                networks.append(nd)
+    defined = known_networks | {n.code for n in networks}
+    rosters: list[Roster] = []
+    seen: dict[tuple[str, str], str] = {}
+    for f in files:
+        for raw in f.rosters:
+            roster = _roster(raw, defined, problems)
+            if roster is None:
+                continue
+            key = (roster.network, roster.member)
+            if key in seen:
+                problems.append(Problem(
+                    f.file, raw.where, "",
+                    f"the roster of {roster.member} in {roster.network} is given twice "
+                    f"(also in {seen[key]}); give each roster once per import",
+                ))
+                continue
+            seen[key] = f"{f.file} {raw.where}"
+            rosters.append(roster)
+    return rosters, networks, problems
+
+
+def _network(file: str, where: str, n: dict, problems: list[Problem]) -> NetworkDef | None:
+    before = len(problems)
+    code = n.get("code")
+    if not isinstance(code, str) or not NETWORK_CODE.match(code.strip().lower()):
+        problems.append(Problem(file, where, "code", "a network code is lower-case letters, digits, '-' or '_', e.g. ftf"))
+    name = n.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(Problem(file, where, "name", "is required"))
+    fallback = n.get("fallback")
+    if fallback is not None:
+        if not isinstance(fallback, str) or find_member(fallback) is None:
+            problems.append(Problem(file, where, "fallback", unknown_member_message(str(fallback))))
+        else:
+            fallback = find_member(fallback)
+    org = n.get("organization", "")
+    if not isinstance(org, str):
+        problems.append(Problem(file, where, "organization", "must be text"))
+    if len(problems) > before:
+        return None
+    return NetworkDef(code.strip().lower(), name.strip(), org.strip(), fallback)
+
+
+def _roster(raw: RawRoster, networks: set[str], problems: list[Problem]) -> Roster | None:
+    check = _Checker(raw.file)
+    network = raw.network.strip().lower() if isinstance(raw.network, str) else ""
+    if not network:
+        check.add(raw.where, "network", "is required")
+    elif network not in networks:
+        import difflib
+
+        close = difflib.get_close_matches(network, sorted(networks), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        check.add(raw.where, "network", f"unknown network {raw.network!r}; {hint}known: {', '.join(sorted(networks))}")
+    member = find_member(raw.member) if isinstance(raw.member, str) else None
+    if member is None:
+        check.add(raw.where, "member", unknown_member_message(str(raw.member or "")) if raw.member else "is required")
+    issued = None
+    if raw.issued not in (None, ""):
+        try:
+            issued = parse_date(str(raw.issued)).isoformat()
+        except ISOError as e:
+            check.add(raw.where, "issued", str(e))
+    contacts: list[Contact] = []
+    ids: dict[str, str] = {}
+    region = member if member and not ORG.match(member) else None
+    for c in raw.contacts:
+        contact = _contact(c, check, region)
+        if contact is None:
+            continue
+        if contact.id in ids:
+            check.add(c.where, "id", f"{contact.id!r} is already used by the contact at {ids[contact.id]}; ids are unique within a roster")
+            continue
+        ids[contact.id] = c.where
+        contacts.append(contact)
+    if not raw.contacts:
+        check.add(raw.where, "contacts", "a roster needs at least one contact")
+    problems.extend(check.problems)
+    if check.problems:
+        return None
+    return Roster(network, member, issued, contacts, raw.file, raw.demo)
+
+
+def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | None:
+    before = len(check.problems)
+    cid = check.text(c, "id", required=True)
+    if cid and not ID.match(cid):
+        check.add(c.places.get("id", c.where), "id", f"{cid!r} is not a usable id; use letters, digits, '.', '-', '_' (e.g. fr-desk)")
+    name = check.text(c, "name", required=True)
+    agency = check.text(c, "agency")
+    role = check.text(c, "role")
+    secure = check.text(c, "secure_channel")
+    notes = check.text(c, "notes", multiline=True)
+    rank = _rank(c, check)
+    zone_name = _zone(c, check)
+    phones = _phones(c, check, region)
+    email = _email(c, check)
+    languages = _languages(c, check)
+    verified = None
+    if c.values.get("verified") not in (None, ""):
+        try:
+            verified = parse_date(str(c.values["verified"])).isoformat()
+        except ISOError as e:
+            check.add(c.places.get("verified", c.where), "verified", str(e))
+    if not phones and not email and "phones" not in c.values and "email" not in c.values:
+        check.add(c.where, "phones", "a contact needs at least one phone number or an e-mail address")
+    if "duty" not in c.values and not c.duty:
+        check.add(c.where, "duty", "is required (a list of duty rules, e.g. [\"24/7\"])")
+    rules: list[Rule] = []
+    zone = lookup_zone(zone_name) if zone_name else None
+    for where, value in c.duty:
+        try:
+            rule = parse_rule(value)
+        except RuleError as e:
+            check.add(where, "duty", str(e))
+            continue
+        problem = _rule_in_zone(rule, zone)
+        if problem:
+            check.add(where, "duty", problem)
+            continue
+        rules.append(rule)
+    if len(check.problems) > before:
+        return None
+    return Contact(
+        id=cid, name=name, timezone=zone_name, duty=rules, agency=agency, role=role,
+        rank=rank, phones=phones, email=email, secure_channel=secure,
+        languages=languages, verified=verified, notes=notes,
+    )
+
+
+def _rule_in_zone(rule: Rule, zone) -> str | None:
+    """Checks that need the contact's zone: an interval mixing a local and an offset end."""
+    inner = rule.rule if isinstance(rule, Off) else rule
+    if zone is None or not isinstance(inner, Interval) or inner.start is None or inner.end is None:
+        return None
+    from .engine import interval_span
+
+    s, e = interval_span(inner, zone)
+    if (inner.start.offset is None) != (inner.end.offset is None) and e <= s:
+        return f"{inner.text()!r}: the end is not after the start"
+    return None
+
+
+def _rank(c: RawContact, check: _Checker) -> int:
+    value = c.values.get("rank")
+    if value in (None, ""):
+        return 1
+    where = c.places.get("rank", c.where)
+    if isinstance(value, bool):
+        check.add(where, "rank", "must be a whole number from 1")
+        return 1
+    try:
+        rank = int(value) if isinstance(value, (int, str)) else None
+    except ValueError:
+        rank = None
+    if rank is None or rank < 1 or (isinstance(value, float)):
+        check.add(where, "rank", f"{value!r} is not a rank; use a whole number from 1 (called first)")
+        return 1
+    return rank
+
+
+def _zone(c: RawContact, check: _Checker) -> str:
+    value = c.values.get("timezone")
+    where = c.places.get("timezone", c.where)
+    if value in (None, ""):
+        check.add(c.where, "timezone", "is required (an IANA name such as Europe/Paris)")
+        return ""
+    if not isinstance(value, str):
+        check.add(where, "timezone", "must be text, an IANA name such as Europe/Paris")
+        return ""
+    name = find_zone_name(value)
+    if name is None:
+        check.add(where, "timezone", unknown_zone_message(value))
+        return ""
+    return name
+
+
+def _list(c: RawContact, check: _Checker, key: str) -> list[str]:
+    value = c.values.get(key)
+    if value in (None, ""):
+        return []
+    where = c.places.get(key, c.where)
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        check.add(where, key, "must be a list of text values")
+        return []
+    return [v.strip() for v in value if v.strip()]
+
+
+def _phones(c: RawContact, check: _Checker, region: str | None) -> list[str]:
+    values = _list(c, check, "phones")
+    if not values:
+        return []
+    import phonenumbers
+
+    out: list[str] = []
+    where = c.places.get("phones", c.where)
+    for i, text in enumerate(values):
+        place = f"{where}.phones[{i}]" if where.startswith("rosters") else where
+        bad = _bad_text(text)
+        if bad:
+            check.add(place, "phones", bad)
+            continue
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            hint = "" if region else " (write it in international form, +CC …)"
+            check.add(place, "phones", f"{text!r} is not a phone number{hint}")
+            continue
+        if not phonenumbers.is_valid_number(number):
+            check.add(place, "phones", f"{text!r} is not a valid number for its country; check the digits")
+            continue
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if e164 not in out:
+            out.append(e164)
+    return out
+
+
+def _email(c: RawContact, check: _Checker) -> str:
+    value = check.text(c, "email")
+    if value and not EMAIL.match(value):
+        check.add(c.places.get("email", c.where), "email", f"{value!r} is not an e-mail address")
+    return value
+
+
+def _languages(c: RawContact, check: _Checker) -> list[str]:
+    out: list[str] = []
+    for text in _list(c, check, "languages"):
+        if not LANGUAGE.match(text):
+            check.add(c.places.get("languages", c.where), "languages", f"{text!r} is not a language code; use ISO 639-1 such as en, fr")
+            continue
+        tag = text.lower()
+        if tag not in out:
+            out.append(tag)
+    return out

@@ -1,0 +1,172 @@
+"""``whois``: who is on duty for one member of one network at one instant.
+
+Gathers the roster from the database, asks the duty engine about each contact,
+and shapes the answer the contract defines. Rendering lives elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import sqlite3
+from dataclasses import dataclass, field
+
+from . import store
+from .engine import HORIZON, Status, status_at
+from .errors import UsageError
+from .members import Network, member_label
+from .validate import Contact
+from .zones import Zone, format_utc, lookup_zone
+
+ROSTER_MAX_AGE_DAYS = 90
+ENTRY_MAX_AGE_DAYS = 365
+DEMO_WARNING = "DEMO DATA: this answer comes from the fictional demo directory; do not call these numbers."
+
+
+@dataclass
+class Entry:
+    contact: Contact
+    zone: Zone
+    status: Status
+
+
+@dataclass
+class Answer:
+    network: Network
+    member: str
+    at: int
+    on_duty: list[Entry]
+    next: list[Entry]
+    fallback: list[Entry]
+    fallback_member: str | None
+    warnings: list[str] = field(default_factory=list)
+    roster: store.StoredRoster | None = None
+    speaks: str | None = None
+    demo: bool = False
+
+    @property
+    def next_from(self) -> int | None:
+        return self.next[0].status.next_start if self.next else None
+
+    def to_json(self) -> dict:
+        return {
+            "network": self.network.code,
+            "member": self.member,
+            "at": format_utc(self.at),
+            "on_duty": [_on_duty_json(e, self.at) for e in self.on_duty],
+            "next": [
+                {"id": e.contact.id, "name": e.contact.name, "rank": e.contact.rank,
+                 "from": format_utc(e.status.next_start)}
+                for e in self.next
+            ],
+            "fallback": [_on_duty_json(e, self.at) for e in self.fallback],
+            "warnings": list(self.warnings),
+        }
+
+
+def _on_duty_json(e: Entry, at: int) -> dict:
+    c = e.contact
+    return {
+        "id": c.id,
+        "name": c.name,
+        "rank": c.rank,
+        "role": c.role,
+        "phones": list(c.phones),
+        "email": c.email,
+        "languages": list(c.languages),
+        "timezone": c.timezone,
+        "local_time": e.zone.to_local(at).isoformat(),
+        "until": format_utc(e.status.until) if e.status.until is not None else None,
+    }
+
+
+def find_network(conn: sqlite3.Connection, code: str) -> Network:
+    known = store.networks(conn)
+    key = (code or "").strip().lower()
+    if key in known:
+        return known[key]
+    by_name = {n.name.lower(): n for n in known.values()}
+    if key in by_name:
+        return by_name[key]
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise UsageError(
+        f"unknown network {code!r}; {hint}known networks: {', '.join(sorted(known))} "
+        "(ctcontacts networks lists them)."
+    )
+
+
+def _order(e: Entry) -> tuple:
+    return (e.contact.rank, e.contact.name, e.contact.id)
+
+
+def _speaks(c: Contact, lang: str | None) -> bool:
+    if not lang:
+        return True
+    want = lang.lower()
+    return any(t == want or t.split("-")[0] == want.split("-")[0] for t in c.languages)
+
+
+def _entries(roster: store.StoredRoster | None, at: int, speaks: str | None) -> list[Entry]:
+    if roster is None:
+        return []
+    return [
+        Entry(c, lookup_zone(c.timezone), status_at(c.duty, lookup_zone(c.timezone), at, HORIZON))
+        for c in roster.contacts
+        if _speaks(c, speaks)
+    ]
+
+
+def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int,
+          speaks: str | None = None) -> Answer:
+    net = find_network(conn, network)
+    roster = store.load_roster(conn, net.code, member)
+    entries = _entries(roster, at, speaks)
+    on_duty = sorted((e for e in entries if e.status.on_duty), key=_order)
+    upcoming = [e for e in entries if e.status.next_start is not None]
+    soonest = min((e.status.next_start for e in upcoming), default=None)
+    nxt = sorted((e for e in upcoming if e.status.next_start == soonest), key=_order)
+
+    answer = Answer(net, member, at, on_duty, nxt, [], net.fallback, roster=roster, speaks=speaks)
+    warnings = answer.warnings
+    if roster is None:
+        warnings.append(f"{member_label(member)} has no roster in {net.code}; nobody can be named for it.")
+    else:
+        answer.demo = roster.demo
+        warnings.extend(_staleness(roster, now))
+        if speaks and not entries and roster.contacts:
+            warnings.append(f"nobody in the {member} roster speaks {speaks!r}.")
+        elif speaks and not on_duty and any(
+            status_at(c.duty, lookup_zone(c.timezone), at, 0).on_duty for c in roster.contacts
+        ):
+            warnings.append(f"contacts are on duty, but none of them speaks {speaks!r}.")
+    if not on_duty and net.fallback and net.fallback != member:
+        fb = store.load_roster(conn, net.code, net.fallback)
+        answer.fallback = sorted((e for e in _entries(fb, at, speaks) if e.status.on_duty), key=_order)
+        if fb is None:
+            warnings.append(f"the fallback {net.fallback} has no roster in {net.code}.")
+        elif fb.demo:
+            answer.demo = True
+    if answer.demo:
+        warnings.insert(0, DEMO_WARNING)
+    return answer
+
+
+def _staleness(roster: store.StoredRoster, now: int) -> list[str]:
+    today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
+    out = []
+    if roster.issued:
+        age = (today - dt.date.fromisoformat(roster.issued)).days
+        if age > ROSTER_MAX_AGE_DAYS:
+            out.append(
+                f"the {roster.member} roster was issued {roster.issued}, {age} days ago "
+                f"(older than {ROSTER_MAX_AGE_DAYS}); ask {roster.member} for a current one."
+            )
+    else:
+        out.append(f"the {roster.member} roster has no issue date; its age is unknown.")
+    for c in roster.contacts:
+        if c.verified:
+            age = (today - dt.date.fromisoformat(c.verified)).days
+            if age > ENTRY_MAX_AGE_DAYS:
+                out.append(f"entry {c.id!r} was last verified {c.verified}, {age} days ago (older than a year).")
+    return out

@@ -1,0 +1,86 @@
+"""Wall clock -> UTC by RFC 5545 §3.3.5 at named real transitions (pytz 2026f data).
+
+Expected instants are worked out by hand from each zone's rules: a time that
+occurs twice means its first occurrence; a time in a gap is read with the
+offset in force before the gap.
+"""
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ctcontacts.zones import format_utc, lookup_zone
+
+CASES = [
+    # zone, wall time, expected UTC, why
+    ("Europe/Paris", "2026-03-29T01:59", "2026-03-29T00:59:00Z", "last minute of CET"),
+    ("Europe/Paris", "2026-03-29T02:30", "2026-03-29T01:30:00Z", "gap: read at +01, i.e. 03:30 CEST"),
+    ("Europe/Paris", "2026-03-29T03:00", "2026-03-29T01:00:00Z", "first CEST minute"),
+    ("Europe/Paris", "2026-10-25T02:30", "2026-10-25T00:30:00Z", "twice: first is CEST"),
+    ("Europe/Paris", "2026-10-25T03:00", "2026-10-25T02:00:00Z", "after the repeat"),
+    # Dublin: negative DST (IST is standard time, winter GMT has dst = -1h).
+    ("Europe/Dublin", "2026-03-29T01:30", "2026-03-29T01:30:00Z", "gap: read at +00"),
+    ("Europe/Dublin", "2026-10-25T01:30", "2026-10-25T00:30:00Z", "twice: first is IST"),
+    # Casablanca: +01 with a negative-DST +00 over Ramadan; permanent +00 from 2026-09-20.
+    ("Africa/Casablanca", "2026-02-15T02:30", "2026-02-15T01:30:00Z", "twice: first is +01"),
+    ("Africa/Casablanca", "2026-03-22T02:30", "2026-03-22T02:30:00Z", "gap: read at +00"),
+    ("Africa/Casablanca", "2026-09-20T01:30", "2026-09-20T00:30:00Z", "twice: first is +01"),
+    ("Africa/Casablanca", "2026-12-01T12:00", "2026-12-01T12:00:00Z", "+00 after the 2026 change"),
+    # Lord Howe: 30-minute DST.
+    ("Australia/Lord_Howe", "2026-04-05T01:45", "2026-04-04T14:45:00Z", "twice: first is +11"),
+    ("Australia/Lord_Howe", "2026-04-05T02:00", "2026-04-04T15:30:00Z", "after the repeat, +10:30"),
+    ("Australia/Lord_Howe", "2026-10-04T02:15", "2026-10-03T15:45:00Z", "gap: read at +10:30"),
+    # Transitions at midnight.
+    ("America/Havana", "2026-03-08T00:30", "2026-03-08T05:30:00Z", "gap at midnight: read at -05"),
+    ("America/Havana", "2026-03-08T00:00", "2026-03-08T05:00:00Z", "midnight itself does not exist"),
+    ("America/Havana", "2025-11-02T00:30", "2025-11-02T04:30:00Z", "twice after midnight: first is -04"),
+    ("America/Santiago", "2026-09-06T00:30", "2026-09-06T04:30:00Z", "gap at midnight: read at -04"),
+    ("America/Santiago", "2026-04-04T23:30", "2026-04-05T02:30:00Z", "twice before midnight: first is -03"),
+    # Apia skipped 2011-12-30 entirely (-10 -> +14).
+    ("Pacific/Apia", "2011-12-29T23:00", "2011-12-30T09:00:00Z", "last hour at -10"),
+    ("Pacific/Apia", "2011-12-30T08:00", "2011-12-30T18:00:00Z", "the missing day, read at -10"),
+    ("Pacific/Apia", "2011-12-31T08:00", "2011-12-30T18:00:00Z", "first day at +14"),
+]
+
+
+@pytest.mark.parametrize("zone,wall,expected,why", CASES, ids=[f"{c[0]}@{c[1]}" for c in CASES])
+def test_named_transitions(zone, wall, expected, why):
+    assert format_utc(lookup_zone(zone).to_utc(dt.datetime.fromisoformat(wall))) == expected, why
+
+
+ZONES = ["Europe/Paris", "Europe/Dublin", "Africa/Casablanca", "Australia/Lord_Howe",
+         "America/Havana", "America/Santiago", "Pacific/Apia", "America/New_York", "Asia/Kolkata"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    wall=st.datetimes(min_value=dt.datetime(2010, 1, 1), max_value=dt.datetime(2024, 12, 31)),
+)
+def test_matches_zoneinfo_fold0(zone, wall):
+    """PEP 495 fold=0 is exactly RFC 5545's rule (first occurrence; gap read with the
+    offset before it), so the stdlib's zoneinfo is an independent oracle for years both
+    databases agree on."""
+    wall = wall.replace(microsecond=0)
+    oracle = wall.replace(tzinfo=zoneinfo.ZoneInfo(zone), fold=0).astimezone(dt.timezone.utc)
+    ours = lookup_zone(zone).to_utc(wall)
+    assert ours == int(oracle.timestamp())
+
+
+@settings(max_examples=200, deadline=None)
+@given(zone=st.sampled_from(ZONES), instant=st.integers(1262304000, 2051222400))
+def test_local_round_trip(zone, instant):
+    z = lookup_zone(zone)
+    local = z.to_local(instant)
+    assert int(local.timestamp()) == instant
+    # The wall time read back gives the instant unless it occurs twice (then the first).
+    assert z.to_utc(z.wall(instant)) <= instant
+
+
+def test_unknown_zone_suggests():
+    from ctcontacts.errors import UsageError
+
+    with pytest.raises(UsageError, match="Europe/Paris"):
+        lookup_zone("Europe/Pari")
