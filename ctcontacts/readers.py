@@ -67,9 +67,9 @@ def decode(data: bytes, name: str) -> tuple[str | None, Problem | None]:
         text = data.decode(encoding)
     except UnicodeDecodeError as e:
         return None, Problem(
-            name, f"byte {e.start}", "",
-            f"the file is not valid {encoding.upper().replace('-SIG', '')} text "
-            f"(byte 0x{data[e.start]:02x} at offset {e.start}); save it as UTF-8",
+            name, f"byte offset {e.start}", "",
+            f"byte 0x{data[e.start]:02x} is not valid {encoding.upper().replace('-SIG', '')} text; "
+            "save the file as UTF-8 (nothing is guessed or replaced)",
         )
     if "\x00" in text:
         return None, Problem(name, "file", "", "the file holds binary data (NUL bytes); it is not a roster")

@@ -1,0 +1,226 @@
+"""import: all-or-nothing, every problem at once, replacement per (network, member)."""
+
+import hashlib
+import json
+import sqlite3
+
+import pytest
+
+from .conftest import contact, roster, roster_file
+
+
+def dump(db_path) -> str:
+    """A digest of every table's rows: equal digests, unchanged database."""
+    conn = sqlite3.connect(db_path)
+    h = hashlib.sha256()
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
+        for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY 1, 2, 3'):
+            h.update(repr(row).encode())
+    conn.close()
+    return h.hexdigest()
+
+
+def test_import_then_whois(tmp_path, cli):
+    result = cli("import", roster_file(tmp_path, roster("FR")))
+    assert result.exit_code == 0
+    assert "ftf FR: new roster, 1 contacts" in result.stdout
+
+
+def test_bad_roster_is_rejected_whole_with_every_problem(tmp_path, cli, db_path):
+    cli("import", roster_file(tmp_path, roster("FR"), name="good.json"))
+    before = dump(db_path)
+    bad = roster_file(
+        tmp_path,
+        roster("FR", contacts=[contact("fr-new")]),  # valid, but must not land either
+        roster("DE", contacts=[
+            contact("de-1", timezone="Europe/Berln", phones=["+49 12"], duty=["Mo-Fx 08:00-18:00"]),
+            contact("de-1", emial="x@example.org"),
+            {"id": "de-3", "name": "", "timezone": "Europe/Berlin", "duty": ["24/7"]},
+        ]),
+        roster("Germny", network="ftff"),
+        name="bad.json",
+    )
+    result, doc = cli.json("import", bad)
+    assert result.exit_code == 2
+    problems = {(p["where"], p["field"]) for p in doc["problems"]}
+    assert problems >= {
+        ("rosters[1].contacts[0]", "timezone"),
+        ("rosters[1].contacts[0].phones[0]", "phones"),
+        ("rosters[1].contacts[0].duty[0]", "duty"),
+        ("rosters[1].contacts[1]", "emial"),
+        ("rosters[1].contacts[2]", "name"),
+        ("rosters[1].contacts[2]", "phones"),
+        ("rosters[2]", "network"),
+        ("rosters[2]", "member"),
+    }
+    err = result.stderr
+    assert "bad.json: rosters[1].contacts[0], field 'timezone': unknown time zone 'Europe/Berln'; did you mean Europe/Berlin" in err
+    assert "unknown day 'Fx'" in err
+    assert "did you mean 'email'" in err
+    assert "did you mean 'ftf'" in err
+    assert "did you mean Germany (DE)" in err
+    assert "nothing was imported" in err
+    assert dump(db_path) == before
+
+
+def test_duplicate_ids_in_one_roster(tmp_path, cli):
+    path = roster_file(tmp_path, roster("FR", contacts=[contact("a"), contact("a")]))
+    result = cli("import", path)
+    assert result.exit_code == 2 and "already used" in result.stderr
+
+
+def test_dry_run_writes_nothing(tmp_path, cli, db_path):
+    path = roster_file(tmp_path, roster("FR"))
+    result, doc = cli.json("import", path, "--dry-run")
+    assert result.exit_code == 0
+    assert doc["dry_run"] is True and doc["rosters"][0]["added"] == ["fr-desk"]
+    assert not db_path.exists()
+    cli("import", path)
+    before = dump(db_path)
+    result, doc = cli.json("import", roster_file(tmp_path, roster("FR", contacts=[contact("fr-other")]), name="b.json"), "--dry-run")
+    assert doc["rosters"][0]["added"] == ["fr-other"] and doc["rosters"][0]["removed"] == ["fr-desk"]
+    assert dump(db_path) == before
+
+
+def test_replacement_is_per_network_and_member(tmp_path, cli):
+    cli("import", roster_file(tmp_path, roster("FR"), roster("DE", contacts=[contact("de-desk", timezone="Europe/Berlin")]),
+                              roster("FR", network="vot", contacts=[contact("fr-vot")])))
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[contact("fr-new")]), name="fr.json"))
+    assert [c["id"] for c in cli.json("whois", "-c", "FR", "-n", "ftf")[1]["on_duty"]] == ["fr-new"]
+    assert [c["id"] for c in cli.json("whois", "-c", "DE", "-n", "ftf")[1]["on_duty"]] == ["de-desk"]
+    assert [c["id"] for c in cli.json("whois", "-c", "FR", "-n", "vot")[1]["on_duty"]] == ["fr-vot"]
+
+
+def test_reimport_reports_unchanged(tmp_path, cli):
+    path = roster_file(tmp_path, roster("FR"))
+    cli("import", path)
+    result, doc = cli.json("import", path)
+    assert doc["rosters"][0]["unchanged"] is True
+
+
+def test_phones_are_stored_in_e164_national_form_read_in_the_members_country(tmp_path, cli):
+    path = roster_file(tmp_path, roster("FR", contacts=[contact(phones=["01 99 00 12 34", "+44 20 7946 0123"])]))
+    assert cli("import", path).exit_code == 0
+    doc = cli.json("whois", "-c", "FR", "-n", "ftf")[1]
+    assert doc["on_duty"][0]["phones"] == ["+33199001234", "+442079460123"]
+
+
+def test_invalid_phone_number_is_refused(tmp_path, cli):
+    import phonenumbers
+
+    bad = phonenumbers.format_number(phonenumbers.invalid_example_number("FR"), phonenumbers.PhoneNumberFormat.E164)
+    result = cli("import", roster_file(tmp_path, roster("FR", contacts=[contact(phones=[bad])])))
+    assert result.exit_code == 2 and "not a valid number" in result.stderr
+
+
+def test_network_defined_in_the_file(tmp_path, cli):
+    path = roster_file(
+        tmp_path,
+        roster("FR", network="cyber"),
+        roster("org:interpol", network="cyber", contacts=[contact("ccc", timezone="Asia/Singapore")]),
+        networks=[{"code": "cyber", "name": "Budapest 24/7", "organization": "CoE", "fallback": "org:interpol"}],
+    )
+    assert cli("import", path).exit_code == 0
+    doc = cli.json("whois", "-c", "DE", "-n", "cyber")[1]
+    assert [c["id"] for c in doc["fallback"]] == ["ccc"]
+
+
+def test_not_a_roster_json(tmp_path, cli):
+    p = tmp_path / "x.json"
+    p.write_text(json.dumps({"hello": 1}))
+    result = cli("import", p)
+    assert result.exit_code == 2 and "not a ctcontacts roster" in result.stderr
+
+
+def test_broken_json_names_line_and_column(tmp_path, cli):
+    p = tmp_path / "x.json"
+    p.write_text('{"format": "ctcontacts-roster/1",\n "rosters": [}')
+    result = cli("import", p)
+    assert result.exit_code == 2 and "line 2" in result.stderr
+
+
+def test_missing_file(tmp_path, cli):
+    result = cli("import", tmp_path / "nope.json")
+    assert result.exit_code == 2 and "no such file" in result.stderr
+
+
+CSV = """network,member,id,name,agency,rank,phones,email,languages,timezone,duty,verified
+ftf,FR,fr-desk,Desk,Ministry (fictional),1,+33 1 99 00 12 34;+44 20 7946 0123,desk@example.org,fr;en,Europe/Paris,Mo-Fr 08:00-18:00,2026-10-01
+ftf,FR,fr-desk,Desk,Ministry (fictional),1,+33 1 99 00 12 34;+44 20 7946 0123,desk@example.org,fr;en,Europe/Paris,"Sa,Su 10:00-12:00",2026-10-01
+ftf,FR,fr-night,Night,Ministry (fictional),1,+33 1 99 00 12 35,,fr,Europe/Paris,off 2026-12-24T00:00/2026-12-27T00:00,
+ftf,FR,fr-night,Night,Ministry (fictional),1,+33 1 99 00 12 35,,fr,Europe/Paris,Mo-Fr 18:00-08:00,
+"""
+
+
+def test_csv_rows_of_one_contact_merge(tmp_path, cli):
+    p = tmp_path / "fr.csv"
+    p.write_text(CSV)
+    assert cli("import", p).exit_code == 0
+    doc = cli.json("whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-28T09:30Z")[1]
+    assert [c["id"] for c in doc["on_duty"]] == ["fr-desk"]
+    assert doc["on_duty"][0]["phones"] == ["+33199001234", "+442079460123"]
+    assert doc["on_duty"][0]["until"] == "2026-11-28T11:00:00Z"
+
+
+def test_csv_network_and_member_from_the_command_line(tmp_path, cli):
+    p = tmp_path / "fr.csv"
+    p.write_text("ID;Name ;Phones;TimeZone;Duty\r\nfr-desk;Desk;+33 1 99 00 12 34;Europe/Paris;24/7\r\n\r\n")
+    result = cli("import", p, "--network", "ftf", "--country", "France")
+    assert result.exit_code == 0, result.stderr
+    assert cli.json("whois", "-c", "FR", "-n", "ftf")[1]["on_duty"][0]["id"] == "fr-desk"
+
+
+def test_csv_rows_that_disagree_are_reported_by_row(tmp_path, cli):
+    p = tmp_path / "fr.csv"
+    p.write_text(CSV.replace("Night,Ministry (fictional),1,+33 1 99 00 12 35,,fr,Europe/Paris,Mo-Fr",
+                             "Night,Ministry (fictional),2,+33 1 99 00 12 35,,fr,Europe/Paris,Mo-Fr"))
+    result = cli("import", p)
+    assert result.exit_code == 2
+    assert "row 5, field 'rank'" in result.stderr and "in row 4" in result.stderr
+
+
+def test_csv_duplicated_header_and_unknown_column(tmp_path, cli):
+    p = tmp_path / "fr.csv"
+    p.write_text("network,member,id,name,phones,timezone,duty,Duty,mobile\nftf,FR,a,A,+33 1 99 00 12 34,Europe/Paris,24/7,24/7,1\n")
+    result = cli("import", p)
+    assert result.exit_code == 2
+    assert "appears twice" in result.stderr and "unknown field 'mobile'" in result.stderr
+
+
+def test_undecodable_bytes_name_the_offset(tmp_path, cli):
+    p = tmp_path / "fr.csv"
+    p.write_bytes(b"network,member,id,name\nftf,FR,a,Caf\xe9\n")
+    result = cli("import", p)
+    assert result.exit_code == 2 and "byte offset 35" in result.stderr and "0xe9" in result.stderr
+
+
+def test_utf16_with_bom_is_read(tmp_path, cli):
+    p = tmp_path / "fr.csv"
+    p.write_bytes("id\tname\tphones\ttimezone\tduty\nfr-desk\tDésk\t+33 1 99 00 12 34\tEurope/Paris\t24/7\n".encode("utf-16"))
+    result = cli("import", p, "-n", "ftf", "-c", "FR")
+    assert result.exit_code == 0, result.stderr
+    assert cli.json("whois", "-c", "FR", "-n", "ftf")[1]["on_duty"][0]["name"] == "Désk"
+
+
+def test_empty_file(tmp_path, cli):
+    p = tmp_path / "empty.csv"
+    p.write_bytes(b"")
+    result = cli("import", p)
+    assert result.exit_code == 2 and "empty" in result.stderr
+
+
+def test_every_rule_kind_imports_and_round_trips_in_the_database(tmp_path, cli, db_path):
+    rules = ["24/7", "Mo-Fr 08:00-18:00", "Fr-Mo 18:00-08:00; Sa 09:00-10:00",
+             "2026-12-01T08:00/2026-12-01T20:00", "2026-12-01T20:00/PT12H",
+             {"rrule": "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO", "start": "2026-11-02T09:00", "duration": "P7D"},
+             "R/2026-11-02T09:00/P7D/FREQ=WEEKLY;INTERVAL=2;BYDAY=MO",
+             {"off": "2026-12-24T00:00/2026-12-27T00:00"}, "off 2026-12-31T00:00/P1D"]
+    assert cli("import", roster_file(tmp_path, roster("FR", contacts=[contact(duty=rules)]))).exit_code == 0
+    stored = [r for (r,) in sqlite3.connect(db_path).execute("SELECT rule FROM duty_rules ORDER BY position")]
+    assert stored[5] == stored[6] == "R/2026-11-02T09:00/P7D/FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"
+    assert stored[7] == "off 2026-12-24T00:00/2026-12-27T00:00"
+
+
+def test_database_file_is_private(tmp_path, cli, db_path):
+    cli("import", roster_file(tmp_path, roster("FR")))
+    assert db_path.stat().st_mode & 0o077 == 0

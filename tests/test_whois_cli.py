@@ -1,0 +1,251 @@
+"""whois end to end through the command line: JSON shape, exit codes, warnings."""
+
+import json
+import sqlite3
+
+import pytest
+
+from .conftest import contact, roster, roster_file
+
+
+@pytest.fixture
+def fr(tmp_path, cli):
+    """FR in ftf: a 24/7-less roster with office hours, a night line and a backup."""
+    path = roster_file(
+        tmp_path,
+        roster("FR", contacts=[
+            contact("fr-office", name="Office", rank=1, duty=["Mo-Fr 08:00-18:00"], languages=["fr", "en"],
+                    email="office@example.org", role="primary", verified="2026-10-01"),
+            contact("fr-night", name="Night line", rank=1, duty=["Mo-Fr 18:00-08:00"], languages=["fr"]),
+            contact("fr-backup", name="Backup", rank=2, duty=["Mo-Fr 08:00-18:00"], languages=["en"]),
+        ]),
+        roster("org:coe", contacts=[contact("coe-duty", name="CoE duty", timezone="Europe/Paris",
+                                            phones=["+33 1 99 00 20 00"], duty=["24/7"], languages=["en", "fr"])]),
+    )
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_on_duty_json_matches_the_contract(fr, cli):
+    # Friday 2026-11-27 10:00 CET.
+    result, doc = cli.json("whois", "--country", "FR", "--network", "ftf", "--at", "2026-11-27T10:00+01:00")
+    assert result.exit_code == 0
+    assert doc == {
+        "network": "ftf",
+        "member": "FR",
+        "at": "2026-11-27T09:00:00Z",
+        "on_duty": [
+            {"id": "fr-office", "name": "Office", "rank": 1, "role": "primary", "phones": ["+33199001234"],
+             "email": "office@example.org", "languages": ["fr", "en"], "timezone": "Europe/Paris",
+             "local_time": "2026-11-27T10:00:00+01:00", "until": "2026-11-27T17:00:00Z"},
+            {"id": "fr-backup", "name": "Backup", "rank": 2, "role": "", "phones": ["+33199001234"],
+             "email": "", "languages": ["en"], "timezone": "Europe/Paris",
+             "local_time": "2026-11-27T10:00:00+01:00", "until": "2026-11-27T17:00:00Z"},
+        ],
+        "next": [{"id": "fr-night", "name": "Night line", "rank": 1, "from": "2026-11-27T17:00:00Z"}],
+        "fallback": [],
+        "warnings": [],
+    }
+
+
+def test_nobody_on_duty_gives_fallback_and_exit_1(fr, cli):
+    # Sunday 03:00 CET: the night line's Friday window ended Saturday 08:00.
+    result, doc = cli.json("whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-29T02:00Z")
+    assert result.exit_code == 1
+    assert doc["on_duty"] == []
+    assert [c["id"] for c in doc["fallback"]] == ["coe-duty"]
+    assert doc["fallback"][0]["until"] is None
+    assert doc["next"] == [{"id": "fr-night", "name": "Night line", "rank": 1, "from": "2026-11-30T07:00:00Z"}] or \
+        doc["next"][0]["from"] == "2026-11-30T07:00:00Z"
+
+
+def test_next_lists_everyone_coming_on_at_the_same_instant(fr, cli):
+    result, doc = cli.json("whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-29T02:00Z")
+    assert [(n["id"], n["from"]) for n in doc["next"]] == [
+        ("fr-office", "2026-11-30T07:00:00Z"), ("fr-backup", "2026-11-30T07:00:00Z")]
+
+
+def test_speaks_filters_and_says_when_it_leaves_nobody(fr, cli):
+    result, doc = cli.json("whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-27T09:00Z", "--speaks", "en")
+    assert [c["id"] for c in doc["on_duty"]] == ["fr-office", "fr-backup"]
+    result, doc = cli.json("whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-27T20:00Z", "--speaks", "en")
+    assert result.exit_code == 1
+    assert doc["on_duty"] == []
+    assert any("speaks 'en'" in w for w in doc["warnings"])
+    assert "speaks 'en'" in result.stderr
+
+
+def test_member_without_roster_is_answered_with_a_warning(fr, cli):
+    result, doc = cli.json("whois", "-c", "DE", "-n", "ftf", "--at", "2026-11-27T09:00Z")
+    assert result.exit_code == 1
+    assert doc["member"] == "DE" and doc["on_duty"] == []
+    assert [c["id"] for c in doc["fallback"]] == ["coe-duty"]
+    assert any("no roster" in w for w in doc["warnings"])
+
+
+@pytest.mark.parametrize("typed", ["fr", "FRA", "250", "France", "france"])
+def test_country_input_forms(fr, cli, typed):
+    result, doc = cli.json("whois", "-c", typed, "-n", "ftf", "--at", "2026-11-27T09:00Z")
+    assert doc["member"] == "FR"
+
+
+@pytest.mark.parametrize("typed,member", [("UK", "GB"), ("United Kingdom", "GB"), ("EU", "org:eu"),
+                                          ("XK", "XK"), ("org:coe", "org:coe"), ("826", "GB")])
+def test_country_aliases(fr, cli, typed, member):
+    result, doc = cli.json("whois", "-c", typed, "-n", "ftf", "--at", "2026-11-27T09:00Z")
+    assert doc["member"] == member
+
+
+def test_local_at_is_read_in_tz(fr, cli):
+    result, doc = cli.json("whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-27T10:00", "--tz", "Europe/Paris")
+    assert doc["at"] == "2026-11-27T09:00:00Z"
+    # Without --tz the user's own zone (TZ=UTC in tests) is used.
+    result, doc = cli.json("whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-27T10:00")
+    assert doc["at"] == "2026-11-27T10:00:00Z"
+
+
+def test_at_defaults_to_now(fr, cli):
+    result, doc = cli.json("whois", "-c", "FR", "-n", "ftf")
+    assert doc["at"] == "2026-11-29T02:00:00Z"
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["-c", "Frnace", "-n", "ftf"], "did you mean France (FR)"),
+    (["-c", "FR", "-n", "fft"], "did you mean 'ftf'"),
+    (["-c", "FR", "-n", "ftf", "--at", "tomorrow"], "cannot read --at"),
+    (["-c", "FR", "-n", "ftf", "--at", "2026-02-30T10:00"], "cannot read --at"),
+    (["-c", "FR", "-n", "ftf", "--tz", "Europe/Pariss"], "Europe/Paris"),
+])
+def test_usage_errors_are_one_sentence_and_exit_2(fr, cli, args, needle):
+    result = cli("whois", *args)
+    assert result.exit_code == 2
+    assert needle in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+
+
+def test_missing_database_exits_3(cli, tmp_path):
+    result = cli("whois", "-c", "FR", "-n", "ftf", "--db", tmp_path / "nope.db")
+    assert result.exit_code == 3
+    assert "no database" in result.stderr
+    assert not (tmp_path / "nope.db").exists()
+
+
+def test_corrupt_database_exits_3(cli, tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not sqlite at all" * 100)
+    result = cli("whois", "-c", "FR", "-n", "ftf", "--db", bad)
+    assert result.exit_code == 3
+    assert "corrupt" in result.stderr
+
+
+def test_newer_schema_is_refused_with_exit_3(fr, cli, db_path):
+    conn = sqlite3.connect(db_path)
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('ctcontacts', 'm999_future', '2030-01-01')")
+    conn.commit()
+    conn.close()
+    result = cli("whois", "-c", "FR", "-n", "ftf")
+    assert result.exit_code == 3
+    assert "newer ctcontacts" in result.stderr
+
+
+def test_locked_database_exits_3(fr, cli, db_path, monkeypatch):
+    from ctcontacts import db
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = cli("import", roster_file(db_path.parent, roster("FR"), name="again.json"))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 3
+    assert "locked" in result.stderr
+
+
+def test_old_roster_and_entry_warn(tmp_path, cli):
+    path = roster_file(tmp_path, roster("FR", issued="2026-01-15",
+                                        contacts=[contact(verified="2025-06-01")]))
+    cli("import", path)
+    result, doc = cli.json("whois", "-c", "FR", "-n", "ftf")
+    assert any("issued 2026-01-15" in w for w in doc["warnings"])
+    assert any("last verified 2025-06-01" in w for w in doc["warnings"])
+    assert "issued 2026-01-15" in result.stderr
+
+
+def test_human_output_shows_the_essentials(fr, cli):
+    result = cli("whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-27T09:00Z", "--tz", "America/New_York")
+    out = result.stdout
+    assert result.exit_code == 0
+    for needle in ["France (FR)", "Office", "+33199001234", "office@example.org", "Fri 27 Nov 10:00 CET",
+                   "Fri 27 Nov 18:00 CET", "Fri 27 Nov 12:00 EST", "Night line", "Next on duty"]:
+        assert needle in out, needle
+
+
+def test_human_output_when_nobody_is_on_duty(fr, cli):
+    result = cli("whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-29T02:00Z")
+    assert result.exit_code == 1
+    assert "NOBODY ON DUTY" in result.stdout
+    assert "CoE duty" in result.stdout and "Fallback: org:coe" in result.stdout
+
+
+def test_hostile_text_cannot_inject_markup(tmp_path, cli):
+    path = roster_file(tmp_path, roster("FR", contacts=[contact(name="[bold red]EVIL[/] [link=http://x]y[/link]",
+                                                                agency="[blink]z")]))
+    assert cli("import", path).exit_code == 0
+    result = cli("whois", "-c", "FR", "-n", "ftf")
+    assert "[bold red]EVIL[/]" in result.stdout
+    assert "[blink]z" in result.stdout
+
+
+def test_escape_sequences_are_refused_at_import_and_never_printed(tmp_path, cli, db_path):
+    path = roster_file(tmp_path, roster("FR", contacts=[contact(name="Desk\x1b[2J\x1b]0;pwned\x07")]))
+    result = cli("import", path)
+    assert result.exit_code == 2
+    assert "control character (U+001B)" in result.stderr
+    assert "\x1b" not in result.stderr
+    # Even a database written by another tool cannot reach the terminal raw.
+    cli("import", roster_file(tmp_path, roster("FR"), name="ok.json"))
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE contacts SET name = 'A\x1b[31mB'")
+    conn.commit()
+    conn.close()
+    out = cli("whois", "-c", "FR", "-n", "ftf").stdout
+    assert "\x1b[31m" not in out and "\\x1b[31mB" in out
+
+
+def test_demo_answers_are_marked(cli):
+    assert cli("demo").exit_code == 0
+    result, doc = cli.json("whois", "-c", "FR", "-n", "ftf")
+    assert result.exit_code == 0
+    assert doc["warnings"][0].startswith("DEMO DATA")
+    assert "DEMO DATA" in result.stderr
+    assert doc["on_duty"]
+
+
+def test_demo_refuses_a_real_directory(fr, cli):
+    result = cli("demo")
+    assert result.exit_code == 2
+    assert "real roster" in result.stderr
+
+
+def test_version_names_the_tz_release(cli):
+    import pytz
+
+    result = cli("--version")
+    assert result.exit_code == 0 and pytz.OLSON_VERSION in result.stdout
+
+
+def test_global_db_option(fr, cli, db_path, monkeypatch):
+    monkeypatch.delenv("CTCONTACTS_DB")
+    result = cli("--db", db_path, "whois", "-c", "FR", "-n", "ftf", "--json")
+    assert json.loads(result.stdout)["member"] == "FR"
+
+
+@pytest.mark.parametrize("command", ["whois", "import", "demo"])
+def test_every_command_has_help_with_an_example(cli, command):
+    result = cli(command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.stdout
