@@ -65,7 +65,7 @@ def _fail(error: CtContactsError, as_json: bool = False) -> None:
 
 
 def _plain(value: object) -> str:
-    from .render import safe
+    from .text import safe
 
     return safe(value)
 
@@ -110,12 +110,15 @@ def whois(
         _fail(e)
     except sqlite3.DatabaseError as e:
         _fail(_db_error(e, path or Path("?")))
-    from . import render
-
-    render.warnings(answer.warnings, render.stderr())
     if as_json:
+        # Scripts get plain JSON and plain warnings: no rich on this path.
+        for w in answer.warnings:
+            sys.stderr.write(f"{'' if w.startswith('DEMO DATA') else 'warning: '}{_plain(w)}\n")
         sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
+        from . import render
+
+        render.warnings(answer.warnings, render.stderr())
         render.whois(answer, user, render.stdout())
     raise typer.Exit(0 if answer.on_duty else 1)
 

@@ -4,26 +4,14 @@ into ``Text`` objects, which rich does not parse for markup."""
 
 from __future__ import annotations
 
-import unicodedata
-
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from .members import member_label
+from .text import safe
 from .whois import Answer, Entry
 from .zones import Zone
-
-
-def safe(value: object) -> str:
-    """Printable text: control and format characters become visible ``\\xNN`` escapes."""
-    out = []
-    for ch in str(value):
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != "\u200d":
-            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def T(value: object, style: str = "") -> Text:
