@@ -129,6 +129,7 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
 
     answer = Answer(net, member, at, on_duty, nxt, [], net.fallback, roster=roster, speaks=speaks)
     warnings = answer.warnings
+    warnings.extend(_membership(net, member))
     if roster is None:
         warnings.append(f"{member_label(member)} has no roster in {net.code}; nobody can be named for it.")
     else:
@@ -150,6 +151,19 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
     if answer.demo:
         warnings.insert(0, DEMO_WARNING)
     return answer
+
+
+ACTIVE_STATUSES = {"member", "observer", "party", "secretariat"}
+
+
+def _membership(net: Network, member: str) -> list[str]:
+    """A word when the member's standing in the network is not plain membership."""
+    entry = net.members.get(member)
+    if entry is None or entry.get("status", "member") in ACTIVE_STATUSES:
+        return []
+    since = f" since {entry['since']}" if entry.get("since") else ""
+    note = f" ({entry['note']})" if entry.get("note") else ""
+    return [f"{member} is listed in {net.code} as {entry['status']}{since}{note}."]
 
 
 def _staleness(roster: store.StoredRoster, now: int) -> list[str]:

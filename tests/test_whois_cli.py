@@ -249,3 +249,9 @@ def test_every_command_has_help_with_an_example(cli, command):
     result = cli(command, "--help")
     assert result.exit_code == 0
     assert "Example" in result.stdout
+
+
+def test_membership_status_is_shown(tmp_path, cli):
+    cli("import", roster_file(tmp_path, roster("org:oas-cicte", network="iactn")))
+    result, doc = cli.json("whois", "-c", "Nicaragua", "-n", "iactn")
+    assert any("NI is listed in iactn as withdrawn since 2023-11-19" in w for w in doc["warnings"])
