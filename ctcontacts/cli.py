@@ -140,7 +140,6 @@ def import_(
     import sqlite3
 
     from . import clock
-    from .db import connect, in_memory
     from .importer import import_files
     from .members import resolve_member
 
@@ -148,8 +147,7 @@ def import_(
     try:
         member = resolve_member(country) if country else None
         path = _path(db)
-        conn = in_memory() if dry_run and not path.exists() else connect(path, create=True)
-        report = import_files(conn, path, list(files), now=clock.now(), network=network,
+        report = import_files(path, list(files), now=clock.now(), network=network,
                               member=member, dry_run=dry_run)
     except CtContactsError as e:
         _fail(e, as_json)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import store
-from .db import write_transaction
+from .db import connect, in_memory, write_transaction
 from .errors import InvalidInput, Problem, UsageError
 from .readers import read_file
 from .validate import Contact, Roster, validate
@@ -107,16 +107,22 @@ def _changes(conn: sqlite3.Connection, rosters: list[Roster]) -> list[RosterChan
     return out
 
 
-def import_files(conn: sqlite3.Connection, db_path: Path, paths: list[Path], *, now: int,
-                 network: str | None = None, member: str | None = None,
-                 dry_run: bool = False) -> ImportReport:
+def import_files(db_path: Path, paths: list[Path], *, now: int, network: str | None = None,
+                 member: str | None = None, dry_run: bool = False) -> ImportReport:
+    """Validate every file against the database (or an empty one if there is no file
+    yet), then replace the rosters in one transaction. A failed or dry run writes
+    nothing, and does not even create the database file."""
     if not paths:
         raise UsageError("give at least one roster file to import (JSON or CSV).")
+    exists = db_path.exists()
+    conn = connect(db_path) if exists else in_memory()
     rosters, defs = read_and_validate(conn, paths, network, member)
     names = [str(p) for p in paths]
     codes = [d.code for d in defs]
     if dry_run:
         return ImportReport(True, names, _changes(conn, rosters), codes)
+    if not exists:
+        conn = connect(db_path, create=True)
     with write_transaction(conn, db_path):
         # Compared inside the write lock, so the report describes exactly what
         # this transaction replaced.

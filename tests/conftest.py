@@ -5,7 +5,9 @@ No test touches the user's real data directory or depends on the day it runs.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,14 @@ def roster_file(tmp_path: Path, *rosters: dict, name="roster.json", **top) -> Pa
     path = tmp_path / name
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
+
+
+def dump(db_path) -> str:
+    """A digest of every table's rows: equal digests, unchanged database."""
+    conn = sqlite3.connect(db_path)
+    h = hashlib.sha256()
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
+        for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY 1, 2, 3'):
+            h.update(repr(row).encode())
+    conn.close()
+    return h.hexdigest()

@@ -1,23 +1,11 @@
 """import: all-or-nothing, every problem at once, replacement per (network, member)."""
 
-import hashlib
 import json
 import sqlite3
 
 import pytest
 
-from .conftest import contact, roster, roster_file
-
-
-def dump(db_path) -> str:
-    """A digest of every table's rows: equal digests, unchanged database."""
-    conn = sqlite3.connect(db_path)
-    h = hashlib.sha256()
-    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
-        for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY 1, 2, 3'):
-            h.update(repr(row).encode())
-    conn.close()
-    return h.hexdigest()
+from .conftest import contact, dump, roster, roster_file
 
 
 def test_import_then_whois(tmp_path, cli):
@@ -224,3 +212,9 @@ def test_every_rule_kind_imports_and_round_trips_in_the_database(tmp_path, cli, 
 def test_database_file_is_private(tmp_path, cli, db_path):
     cli("import", roster_file(tmp_path, roster("FR")))
     assert db_path.stat().st_mode & 0o077 == 0
+
+
+def test_failed_import_does_not_create_the_database(tmp_path, cli, db_path):
+    result = cli("import", roster_file(tmp_path, roster("FR", contacts=[contact(timezone="Mars/Olympus")])))
+    assert result.exit_code == 2
+    assert not db_path.exists()
