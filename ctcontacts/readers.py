@@ -118,31 +118,11 @@ def _read_json(raw: RawFile, text: str, network: str | None, member: str | None)
     for key in doc:
         if key not in TOP_FIELDS:
             raw.problems.append(Problem(name, "$", key, _unknown(key, TOP_FIELDS)))
-    nets = doc.get("networks", [])
-    if not isinstance(nets, list):
-        raw.problems.append(Problem(name, "$", "networks", "must be a list of network definitions"))
-        nets = []
-    for i, n in enumerate(nets):
-        where = f"networks[{i}]"
-        if not isinstance(n, dict):
-            raw.problems.append(Problem(name, where, "", "a network definition is an object"))
-            continue
-        for key in n:
-            if key not in NETWORK_FIELDS:
-                raw.problems.append(Problem(name, where, key, _unknown(key, NETWORK_FIELDS)))
-        raw.networks.append((where, n))
-    rosters = doc.get("rosters")
-    if not isinstance(rosters, list):
+    raw.networks.extend(_objects(raw, doc, "$", "networks", NETWORK_FIELDS, "network definition", []))
+    if not isinstance(doc.get("rosters"), list):
         raw.problems.append(Problem(name, "$", "rosters", "must be a list of rosters"))
         return
-    for i, r in enumerate(rosters):
-        where = f"rosters[{i}]"
-        if not isinstance(r, dict):
-            raw.problems.append(Problem(name, where, "", "a roster is an object"))
-            continue
-        for key in r:
-            if key not in ROSTER_FIELDS:
-                raw.problems.append(Problem(name, where, key, _unknown(key, ROSTER_FIELDS)))
+    for where, r in _objects(raw, doc, "$", "rosters", ROSTER_FIELDS, "roster"):
         roster = RawRoster(
             name, where,
             _pick(raw, where, "network", r.get("network"), network),
@@ -152,21 +132,8 @@ def _read_json(raw: RawFile, text: str, network: str | None, member: str | None)
         )
         if "demo" in r and not isinstance(r["demo"], bool):
             raw.problems.append(Problem(name, where, "demo", "must be true or false"))
-        contacts = r.get("contacts")
-        if not isinstance(contacts, list):
-            raw.problems.append(Problem(name, where, "contacts", "must be a list of contacts"))
-            contacts = []
-        for j, c in enumerate(contacts):
-            cwhere = f"{where}.contacts[{j}]"
-            if not isinstance(c, dict):
-                raw.problems.append(Problem(name, cwhere, "", "a contact is an object"))
-                continue
-            values = {}
-            for key, value in c.items():
-                if key not in CONTACT_FIELDS:
-                    raw.problems.append(Problem(name, cwhere, key, _unknown(key, CONTACT_FIELDS)))
-                else:
-                    values[key] = value
+        for cwhere, c in _objects(raw, r, where, "contacts", CONTACT_FIELDS, "contact"):
+            values = {k: v for k, v in c.items() if k in CONTACT_FIELDS}
             contact = RawContact(cwhere, values, {k: cwhere for k in values})
             duty = c.get("duty")
             if duty is None:
@@ -177,6 +144,28 @@ def _read_json(raw: RawFile, text: str, network: str | None, member: str | None)
                 contact.duty = [(f"{cwhere}.duty[{k}]", rule) for k, rule in enumerate(duty)]
             roster.contacts.append(contact)
         raw.rosters.append(roster)
+
+
+def _objects(raw: RawFile, parent: dict, where: str, key: str, allowed: tuple[str, ...],
+             what: str, default: object = None) -> list[tuple[str, dict]]:
+    """The objects of the list ``parent[key]``, each with its JSON path; non-objects
+    and unknown fields are reported (unknown fields are usually typos)."""
+    items = parent.get(key, default)
+    if not isinstance(items, list):
+        raw.problems.append(Problem(raw.file, where, key, f"must be a list of {what}s"))
+        return []
+    base = "" if where == "$" else f"{where}."
+    out = []
+    for i, item in enumerate(items):
+        place = f"{base}{key}[{i}]"
+        if not isinstance(item, dict):
+            raw.problems.append(Problem(raw.file, place, "", f"a {what} is an object"))
+            continue
+        for k in item:
+            if k not in allowed:
+                raw.problems.append(Problem(raw.file, place, k, _unknown(k, allowed)))
+        out.append((place, item))
+    return out
 
 
 def _pick(raw: RawFile, where: str, key: str, written: object, option: str | None) -> object:

@@ -8,7 +8,6 @@ duty rules parsed (so a bad rule is caught here, not at 03:00).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from .errors import Problem
@@ -16,6 +15,7 @@ from .isotime import ISOError, parse_date
 from .members import ORG, find_member, unknown_member_message
 from .readers import RawContact, RawFile, RawRoster
 from .rules import Interval, Off, Rule, RuleError, parse_rule
+from .text import unsafe
 from .zones import find_zone_name, lookup_zone, unknown_zone_message
 
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$")
@@ -64,7 +64,7 @@ def _bad_text(value: str, multiline: bool = False) -> str | None:
     for ch in value:
         if multiline and ch in "\n\t":
             continue
-        if unicodedata.category(ch) in ("Cc", "Cf") and ch not in ("\u200d",):
+        if unsafe(ch):
             return f"contains a control character (U+{ord(ch):04X}); remove it"
     return None
 
