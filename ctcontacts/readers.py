@@ -79,6 +79,11 @@ def decode(data: bytes, name: str) -> tuple[str | None, Problem | None]:
 def read_file(name: str, data: bytes, *, network: str | None = None, member: str | None = None) -> RawFile:
     """Read one roster file, choosing the format by extension (then by content)."""
     lower = name.lower()
+    if lower.endswith((".ics", ".ical", ".ifb")):
+        raw = RawFile(name, "ics")
+        raw.problems.append(Problem(name, "file", "", "iCalendar files cannot be imported yet; "
+                                    "export the rota as CSV (one row per shift) or JSON"))
+        return raw
     text, problem = decode(data, name)
     fmt = "json" if lower.endswith(".json") else "csv" if lower.endswith((".csv", ".tsv", ".txt")) else None
     if fmt is None and text is not None:

@@ -218,3 +218,10 @@ def test_failed_import_does_not_create_the_database(tmp_path, cli, db_path):
     result = cli("import", roster_file(tmp_path, roster("FR", contacts=[contact(timezone="Mars/Olympus")])))
     assert result.exit_code == 2
     assert not db_path.exists()
+
+
+def test_icalendar_is_refused_plainly_for_now(tmp_path, cli):
+    p = tmp_path / "rota.ics"
+    p.write_text("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    result = cli("import", p)
+    assert result.exit_code == 2 and "iCalendar files cannot be imported yet" in result.stderr
