@@ -23,7 +23,8 @@ CONTACT_FIELDS = (
 ROSTER_FIELDS = ("network", "member", "issued", "contacts", "demo")
 NETWORK_FIELDS = ("code", "name", "organization", "fallback")
 TOP_FIELDS = ("format", "rosters", "networks")
-CSV_COLUMNS = ("network", "member") + tuple(f for f in CONTACT_FIELDS)
+# ``issued`` is per roster: every row of one roster must give the same date (or none).
+CSV_COLUMNS = ("network", "member", "issued") + CONTACT_FIELDS
 CSV_ALIASES = {"country": "member"}
 
 
@@ -44,6 +45,7 @@ class RawRoster:
     issued: object = None
     demo: bool = False
     contacts: list[RawContact] = field(default_factory=list)
+    rejected_rows: int = 0  # rows the reader already reported; no knock-on "empty roster"
 
 
 @dataclass
@@ -242,14 +244,20 @@ def _read_csv(raw: RawFile, text: str, network: str | None, member: str | None) 
         return
     rosters: dict[tuple[str, str], RawRoster] = {}
     contacts: dict[tuple[str, str, str], tuple[RawContact, int]] = {}
+    unnamed = [i for i, h in enumerate(header) if not h.strip()]
+    data_rows = 0
     try:
         for index, cells in enumerate(reader, start=2):
             where = f"row {index}"
             if not any(c.strip() for c in cells):
                 continue  # blank rows (spreadsheets add them at the end)
+            data_rows += 1
             if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
                 raw.problems.append(Problem(name, where, "", f"the row has {len(cells)} cells but the header has {len(columns)} columns"))
                 continue
+            for i in unnamed:
+                if i < len(cells) and cells[i].strip():
+                    raw.problems.append(Problem(name, where, "", f"column {i + 1} holds {cells[i].strip()!r} but has no header; name the column or empty it"))
             row = {col: cells[i].strip() for i, col in enumerate(columns) if col and i < len(cells)}
             net = row.get("network") or network or ""
             mem = row.get("member") or member or ""
@@ -261,7 +269,12 @@ def _read_csv(raw: RawFile, text: str, network: str | None, member: str | None) 
             roster = rosters.get(rkey)
             if roster is None:
                 roster = rosters[rkey] = RawRoster(name, where, net, mem)
-            values = {k: v for k, v in row.items() if k not in ("network", "member", "duty") and v != ""}
+            issued = row.get("issued") or None
+            if roster.contacts or roster.rejected_rows or roster.issued is not None:
+                if issued != roster.issued:
+                    raw.problems.append(Problem(name, where, "issued", f"the roster's other rows say {_show(roster.issued)}, this row {_show(issued)}; give one date per roster"))
+            roster.issued = issued
+            values = {k: v for k, v in row.items() if k not in ("network", "member", "issued", "duty") and v != ""}
             for k in ("phones", "languages"):
                 if k in values:
                     values[k] = [x.strip() for x in str(values[k]).split(";") if x.strip()]
@@ -269,6 +282,7 @@ def _read_csv(raw: RawFile, text: str, network: str | None, member: str | None) 
             ckey = rkey + (cid,)
             if not cid:
                 raw.problems.append(Problem(name, where, "id", "is required"))
+                roster.rejected_rows += 1
                 continue
             if ckey in contacts:
                 contact, first_row = contacts[ckey]
@@ -289,7 +303,7 @@ def _read_csv(raw: RawFile, text: str, network: str | None, member: str | None) 
     except csv.Error as e:
         raw.problems.append(Problem(name, f"row {reader.line_num}", "", f"cannot read the CSV: {e}"))
         return
-    if not rosters:
+    if not data_rows:
         raw.problems.append(Problem(name, "file", "", "the CSV has a header but no rows"))
     raw.rosters.extend(rosters.values())
 

@@ -294,14 +294,14 @@ def _recurrence(rrule: str, start: str, duration: str, text: str) -> Recurrence:
         else:
             kept.append(f"{key}={val.strip()}")
     cleaned = ";".join(kept)
+    if not any(item.startswith("FREQ=") for item in kept):
+        raise RuleError(f"{text!r}: the RRULE needs FREQ, e.g. FREQ=WEEKLY;BYDAY=MO")
     try:
         from dateutil.rrule import rrulestr
 
         rrulestr(cleaned, dtstart=stamp.wall)
     except (ValueError, TypeError, KeyError, IndexError) as e:
         raise RuleError(f"{text!r}: the RRULE cannot be read ({e})") from None
-    if "FREQ=" not in cleaned.upper():
-        raise RuleError(f"{text!r}: the RRULE needs FREQ, e.g. FREQ=WEEKLY;BYDAY=MO")
     if until is not None and "COUNT=" in cleaned.upper():
         raise RuleError(f"{text!r}: an RRULE may have COUNT or UNTIL, not both")
     return Recurrence(cleaned, stamp.wall, dur, until, source_rrule=body.strip())

@@ -180,7 +180,7 @@ def _roster(raw: RawRoster, networks: set[str], problems: list[Problem]) -> Rost
             continue
         ids[contact.id] = c.where
         contacts.append(contact)
-    if not raw.contacts:
+    if not raw.contacts and not raw.rejected_rows:
         check.add(raw.where, "contacts", "a roster needs at least one contact")
     problems.extend(check.problems)
     if check.problems:
@@ -209,7 +209,8 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | No
             verified = parse_date(str(c.values["verified"])).isoformat()
         except ISOError as e:
             check.add(c.places.get("verified", c.where), "verified", str(e))
-    if not phones and not email and "phones" not in c.values and "email" not in c.values:
+    reach_problems = any(p.field in ("phones", "email") for p in check.problems[before:])
+    if not phones and not email and not reach_problems:
         check.add(c.where, "phones", "a contact needs at least one phone number or an e-mail address")
     if "duty" not in c.values and not c.duty:
         check.add(c.where, "duty", "is required (a list of duty rules, e.g. [\"24/7\"])")
@@ -314,6 +315,10 @@ def _phones(c: RawContact, check: _Checker, region: str | None) -> list[str]:
         except phonenumbers.NumberParseException:
             hint = "" if region else " (write it in international form, +CC …)"
             check.add(place, "phones", f"{text!r} is not a phone number{hint}")
+            continue
+        if number.extension:
+            check.add(place, "phones", f"{text!r} has an extension, which cannot be dialled directly; "
+                      "give the direct number and put the extension in notes")
             continue
         if not phonenumbers.is_valid_number(number):
             check.add(place, "phones", f"{text!r} is not a valid number for its country; check the digits")

@@ -225,3 +225,42 @@ def test_icalendar_is_refused_plainly_for_now(tmp_path, cli):
     p.write_text("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
     result = cli("import", p)
     assert result.exit_code == 2 and "iCalendar files cannot be imported yet" in result.stderr
+
+
+@pytest.mark.parametrize("fields,needle", [
+    ({"phones": [], "email": ""}, "at least one phone number or an e-mail"),
+    ({"phones": ["+44 20 7946 0123 ext. 45"]}, "has an extension"),
+    ({"duty": ["R/2026-11-02T09:00/P7D/INTERVAL=2"]}, "the RRULE needs FREQ"),
+])
+def test_contact_problems(tmp_path, cli, fields, needle):
+    result = cli("import", roster_file(tmp_path, roster("FR", contacts=[contact(**fields)])))
+    assert result.exit_code == 2 and needle in result.stderr
+
+
+def test_csv_unnamed_column_with_data_is_reported(tmp_path, cli):
+    p = tmp_path / "fr.csv"
+    p.write_text("network,member,id,name,phones,timezone,duty,\nftf,FR,a,A,+33 1 99 00 12 34,Europe/Paris,24/7,oops\n")
+    result = cli("import", p)
+    assert result.exit_code == 2 and "row 2" in result.stderr and "column 8 holds 'oops' but has no header" in result.stderr
+
+
+def test_csv_issued_column_is_per_roster(tmp_path, cli):
+    p = tmp_path / "fr.csv"
+    p.write_text("network,member,issued,id,name,phones,timezone,duty\n"
+                 "ftf,FR,2026-11-20,a,A,+33 1 99 00 12 34,Europe/Paris,24/7\n"
+                 "ftf,FR,2026-11-21,b,B,+33 1 99 00 12 34,Europe/Paris,24/7\n")
+    result = cli("import", p)
+    assert result.exit_code == 2 and "row 3, field 'issued'" in result.stderr
+    p.write_text(p.read_text().replace("2026-11-21", "2026-11-20"))
+    assert cli("import", p).exit_code == 0
+    doc = cli.json("whois", "-c", "FR", "-n", "ftf")[1]
+    assert not any("issue date" in w for w in doc["warnings"])
+
+
+def test_a_rejected_only_row_does_not_add_knock_on_problems(tmp_path, cli):
+    p = tmp_path / "fr.csv"
+    p.write_text("network,member,id,name,phones,timezone,duty\nftf,FR,,A,+33 1 99 00 12 34,Europe/Paris,24/7\n")
+    result = cli("import", p)
+    assert result.exit_code == 2
+    assert "field 'id': is required" in result.stderr
+    assert "1 problem found" in result.stderr
