@@ -96,6 +96,7 @@ def whois(
     from . import clock
     from .db import connect
     from .members import resolve_member
+    from .whois import speaks_option
     from .whois import whois as ask
 
     path = None
@@ -105,7 +106,7 @@ def whois(
         member = resolve_member(country)
         path = _path(db)
         conn = connect(path)
-        answer = ask(conn, network, member, instant, clock.now(), speaks=speaks.strip() if speaks else None)
+        answer = ask(conn, network, member, instant, clock.now(), speaks=speaks_option(speaks))
     except CtContactsError as e:
         _fail(e)
     except sqlite3.DatabaseError as e:

@@ -100,6 +100,18 @@ def _order(e: Entry) -> tuple:
     return (e.contact.rank, e.contact.name, e.contact.id)
 
 
+def speaks_option(text: str | None) -> str | None:
+    """``--speaks``: a language tag such as ``fr`` or ``pt-BR``."""
+    if text is None:
+        return None
+    from .validate import LANGUAGE
+
+    tag = text.strip()
+    if not LANGUAGE.match(tag):
+        raise UsageError(f"--speaks {text!r} is not a language code; use ISO 639-1 such as en, fr or es.")
+    return tag.lower()
+
+
 def _speaks(c: Contact, lang: str | None) -> bool:
     if not lang:
         return True

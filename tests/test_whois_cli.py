@@ -116,6 +116,7 @@ def test_at_defaults_to_now(fr, cli):
     (["-c", "FR", "-n", "ftf", "--at", "tomorrow"], "cannot read --at"),
     (["-c", "FR", "-n", "ftf", "--at", "2026-02-30T10:00"], "cannot read --at"),
     (["-c", "FR", "-n", "ftf", "--tz", "Europe/Pariss"], "Europe/Paris"),
+    (["-c", "FR", "-n", "ftf", "--speaks", "French!"], "not a language code"),
 ])
 def test_usage_errors_are_one_sentence_and_exit_2(fr, cli, args, needle):
     result = cli("whois", *args)
