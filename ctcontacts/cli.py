@@ -58,8 +58,9 @@ def _fail(error: CtContactsError, as_json: bool = False) -> None:
         for p in error.problems:
             err.write(f"{_plain(p)}\n")
         if as_json:
+            # ASCII escapes: problems quote file content, which must not steer a terminal.
             sys.stdout.write(json.dumps({"ok": False, "problems": [p.as_dict() for p in error.problems]},
-                                        ensure_ascii=False, indent=2) + "\n")
+                                        ensure_ascii=True, indent=2) + "\n")
     err.write(f"error: {_plain(error)}\n")
     raise typer.Exit(error.exit_code)
 

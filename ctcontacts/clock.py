@@ -20,7 +20,10 @@ ENV_NOW = "CTCONTACTS_NOW"
 def now() -> int:
     pinned = os.environ.get(ENV_NOW)
     if pinned:
-        stamp = parse_stamp(pinned)
+        try:
+            stamp = parse_stamp(pinned)
+        except ISOError:
+            raise UsageError(f"{ENV_NOW}={pinned!r} is not an ISO 8601 instant; fix or unset it.") from None
         return stamp.instant if stamp.offset is not None else naive_to_seconds(stamp.wall)
     return int(time.time())
 

@@ -16,7 +16,14 @@ from pathlib import Path
 from .errors import DatabaseError
 
 ENV_DB = "CTCONTACTS_DB"
-BUSY_TIMEOUT_MS = int(os.environ.get("CTCONTACTS_BUSY_TIMEOUT_MS", "10000"))
+def _busy_timeout() -> int:
+    """How long a command waits for another one's write lock: ``$CTCONTACTS_BUSY_TIMEOUT_MS``,
+    else 10 seconds."""
+    text = os.environ.get("CTCONTACTS_BUSY_TIMEOUT_MS", "")
+    return int(text) if text.isdigit() else 10000
+
+
+BUSY_TIMEOUT_MS = _busy_timeout()
 MIGRATION_SET = "ctcontacts"
 # Names of every migration this version knows, in order. Kept here (and checked
 # against migrations.py by a test) so opening a database needs no sqlite-utils.
@@ -62,10 +69,13 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
+        applied = applied_migrations(conn)
+        if not applied:
+            _refuse_foreign(conn, path)  # before anything writes to it
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         if mode != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
-        _check_schema(conn, path)
+        _check_schema(conn, path, applied)
     except sqlite3.DatabaseError as e:
         raise _as_database_error(e, path) from None
     return conn
@@ -96,8 +106,16 @@ def applied_migrations(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
-    applied = applied_migrations(conn)
+def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
+    other = conn.execute("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchone()[0]
+    if other:
+        raise DatabaseError(
+            f"{path} is an SQLite database of another program, not a ctcontacts database; "
+            "choose another file with --db."
+        )
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path, applied: list[str]) -> None:
     unknown = [name for name in applied if name not in KNOWN_MIGRATIONS]
     if unknown:
         raise DatabaseError(

@@ -16,6 +16,13 @@ class ISOError(ValueError):
     """A piece of text that is not the ISO 8601 form expected; message is user-facing."""
 
 
+# Rosters and lookups live in this range; beyond it dates are typos, and the
+# time arithmetic would overflow Python's datetime.
+MIN_YEAR, MAX_YEAR = 1900, 2199
+# Longest duration a rule may name: a century, in any unit.
+MAX_DURATION_DAYS = 36525
+
+
 _DATETIME = re.compile(
     r"""^(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})
         (?:[T ](?P<h>\d{2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,]\d+)?)?)?
@@ -41,9 +48,10 @@ class Stamp:
         return naive_to_seconds(self.wall) - self.offset
 
     def __str__(self) -> str:
-        text = self.wall.strftime("%Y-%m-%dT%H:%M")
-        if self.wall.second:
-            text += self.wall.strftime(":%S")
+        w = self.wall
+        text = f"{w.year:04d}-{w.month:02d}-{w.day:02d}T{w.hour:02d}:{w.minute:02d}"
+        if w.second:
+            text += f":{w.second:02d}"
         if self.offset is None:
             return text
         if self.offset == 0:
@@ -62,6 +70,8 @@ def parse_stamp(text: str) -> Stamp:
             "(local to the contact) or 2026-12-01T07:00Z"
         )
     y, mo, d = int(m["y"]), int(m["mo"]), int(m["d"])
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        raise ISOError(f"{text!r} is outside the years {MIN_YEAR}-{MAX_YEAR}")
     h = int(m["h"] or 0)
     mi = int(m["mi"] or 0)
     s = int(m["s"] or 0)
@@ -153,9 +163,12 @@ def parse_duration(text: str) -> Duration:
     if not m:
         raise ISOError(f"{text!r} is not an ISO 8601 duration; write it like PT12H, P1D or P7D")
     n = {k: int(v or 0) for k, v in m.groupdict().items()}
-    return Duration(
+    d = Duration(
         years=n["y"],
         months=n["mo"],
         days=n["w"] * 7 + n["d"],
         seconds=n["h"] * 3600 + n["mi"] * 60 + n["s"],
     )
+    if d.longest_seconds() > (MAX_DURATION_DAYS + 400) * 86400:
+        raise ISOError(f"{text!r} is longer than a century; check the number")
+    return d

@@ -34,6 +34,7 @@ class RawContact:
     values: dict[str, object]
     places: dict[str, str]  # field -> where it was written (row or path)
     duty: list[tuple[str, object]] = field(default_factory=list)  # (where, rule)
+    reported: set[str] = field(default_factory=set)  # fields the reader already complained about
 
 
 @dataclass
@@ -111,6 +112,9 @@ def _read_json(raw: RawFile, text: str, network: str | None, member: str | None)
     except json.JSONDecodeError as e:
         raw.problems.append(Problem(name, f"line {e.lineno}, column {e.colno}", "", f"not valid JSON: {e.msg}"))
         return
+    except (ValueError, RecursionError) as e:  # absurd nesting or a 5,000-digit number
+        raw.problems.append(Problem(name, "file", "", f"the JSON cannot be read ({type(e).__name__}); it is not a roster"))
+        return
     if not isinstance(doc, dict):
         raw.problems.append(Problem(name, "$", "", f"a roster file is a JSON object with \"format\": \"{FORMAT}\""))
         return
@@ -179,12 +183,23 @@ def _pick(raw: RawFile, where: str, key: str, written: object, option: str | Non
     """A roster's network/member: as written, else the command-line option; both must agree."""
     if written in (None, "") and option:
         return option
-    if option and isinstance(written, str) and written.strip().casefold() != option.casefold():
+    if option and isinstance(written, str) and not _same_code(key, written, option):
         raw.problems.append(Problem(
             raw.file, where, key,
             f"the file says {written!r} but the command line says {option!r}; drop one of them",
         ))
     return written
+
+
+def _same_code(key: str, a: str, b: str) -> bool:
+    """Whether two spellings name the same network or member (``France`` is ``FR``)."""
+    if a.strip().casefold() == b.strip().casefold():
+        return True
+    if key == "member":
+        from .members import find_member
+
+        return find_member(a) is not None and find_member(a) == find_member(b)
+    return False
 
 
 def _unknown(key: str, allowed: tuple[str, ...]) -> str:
@@ -261,9 +276,9 @@ def _read_csv(raw: RawFile, text: str, network: str | None, member: str | None) 
             row = {col: cells[i].strip() for i, col in enumerate(columns) if col and i < len(cells)}
             net = row.get("network") or network or ""
             mem = row.get("member") or member or ""
-            if network and row.get("network") and row["network"].casefold() != network.casefold():
+            if network and row.get("network") and not _same_code("network", row["network"], network):
                 raw.problems.append(Problem(name, where, "network", f"the row says {row['network']!r} but --network says {network!r}"))
-            if member and row.get("member") and row["member"].casefold() != member.casefold():
+            if member and row.get("member") and not _same_code("member", row["member"], member):
                 raw.problems.append(Problem(name, where, "member", f"the row says {row['member']!r} but --country says {member!r}"))
             rkey = (net.strip().casefold(), mem.strip().casefold())
             roster = rosters.get(rkey)
@@ -300,6 +315,10 @@ def _read_csv(raw: RawFile, text: str, network: str | None, member: str | None) 
             duty = row.get("duty", "")
             if duty:
                 contact.duty.append((where, duty))
+            else:
+                # Every row is one duty rule; an empty one is never dropped silently.
+                raw.problems.append(Problem(name, where, "duty", "is empty; each row gives one duty rule"))
+                contact.reported.add("duty")
     except csv.Error as e:
         raw.problems.append(Problem(name, f"row {reader.line_num}", "", f"cannot read the CSV: {e}"))
         return

@@ -193,6 +193,8 @@ def _parse_days(spec: str, part: str) -> list[int]:
     days: list[int] = []
     for item in re.split(r"\s*,\s*", spec.strip()):
         ends = [x.strip() for x in item.split("-")]
+        if len(ends) > 2:
+            raise RuleError(f"{part!r}: {item!r} is not a day or a day range; write ranges like Mo-Fr and lists like Sa,Su")
         for name in ends:
             if name.lower() not in _DAY_INDEX:
                 raise RuleError(f"{part!r}: unknown day {name!r}; days are {' '.join(DAYS)}")
@@ -291,6 +293,8 @@ def _recurrence(rrule: str, start: str, duration: str, text: str) -> Recurrence:
             until = Stamp(wall, 0 if z else None)
         elif key == "DTSTART":
             raise RuleError(f"{text!r}: give the start as 'start', not DTSTART inside the rule")
+        elif key in ("INTERVAL", "COUNT") and not (val.strip().isdigit() and int(val) >= 1):
+            raise RuleError(f"{text!r}: {key} must be a whole number from 1")
         else:
             kept.append(f"{key}={val.strip()}")
     cleaned = ";".join(kept)
@@ -299,9 +303,23 @@ def _recurrence(rrule: str, start: str, duration: str, text: str) -> Recurrence:
     try:
         from dateutil.rrule import rrulestr
 
-        rrulestr(cleaned, dtstart=stamp.wall)
-    except (ValueError, TypeError, KeyError, IndexError) as e:
+        parsed = rrulestr(cleaned, dtstart=stamp.wall)
+        # dateutil looks for a rule's next occurrence up to the year 9999, period
+        # by period: for a rule that never matches (BYMONTH=4;BYMONTHDAY=31) that
+        # takes seconds at every lookup. Its date filters alone, tried year by
+        # year, find such a rule cheaply; then the rule itself must match soon.
+        date_parts = [k for k in kept if k.split("=")[0] in ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO")]
+        horizon = stamp.wall + dt.timedelta(days=5 * 366)
+        first = True
+        if date_parts:
+            probe = rrulestr(";".join(["FREQ=YEARLY", *date_parts]), dtstart=stamp.wall)
+            first = probe.between(stamp.wall, horizon, inc=True, count=1)
+        if first:
+            first = parsed.between(stamp.wall, horizon, inc=True, count=1)
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
         raise RuleError(f"{text!r}: the RRULE cannot be read ({e})") from None
+    if not first:
+        raise RuleError(f"{text!r}: the RRULE has no occurrence in the five years from its start")
     if until is not None and "COUNT=" in cleaned.upper():
         raise RuleError(f"{text!r}: an RRULE may have COUNT or UNTIL, not both")
     return Recurrence(cleaned, stamp.wall, dur, until, source_rrule=body.strip())

@@ -7,7 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 
 from .members import Network, builtin_networks
-from .rules import parse_rule
+from .errors import DatabaseError
+from .rules import RuleError, parse_rule
 from .validate import Contact, NetworkDef, Roster
 
 
@@ -46,7 +47,14 @@ def load_roster(conn: sqlite3.Connection, network: str, member: str) -> StoredRo
         "SELECT contact_id, rule FROM duty_rules WHERE network = ? AND member = ? ORDER BY contact_id, position",
         [network, member],
     ):
-        rules.setdefault(row["contact_id"], []).append(parse_rule(row["rule"]))
+        try:
+            rule = parse_rule(row["rule"])
+        except RuleError:
+            raise DatabaseError(
+                f"the stored duty rule {row['rule']!r} of {member} in {network} cannot be read; "
+                "re-import that roster or restore the database from a backup."
+            ) from None
+        rules.setdefault(row["contact_id"], []).append(rule)
     contacts = []
     for row in conn.execute(
         "SELECT * FROM contacts WHERE network = ? AND member = ? ORDER BY position", [network, member]

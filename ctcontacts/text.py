@@ -7,9 +7,9 @@ import unicodedata
 
 def unsafe(ch: str) -> bool:
     """A character that can steer a terminal or hide text: controls (ESC, BEL, CR…),
-    format characters (bidi overrides) and line/paragraph separators. The zero-width
+    format characters (bidi overrides), lone surrogates and line/paragraph separators. The zero-width
     joiner is allowed; names in some scripts need it."""
-    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != "\u200d"
+    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") and ch != "\u200d"
 
 
 def safe(value: object) -> str:

@@ -212,7 +212,7 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | No
     reach_problems = any(p.field in ("phones", "email") for p in check.problems[before:])
     if not phones and not email and not reach_problems:
         check.add(c.where, "phones", "a contact needs at least one phone number or an e-mail address")
-    if "duty" not in c.values and not c.duty:
+    if "duty" not in c.values and not c.duty and "duty" not in c.reported:
         check.add(c.where, "duty", "is required (a list of duty rules, e.g. [\"24/7\"])")
     rules: list[Rule] = []
     zone = lookup_zone(zone_name) if zone_name else None
@@ -261,8 +261,8 @@ def _rank(c: RawContact, check: _Checker) -> int:
         rank = int(value) if isinstance(value, (int, str)) else None
     except ValueError:
         rank = None
-    if rank is None or rank < 1 or (isinstance(value, float)):
-        check.add(where, "rank", f"{value!r} is not a rank; use a whole number from 1 (called first)")
+    if rank is None or not 1 <= rank <= 999 or (isinstance(value, float)):
+        check.add(where, "rank", f"{value!r} is not a rank; use a whole number from 1 (called first) to 999")
         return 1
     return rank
 

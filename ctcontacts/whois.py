@@ -18,6 +18,8 @@ from .members import Network, member_label
 from .validate import Contact
 from .zones import Zone, format_utc, lookup_zone
 
+# pytz precomputes transitions up to 2037 and repeats the last offset after it.
+PYTZ_LAST_RULES = 2145916800  # 2038-01-01T00:00:00Z
 ROSTER_MAX_AGE_DAYS = 90
 ENTRY_MAX_AGE_DAYS = 365
 DEMO_WARNING = "DEMO DATA: this answer comes from the fictional demo directory; do not call these numbers."
@@ -91,8 +93,7 @@ def find_network(conn: sqlite3.Connection, code: str) -> Network:
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.5)
     hint = f"did you mean {close[0]!r}? " if close else ""
     raise UsageError(
-        f"unknown network {code!r}; {hint}known networks: {', '.join(sorted(known))} "
-        "(ctcontacts networks lists them)."
+        f"unknown network {code!r}; {hint}known networks: {', '.join(sorted(known))}."
     )
 
 
@@ -160,6 +161,9 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
             warnings.append(f"the fallback {net.fallback} has no roster in {net.code}.")
         elif fb.demo:
             answer.demo = True
+    if at + HORIZON >= PYTZ_LAST_RULES:
+        warnings.append("the time-zone database has no clock changes after 2037; answers that far ahead "
+                        "ignore summer time.")
     if answer.demo:
         warnings.insert(0, DEMO_WARNING)
     return answer

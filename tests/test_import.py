@@ -264,3 +264,62 @@ def test_a_rejected_only_row_does_not_add_knock_on_problems(tmp_path, cli):
     assert result.exit_code == 2
     assert "field 'id': is required" in result.stderr
     assert "1 problem found" in result.stderr
+
+
+@pytest.mark.parametrize("rule,needle", [
+    ("0999-01-01T00:00/2026-01-01T00:00", "outside the years 1900-2199"),
+    ("9999-12-31T00:00/P1D", "outside the years"),
+    ("2026-01-01T00:00/P1Y99999999D", "longer than a century"),
+    ("R/2026-01-01T00:00/P99999999D/FREQ=DAILY", "longer than a century"),
+    ("R/2026-01-01T00:00/PT1H/FREQ=DAILY;INTERVAL=0", "INTERVAL must be a whole number from 1"),
+    ("R/2026-01-01T00:00/PT1H/FREQ=DAILY;COUNT=0", "COUNT must be a whole number from 1"),
+    ("R/2026-01-01T00:00/PT1H/FREQ=HOURLY;BYMONTH=4;BYMONTHDAY=31", "no occurrence in the five years"),
+    ("Mo-Fr-Su 08:00-18:00", "not a day or a day range"),
+])
+def test_rules_that_would_break_lookups_are_refused(tmp_path, cli, rule, needle):
+    result = cli("import", roster_file(tmp_path, roster("FR", contacts=[contact(duty=[rule])])))
+    assert result.exit_code == 2 and needle in result.stderr
+
+
+def test_absurd_rank_and_lone_surrogate_are_input_errors(tmp_path, cli, db_path):
+    p = tmp_path / "r.json"
+    doc = {"format": "ctcontacts-roster/1", "rosters": [roster("FR", contacts=[contact(rank=10**30), contact("b", name="x\ud800")])]}
+    p.write_text(json.dumps(doc))
+    result = cli("import", p)
+    assert result.exit_code == 2
+    assert "is not a rank" in result.stderr and "U+D800" in result.stderr
+    assert not db_path.exists()
+
+
+@pytest.mark.parametrize("payload", ["[" * 100000, '{"format": "ctcontacts-roster/1", "rosters": [' + "9" * 5000 + "]}"])
+def test_pathological_json_is_refused(tmp_path, cli, payload):
+    p = tmp_path / "r.json"
+    p.write_text(payload)
+    result = cli("import", p)
+    assert result.exit_code == 2
+
+
+def test_csv_row_with_empty_duty_is_not_dropped(tmp_path, cli):
+    p = tmp_path / "fr.csv"
+    p.write_text("network,member,id,name,phones,timezone,duty\n"
+                 "ftf,FR,a,A,+33 1 99 00 12 34,Europe/Paris,Mo-Fr 08:00-18:00\n"
+                 "ftf,FR,a,A,+33 1 99 00 12 34,Europe/Paris,\n")
+    result = cli("import", p)
+    assert result.exit_code == 2 and "row 3, field 'duty': is empty" in result.stderr
+
+
+def test_member_spelled_differently_in_file_and_option_is_the_same_member(tmp_path, cli):
+    path = roster_file(tmp_path, roster("France"))
+    assert cli("import", path, "--country", "FR").exit_code == 0
+    p = tmp_path / "fr.csv"
+    p.write_text("network,member,id,name,phones,timezone,duty\nftf,FRA,a,A,+33 1 99 00 12 34,Europe/Paris,24/7\n")
+    assert cli("import", p, "-c", "FR").exit_code == 0
+
+
+def test_problems_json_cannot_carry_terminal_controls(tmp_path, cli):
+    p = tmp_path / "x.csv"
+    p.write_text("network,member,id,name,timezone,duty,\u009b31mRED\u202e\nftf,FR,a,A,Europe/Paris,24/7,1\n")
+    result = cli("import", p, "--json")
+    assert result.exit_code == 2
+    assert "\u009b" not in result.stdout and "\u202e" not in result.stdout
+    assert "\u009b" not in result.stderr and "\u202e" not in result.stderr

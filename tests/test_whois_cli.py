@@ -256,3 +256,33 @@ def test_membership_status_is_shown(tmp_path, cli):
     cli("import", roster_file(tmp_path, roster("org:oas-cicte", network="iactn")))
     result, doc = cli.json("whois", "-c", "Nicaragua", "-n", "iactn")
     assert any("NI is listed in iactn as withdrawn since 2023-11-19" in w for w in doc["warnings"])
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T12:00Z", "0001-01-01T00:00Z", "1850-06-01T00:00Z"])
+def test_out_of_range_at_is_a_usage_error(fr, cli, when):
+    result = cli("whois", "-c", "FR", "-n", "ftf", "--at", when)
+    assert result.exit_code == 2 and "cannot read --at" in result.stderr
+
+
+def test_far_future_answers_warn_about_the_tz_database(fr, cli):
+    result, doc = cli.json("whois", "-c", "FR", "-n", "ftf", "--at", "2040-07-01T12:00Z")
+    assert any("after 2037" in w for w in doc["warnings"])
+
+
+def test_another_programs_sqlite_file_is_refused_untouched(cli, tmp_path):
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE notes (x)")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    for args in (["whois", "-c", "FR", "-n", "ftf"], ["import", roster_file(tmp_path, roster("FR"))]):
+        result = cli(*args, "--db", other)
+        assert result.exit_code == 3 and "another program" in result.stderr
+    assert other.read_bytes() == before
+
+
+def test_bad_pinned_now_is_a_usage_error(fr, cli, monkeypatch):
+    monkeypatch.setenv("CTCONTACTS_NOW", "yesterday")
+    result = cli("whois", "-c", "FR", "-n", "ftf")
+    assert result.exit_code == 2 and "CTCONTACTS_NOW" in result.stderr
