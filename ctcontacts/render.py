@@ -81,6 +81,9 @@ def _table(entries: list[Entry], answer: Answer, user: Zone, title: str) -> Tabl
 def whois(answer: Answer, user: Zone, out: Console) -> None:
     net = answer.network
     where = member_label(answer.member)
+    if answer.demo:
+        # Also on stdout: a screenshot or a pasted answer must not lose the mark.
+        out.print(T(" DEMO DATA: fictional directory, do not call these numbers ", "bold white on red"))
     out.print(T(f"{where} in {net.code} ({net.name})", "bold"))
     out.print(T(f"at {clock(user, answer.at)} your time ({user.name})"))
     if answer.on_duty:

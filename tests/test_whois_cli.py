@@ -224,6 +224,8 @@ def test_demo_answers_are_marked(cli):
     assert doc["warnings"][0].startswith("DEMO DATA")
     assert "DEMO DATA" in result.stderr
     assert doc["on_duty"]
+    human = cli("whois", "-c", "FR", "-n", "ftf")
+    assert "DEMO DATA" in human.stdout and "DEMO DATA" in human.stderr
 
 
 def test_demo_refuses_a_real_directory(fr, cli):
