@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, List, Optional, TypeVar
 
 import typer
 
@@ -23,9 +23,10 @@ app = typer.Typer(
     "Example: ctcontacts whois --country FR --network ftf",
 )
 
-_state: dict[str, Optional[Path]] = {"db": None}
+_state: dict[str, Optional[Path]] = {"db": None, "path": None}
 
 DB_HELP = "Database file (default: $CTCONTACTS_DB, else ctcontacts.db in your app data directory)."
+T_ = TypeVar("T_")
 
 
 def _version(value: bool) -> None:
@@ -49,7 +50,25 @@ def main_options(
 def _path(db: Optional[Path]) -> Path:
     from .db import resolve_path
 
-    return resolve_path(db or _state["db"], typer.get_app_dir("ctcontacts"))
+    path = resolve_path(db or _state["db"], typer.get_app_dir("ctcontacts"))
+    _state["path"] = path
+    return path
+
+
+def _run(call: Callable[[], T_], as_json: bool = False) -> T_:
+    """Run one core call; any ``CtContactsError`` (or SQLite failure) becomes one plain
+    sentence on stderr and the contract's exit code. No traceback reaches a user."""
+    import sqlite3
+
+    try:
+        return call()
+    except CtContactsError as e:
+        _fail(e, as_json)
+    except sqlite3.DatabaseError as e:
+        from .db import _as_database_error
+
+        _fail(_as_database_error(e, _state["path"] or Path("?")), as_json)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _fail(error: CtContactsError, as_json: bool = False) -> None:
@@ -61,6 +80,15 @@ def _fail(error: CtContactsError, as_json: bool = False) -> None:
             # ASCII escapes: problems quote file content, which must not steer a terminal.
             sys.stdout.write(json.dumps({"ok": False, "problems": [p.as_dict() for p in error.problems]},
                                         ensure_ascii=True, indent=2) + "\n")
+    report = getattr(error, "report", None)
+    if report is not None:
+        if as_json:
+            doc = report.as_dict() | {"ok": False, "refused": "reach", "refused_import_id": error.import_id}
+            sys.stdout.write(json.dumps(doc, ensure_ascii=True, indent=2) + "\n")
+        else:
+            from . import render
+
+            render.import_report(report, render.stdout())
     err.write(f"error: {_plain(error)}\n")
     raise typer.Exit(error.exit_code)
 
@@ -71,10 +99,14 @@ def _plain(value: object) -> str:
     return safe(value)
 
 
-def _db_error(e: Exception, path: Path) -> CtContactsError:
-    from .db import _as_database_error
+def _print_json(doc: object) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
 
-    return _as_database_error(e, path)
+
+def _member(country: Optional[str]) -> Optional[str]:
+    from .members import resolve_member
+
+    return resolve_member(country) if country else None
 
 
 @app.command()
@@ -92,31 +124,24 @@ def whois(
 
     Example: ctcontacts whois --country FR --network ftf --at 2026-12-24T03:00+01:00
     """
-    import sqlite3
-
     from . import clock
     from .db import connect
-    from .members import resolve_member
     from .whois import speaks_option
     from .whois import whois as ask
 
-    path = None
-    try:
+    def call():
         user = clock.zone_option(tz)
         instant = clock.parse_when(at, user)
-        member = resolve_member(country)
-        path = _path(db)
-        conn = connect(path)
-        answer = ask(conn, network, member, instant, clock.now(), speaks=speaks_option(speaks))
-    except CtContactsError as e:
-        _fail(e)
-    except sqlite3.DatabaseError as e:
-        _fail(_db_error(e, path or Path("?")))
+        member = _member(country)
+        conn = connect(_path(db))
+        return user, ask(conn, network, member, instant, clock.now(), speaks=speaks_option(speaks))
+
+    user, answer = _run(call)
     if as_json:
         # Scripts get plain JSON and plain warnings: no rich on this path.
         for w in answer.warnings:
             sys.stderr.write(f"{'' if w.startswith('DEMO DATA') else 'warning: '}{_plain(w)}\n")
-        sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) + "\n")
+        _print_json(answer.to_json())
     else:
         from . import render
 
@@ -131,46 +156,103 @@ def import_(
     network: Optional[str] = typer.Option(None, "--network", "-n", help="Network for rows/rosters that do not name one."),
     country: Optional[str] = typer.Option(None, "--country", "-c", help="Member for rows/rosters that do not name one."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and show the change; write nothing."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+    strict_reach: bool = typer.Option(False, "--strict-reach",
+                                      help="Refuse the import if it changes how any existing contact is reached."),
+    accept_reach_changes: bool = typer.Option(False, "--accept-reach-changes",
+                                              help="With --strict-reach: the reach changes were checked; import them."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success (errors still go to stderr)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the change report as JSON on stdout."),
     db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Import roster files. Each (network, member) roster in them replaces the stored one,
-    all in one transaction; any problem in any file and nothing changes.
+    all in one transaction; any problem in any file and nothing changes. Prints what
+    changed, contact by contact; changes to phones, e-mail domains and secure channels
+    are flagged until confirmed (ctcontacts confirm).
 
     Example: ctcontacts import rosters/fr-ftf.json rosters/es.csv --dry-run
     """
-    import sqlite3
-
     from . import clock
     from .importer import import_files
-    from .members import resolve_member
 
-    path = None
-    try:
-        member = resolve_member(country) if country else None
-        path = _path(db)
-        report = import_files(path, list(files), now=clock.now(), network=network,
-                              member=member, dry_run=dry_run)
-    except CtContactsError as e:
-        _fail(e, as_json)
-    except sqlite3.DatabaseError as e:
-        _fail(_db_error(e, path or Path("?")), as_json)
+    report = _run(lambda: import_files(
+        _path(db), list(files), now=clock.now(), network=network, member=_member(country),
+        dry_run=dry_run, strict_reach=strict_reach, accept_reach_changes=accept_reach_changes,
+    ), as_json)
     if as_json:
-        sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n")
-        return
-    from .render import T, stdout
+        _print_json(report.as_dict())
+    elif not quiet:
+        from . import render
 
-    out = stdout()
-    verb = "would replace" if dry_run else "replaced"
-    for r in report.rosters:
-        if r.unchanged:
-            out.print(T(f"{r.network} {r.member}: unchanged ({r.contacts} contacts)"))
-            continue
-        parts = [f"{k}: {', '.join(v)}" for k, v in (("added", r.added), ("removed", r.removed), ("changed", r.changed)) if v]
-        what = "new roster" if r.new else verb
-        out.print(T(f"{r.network} {r.member}: {what}, {r.contacts} contacts" + (f" ({'; '.join(parts)})" if parts else "")))
-    if dry_run:
-        out.print(T("dry run: nothing was written."))
+        render.import_report(report, render.stdout())
+
+
+@app.command()
+def history(
+    network: Optional[str] = typer.Option(None, "--network", "-n", help="Only imports that touched this network."),
+    country: Optional[str] = typer.Option(None, "--country", "-c", help="Only imports that touched this member."),
+    limit: int = typer.Option(50, "--limit", help="How many imports, newest first."),
+    as_json: bool = typer.Option(False, "--json", help="Print the history as JSON on stdout."),
+    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+) -> None:
+    """Every import, refused ones included: when, by whom, which files (SHA-256), what changed.
+
+    Example: ctcontacts history --country FR --network ftf
+    """
+    from .db import connect
+    from .history import imports
+
+    entries = _run(lambda: imports(connect(_path(db)), network=network, member=_member(country), limit=limit))
+    if as_json:
+        _print_json(entries)
+    else:
+        from . import render
+
+        render.history(entries, render.stdout())
+
+
+@app.command()
+def rollback(
+    import_id: int = typer.Argument(..., metavar="IMPORT_ID", help="The import to undo (see ctcontacts history)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the change report as JSON on stdout."),
+    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+) -> None:
+    """Put back, for every roster an import touched, the version that was current before it.
+    The rollback is itself an import in the history, and can be rolled back.
+
+    Example: ctcontacts rollback 12
+    """
+    from . import clock
+    from .importer import rollback as undo
+
+    report = _run(lambda: undo(_path(db), import_id, now=clock.now()), as_json)
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        from . import render
+
+        render.import_report(report, render.stdout())
+
+
+@app.command()
+def confirm(
+    country: str = typer.Option(..., "--country", "-c", help="Member whose contacts were checked."),
+    network: str = typer.Option(..., "--network", "-n", help="Network code."),
+    contact: Optional[List[str]] = typer.Option(None, "--contact", help="Contact id (repeatable); default: all flagged."),
+    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+) -> None:
+    """Record that changed phone numbers, e-mail domains or secure channels were checked
+    out of band (for example by calling the previous number), and clear their mark.
+
+    Example: ctcontacts confirm --country FR --network ftf --contact fr-desk
+    """
+    from . import clock
+    from .history import confirm as record
+
+    done = _run(lambda: record(_path(db), network, _member(country), contact or None, now=clock.now()))
+    if done:
+        typer.echo(f"confirmed: {', '.join(_plain(c) for c in done)}")
+    else:
+        typer.echo("nothing to confirm: no unconfirmed reach change for those contacts.")
 
 
 @app.command()
@@ -181,21 +263,11 @@ def demo(
 
     Example: ctcontacts --db demo.db demo && ctcontacts --db demo.db whois -c FR -n ftf
     """
-    import sqlite3
-
     from . import clock
-    from .db import connect
     from .importer import load_demo
 
-    path = None
-    try:
-        path = _path(db)
-        conn = connect(path, create=True)
-        report = load_demo(conn, path, now=clock.now())
-    except CtContactsError as e:
-        _fail(e)
-    except sqlite3.DatabaseError as e:
-        _fail(_db_error(e, path or Path("?")))
+    report = _run(lambda: load_demo(_path(db), now=clock.now()))
+    path = _state["path"]
     typer.echo(f"Loaded {len(report.rosters)} fictional demo rosters into {path}.")
     typer.echo(f"Try: ctcontacts --db {path} whois --country FR --network ftf")
 

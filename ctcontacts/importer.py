@@ -1,67 +1,81 @@
-"""``import``: read files, validate everything, then replace rosters in one transaction.
+"""``import``, ``rollback`` and ``demo``: changing which roster versions are current.
 
-Nothing is written unless every file is valid; with ``dry_run`` nothing is
-written at all. The report says, per roster, which contacts are added,
-removed, changed or kept.
+An import reads and validates every file first; then, in one transaction
+holding the write lock, it compares each roster with the current one, stores
+a new version of each roster that changed and makes it current, flags changes
+to how contacts are reached, and records the import in the history. A refused
+import (bad input, or a reach change under ``--strict-reach``) changes no
+roster and is recorded with its reason. Nothing a roster ever said is
+deleted: a rollback makes an earlier version current again.
 """
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import store
+from .changes import RosterChange, diff
 from .db import connect, in_memory, write_transaction
-from .errors import InvalidInput, Problem, UsageError
+from .errors import CtContactsError, InvalidInput, Problem, UsageError
 from .readers import read_file
-from .validate import Contact, Roster, validate
+from .validate import NetworkDef, Roster, validate
 from .zones import format_utc
 
 
 @dataclass
-class RosterChange:
-    network: str
-    member: str
-    contacts: int
-    added: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    new: bool = False
+class ImportReport:
+    import_id: int | None
+    dry_run: bool
+    files: list[dict]
+    rosters: list[RosterChange]
+    networks: list[str] = field(default_factory=list)
+    kind: str = "import"
 
     @property
-    def unchanged(self) -> bool:
-        return not (self.added or self.removed or self.changed or self.new)
+    def reach_changes(self) -> int:
+        return sum(len(r.reach) for r in self.rosters)
 
     def as_dict(self) -> dict:
         return {
-            "network": self.network, "member": self.member, "contacts": self.contacts,
-            "added": self.added, "removed": self.removed, "changed": self.changed,
-            "new": self.new, "unchanged": self.unchanged,
-        }
-
-
-@dataclass
-class ImportReport:
-    dry_run: bool
-    files: list[str]
-    rosters: list[RosterChange]
-    networks: list[str]
-
-    def as_dict(self) -> dict:
-        return {
+            "import_id": self.import_id,
             "dry_run": self.dry_run,
+            "kind": self.kind,
             "files": self.files,
             "networks": self.networks,
             "rosters": [r.as_dict() for r in self.rosters],
         }
 
 
-def read_and_validate(conn: sqlite3.Connection, paths: list[Path], network: str | None = None,
-                      member: str | None = None) -> tuple[list[Roster], list]:
-    """Parse and validate every file; raise ``InvalidInput`` listing every problem."""
+class ReachChangeRefused(CtContactsError):
+    """``--strict-reach`` and the files change how contacts are reached: exit 2."""
+
+    exit_code = 2
+
+    def __init__(self, report: ImportReport, import_id: int | None):
+        self.report = report
+        self.import_id = import_id
+        flagged = [f"{r.network} {r.member} {cid} ({', '.join(fields)})"
+                   for r in report.rosters for cid, fields in r.reach.items()]
+        super().__init__(
+            f"import refused (--strict-reach): how {len(flagged)} contact(s) are reached would change: "
+            f"{'; '.join(flagged)}. Check them out of band, then import again with --accept-reach-changes."
+        )
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers and cron environments
+        return "unknown"
+
+
+def _read(paths: list[Path], infos: list[dict], network: str | None, member: str | None,
+          problems: list[Problem]) -> list:
     files = []
-    problems: list[Problem] = []
     for path in paths:
         try:
             data = path.read_bytes()
@@ -74,7 +88,19 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[Path], network: str 
         except OSError as e:
             problems.append(Problem(str(path), "file", "", f"cannot be read ({e.strerror})"))
             continue
-        files.append(read_file(str(path), data, network=network, member=member))
+        raw = read_file(str(path), data, network=network, member=member)
+        infos.append({"name": str(path), "sha256": hashlib.sha256(data).hexdigest(),
+                      "format": raw.format, "bytes": len(data)})
+        files.append(raw)
+    return files
+
+
+def read_and_validate(conn: sqlite3.Connection, paths: list[Path], network: str | None = None,
+                      member: str | None = None, infos: list[dict] | None = None
+                      ) -> tuple[list[Roster], list[NetworkDef]]:
+    """Parse and validate every file; raise ``InvalidInput`` listing every problem."""
+    problems: list[Problem] = []
+    files = _read(paths, infos if infos is not None else [], network, member, problems)
     rosters, defs, more = validate(files, set(store.networks(conn)))
     problems.extend(more)
     if problems:
@@ -82,53 +108,119 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[Path], network: str 
     return rosters, defs
 
 
-def _same(a: Contact, b: Contact) -> bool:
-    return a == b or (
-        {k: v for k, v in vars(a).items() if k != "duty"} == {k: v for k, v in vars(b).items() if k != "duty"}
-        and [r.text() for r in a.duty] == [r.text() for r in b.duty]
-    )
+def _summary(problems: list[Problem]) -> str:
+    first = str(problems[0])
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{len(problems)} problem(s): {first}{more}"
 
 
-def _changes(conn: sqlite3.Connection, rosters: list[Roster]) -> list[RosterChange]:
-    out = []
-    for r in rosters:
-        old = store.load_roster(conn, r.network, r.member)
-        change = RosterChange(r.network, r.member, len(r.contacts))
-        if old is None:
-            change.new = True
-            change.added = [c.id for c in r.contacts]
-        else:
-            before = {c.id: c for c in old.contacts}
-            after = {c.id: c for c in r.contacts}
-            change.added = [i for i in after if i not in before]
-            change.removed = [i for i in before if i not in after]
-            change.changed = [i for i in after if i in before and not _same(before[i], after[i])]
-        out.append(change)
-    return out
+def _record_refusal(db_path: Path, when: str, kind: str, infos: list[dict], rosters: list[tuple[str, str]],
+                    reason: str) -> int | None:
+    """Write the refused import into the history, if there is a database to write to."""
+    if not db_path.exists():
+        return None
+    try:
+        conn = connect(db_path)
+        with write_transaction(conn, db_path):
+            return store.record_import(conn, started_at=when, os_user=os_user(), kind=kind, files=infos,
+                                       rosters=rosters, outcome="refused", reason=reason)
+    except CtContactsError:
+        return None  # the refusal itself matters more than its record (database locked, say)
+
+
+def _apply(conn: sqlite3.Connection, import_id: int, rosters: list[Roster | None],
+           changes: list[RosterChange], targets: list[int | None] | None, when: str) -> None:
+    """Make each roster's new state current and record it. ``targets`` are existing
+    versions to return to (rollback); otherwise new versions are written."""
+    totals = dict(added=0, removed=0, changed=0, reach=0)
+    for i, change in enumerate(changes):
+        before = store.current_version(conn, change.network, change.member)
+        after = before
+        if targets is not None:
+            after = targets[i]
+        elif not change.unchanged:
+            after = store.write_version(conn, rosters[i], import_id, when)
+        if after != before:
+            store.set_current(conn, change.network, change.member, after)
+        store.record_roster_change(conn, import_id, change.network, change.member, before, after, change.as_dict())
+        store.drop_reach_flags(conn, change.network, change.member, change.removed)
+        for cid, fields in change.reach.items():
+            store.flag_reach(conn, change.network, change.member, cid, import_id, fields, when)
+        totals["added"] += len(change.added)
+        totals["removed"] += len(change.removed)
+        totals["changed"] += len(change.changed)
+        totals["reach"] += len(change.reach)
+    store.record_counts(conn, import_id, **totals)
 
 
 def import_files(db_path: Path, paths: list[Path], *, now: int, network: str | None = None,
-                 member: str | None = None, dry_run: bool = False) -> ImportReport:
+                 member: str | None = None, dry_run: bool = False, strict_reach: bool = False,
+                 accept_reach_changes: bool = False, kind: str = "import", demo: bool = False) -> ImportReport:
     """Validate every file against the database (or an empty one if there is no file
-    yet), then replace the rosters in one transaction. A failed or dry run writes
-    nothing, and does not even create the database file."""
+    yet), then change the rosters in one transaction. A failed or dry run changes
+    no roster and does not even create the database file."""
     if not paths:
         raise UsageError("give at least one roster file to import (JSON or CSV).")
+    when = format_utc(now)
     exists = db_path.exists()
     conn = connect(db_path) if exists else in_memory()
-    rosters, defs = read_and_validate(conn, paths, network, member)
-    names = [str(p) for p in paths]
+    infos: list[dict] = []
+    try:
+        rosters, defs = read_and_validate(conn, paths, network, member, infos)
+    except InvalidInput as e:
+        _record_refusal(db_path, when, kind, infos, [], _summary(e.problems))
+        raise
+    for r in rosters:
+        r.demo = r.demo or demo
+    keys = [(r.network, r.member) for r in rosters]
     codes = [d.code for d in defs]
     if dry_run:
-        return ImportReport(True, names, _changes(conn, rosters), codes)
+        changes = [diff(r.network, r.member, store.load_roster(conn, r.network, r.member), r) for r in rosters]
+        return ImportReport(None, True, infos, changes, codes, kind)
     if not exists:
         conn = connect(db_path, create=True)
     with write_transaction(conn, db_path):
         # Compared inside the write lock, so the report describes exactly what
-        # this transaction replaced.
-        report = ImportReport(False, names, _changes(conn, rosters), codes)
-        store.replace_rosters(conn, rosters, defs, format_utc(now))
+        # this transaction changes.
+        changes = [diff(r.network, r.member, store.load_roster(conn, r.network, r.member), r) for r in rosters]
+        report = ImportReport(None, False, infos, changes, codes, kind)
+        refused = strict_reach and report.reach_changes and not accept_reach_changes
+        if not refused:
+            report.import_id = store.record_import(conn, started_at=when, os_user=os_user(), kind=kind,
+                                                   files=infos, rosters=keys, outcome="ok")
+            store.upsert_networks(conn, defs)
+            _apply(conn, report.import_id, rosters, changes, None, when)
+    if refused:
+        reason = ReachChangeRefused(report, None)
+        raise ReachChangeRefused(report, _record_refusal(db_path, when, kind, infos, keys, str(reason)))
     return report
+
+
+def rollback(db_path: Path, import_id: int, *, now: int) -> ImportReport:
+    """Make current again, for every roster import ``import_id`` touched, the version
+    that was current before it. Recorded as an import of its own, so it can be
+    rolled back too."""
+    when = format_utc(now)
+    conn = connect(db_path)
+    with write_transaction(conn, db_path):
+        row = store.get_import(conn, import_id)
+        if row is None:
+            raise UsageError(f"there is no import #{import_id}; 'ctcontacts history' lists them.")
+        if row["outcome"] != "ok":
+            raise UsageError(f"import #{import_id} was refused and changed nothing; there is nothing to roll back.")
+        touched = store.import_rosters(conn, import_id)
+        targets = [t["before_version"] for t in touched]
+        changes = [
+            diff(t["network"], t["member"],
+                 store.load_version(conn, store.current_version(conn, t["network"], t["member"])),
+                 store.load_version(conn, t["before_version"]))
+            for t in touched
+        ]
+        new_id = store.record_import(conn, started_at=when, os_user=os_user(), kind="rollback", files=[],
+                                     rosters=[(t["network"], t["member"]) for t in touched], outcome="ok",
+                                     rollback_of=import_id)
+        _apply(conn, new_id, [None] * len(touched), changes, targets, when)
+    return ImportReport(new_id, False, [], changes, [], "rollback")
 
 
 def demo_files() -> list[Path]:
@@ -138,22 +230,17 @@ def demo_files() -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".json", ".csv"))
 
 
-def load_demo(conn: sqlite3.Connection, db_path: Path, *, now: int) -> ImportReport:
+def load_demo(db_path: Path, *, now: int) -> ImportReport:
     """Import the bundled fictional directory, every roster marked as demo data.
 
     Refuses a database that holds real (non-demo) rosters, so demo entries never
     mix silently with an operational directory.
     """
-    real = conn.execute("SELECT count(*) FROM rosters WHERE demo = 0").fetchone()[0]
-    if real:
-        raise UsageError(
-            f"{db_path} already holds {real} real roster(s); load the demo into its own file "
-            "with --db demo.db."
-        )
-    rosters, defs = read_and_validate(conn, demo_files())
-    for r in rosters:
-        r.demo = True
-    with write_transaction(conn, db_path):
-        report = ImportReport(False, [str(p) for p in demo_files()], _changes(conn, rosters), [d.code for d in defs])
-        store.replace_rosters(conn, rosters, defs, format_utc(now))
-    return report
+    if db_path.exists():
+        real = store.count_rosters(connect(db_path), demo=False)
+        if real:
+            raise UsageError(
+                f"{db_path} already holds {real} real roster(s); load the demo into its own file "
+                "with --db demo.db."
+            )
+    return import_files(db_path, demo_files(), now=now, kind="demo", demo=True)

@@ -17,13 +17,14 @@ migrations = Migrations(MIGRATION_SET)
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    # Rosters are replaced whole per (network, member); contacts and their duty
-    # rules hang off them with ON DELETE CASCADE so a replacement is one DELETE
-    # and fresh INSERTs inside the import's transaction.
+    # Nothing a roster ever said is lost: every import that changes a roster
+    # writes a new *version* (contacts and duty rules hang off the version),
+    # and `rosters` only points at the current one. Rolling back is moving
+    # that pointer, itself recorded as an import.
     #
-    # Shipped networks live in data/networks.json; this table holds only the
-    # networks a user's roster file defined (a definition of the same code
-    # replaces the shipped one).
+    # Shipped networks live in data/networks.json; `networks` holds only the
+    # networks a user's roster file defined (a definition of a code replaces
+    # the shipped one).
     db.execute(
         """
         CREATE TABLE networks (
@@ -35,21 +36,49 @@ def m001_initial(db: Database) -> None:
     )
     db.execute(
         """
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,          -- UTC, ISO 8601 with Z
+            os_user TEXT NOT NULL,
+            kind TEXT NOT NULL,                -- import | rollback | demo
+            files TEXT NOT NULL DEFAULT '[]',  -- JSON: [{name, sha256, format, bytes}]
+            rosters TEXT NOT NULL DEFAULT '[]',-- JSON: [[network, member], ...] touched or attempted
+            outcome TEXT NOT NULL,             -- ok | refused
+            reason TEXT NOT NULL DEFAULT '',   -- why it was refused
+            added INTEGER NOT NULL DEFAULT 0,
+            removed INTEGER NOT NULL DEFAULT 0,
+            changed INTEGER NOT NULL DEFAULT 0,
+            reach_changes INTEGER NOT NULL DEFAULT 0,
+            rollback_of INTEGER REFERENCES imports (id)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE roster_versions (
+            id INTEGER PRIMARY KEY,
+            network TEXT NOT NULL,
+            member TEXT NOT NULL,
+            issued TEXT,                 -- YYYY-MM-DD as the member wrote it
+            demo INTEGER NOT NULL DEFAULT 0,
+            source_file TEXT NOT NULL,
+            import_id INTEGER NOT NULL REFERENCES imports (id),
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX roster_versions_by_member ON roster_versions (network, member)")
+    db.execute(
+        """
         CREATE TABLE rosters (
             network TEXT NOT NULL,
             member TEXT NOT NULL,
-            issued TEXT,               -- YYYY-MM-DD as the member wrote it
-            imported_at TEXT NOT NULL, -- UTC, ISO 8601 with Z
-            source_file TEXT NOT NULL,
-            demo INTEGER NOT NULL DEFAULT 0,
+            version_id INTEGER NOT NULL REFERENCES roster_versions (id),
             PRIMARY KEY (network, member)
         )"""
     )
     db.execute(
         """
         CREATE TABLE contacts (
-            network TEXT NOT NULL,
-            member TEXT NOT NULL,
+            version_id INTEGER NOT NULL REFERENCES roster_versions (id),
             id TEXT NOT NULL,
             position INTEGER NOT NULL, -- order in the roster file
             name TEXT NOT NULL,
@@ -63,32 +92,62 @@ def m001_initial(db: Database) -> None:
             timezone TEXT NOT NULL,               -- IANA name the duty rules are read in
             verified TEXT,
             notes TEXT NOT NULL DEFAULT '',
-            PRIMARY KEY (network, member, id),
-            FOREIGN KEY (network, member) REFERENCES rosters (network, member) ON DELETE CASCADE
+            PRIMARY KEY (version_id, id)
         )"""
     )
     db.execute(
         """
         CREATE TABLE duty_rules (
-            network TEXT NOT NULL,
-            member TEXT NOT NULL,
+            version_id INTEGER NOT NULL,
             contact_id TEXT NOT NULL,
             position INTEGER NOT NULL,
             rule TEXT NOT NULL, -- one-string form, e.g. 'Mo-Fr 08:00-18:00' or 'off 2026-12-24T00:00/P3D'
-            PRIMARY KEY (network, member, contact_id, position),
-            FOREIGN KEY (network, member, contact_id)
-                REFERENCES contacts (network, member, id) ON DELETE CASCADE
+            PRIMARY KEY (version_id, contact_id, position),
+            FOREIGN KEY (version_id, contact_id) REFERENCES contacts (version_id, id)
         )"""
     )
-    # A view for people reading the file with the sqlite3 shell or Datasette.
+    db.execute(
+        """
+        CREATE TABLE import_rosters (
+            import_id INTEGER NOT NULL REFERENCES imports (id),
+            network TEXT NOT NULL,
+            member TEXT NOT NULL,
+            before_version INTEGER REFERENCES roster_versions (id), -- NULL: no roster before
+            after_version INTEGER REFERENCES roster_versions (id),  -- NULL: no roster after
+            report TEXT NOT NULL, -- JSON: this roster's part of the change report
+            PRIMARY KEY (import_id, network, member)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE reach_flags (
+            network TEXT NOT NULL,
+            member TEXT NOT NULL,
+            contact_id TEXT NOT NULL,
+            import_id INTEGER NOT NULL REFERENCES imports (id),
+            fields TEXT NOT NULL,   -- JSON: {"phones": {"old": [...], "new": [...]}, ...}
+            flagged_at TEXT NOT NULL,
+            confirmed_at TEXT,
+            confirmed_by TEXT,
+            PRIMARY KEY (network, member, contact_id)
+        )"""
+    )
+    # Views for people reading the file with the sqlite3 shell or Datasette.
+    db.execute(
+        """
+        CREATE VIEW current_contacts AS
+        SELECT r.network, r.member, c.*
+        FROM rosters r JOIN contacts c ON c.version_id = r.version_id"""
+    )
     db.execute(
         """
         CREATE VIEW contact_duty AS
         SELECT c.network, c.member, c.rank, c.id, c.name, c.agency, c.role, c.phones,
-               c.email, c.timezone, group_concat(d.rule, ' | ') AS duty
-        FROM contacts c LEFT JOIN duty_rules d
-          ON d.network = c.network AND d.member = c.member AND d.contact_id = c.id
-        GROUP BY c.network, c.member, c.id
+               c.email, c.timezone,
+               (SELECT group_concat(rule, ' | ') FROM
+                   (SELECT rule FROM duty_rules d
+                    WHERE d.version_id = c.version_id AND d.contact_id = c.id ORDER BY position)) AS duty
+        FROM current_contacts c
         ORDER BY c.network, c.member, c.rank, c.name"""
     )
 

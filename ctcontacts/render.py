@@ -67,9 +67,10 @@ def _table(entries: list[Entry], answer: Answer, user: Zone, title: str) -> Tabl
         else:
             until_text = lines(clock(e.zone, until), (clock(user, until), "dim"))
         reach = [(p, "bold cyan") for p in c.phones] + [c.email, (c.secure_channel, "dim")]
+        flag = ("REACH CHANGED, NOT CONFIRMED", "bold white on red") if e.reach_changed else ""
         table.add_row(
             T(c.rank),
-            lines((c.name, "bold"), c.agency, (c.role, "dim")),
+            lines((c.name, "bold"), c.agency, (c.role, "dim"), flag),
             lines(*reach),
             T(", ".join(c.languages)),
             lines(clock(e.zone, answer.at), (e.zone.name, "dim")),
@@ -105,3 +106,73 @@ def whois(answer: Answer, user: Zone, out: Console) -> None:
         out.print(T(f"Next on duty: {names} from {clock(zone, start)} there, {clock(user, start)} your time."))
     else:
         out.print(T("Nobody comes on duty in the next 366 days."))
+
+
+def _ids(ids: list[str]) -> str:
+    return ", ".join(safe(i) for i in ids)
+
+
+def import_report(report, out: Console) -> None:
+    """The change report of an import, dry run or rollback, roster by roster."""
+    for r in report.rosters:
+        head = f"{r.network} {r.member}: "
+        if r.unchanged:
+            out.print(T(head + f"unchanged ({r.contacts} contacts)"))
+            continue
+        if r.new_roster:
+            out.print(T(head + f"new roster, {r.contacts} contacts ({_ids(r.added)})", "bold"))
+            continue
+        if r.gone:
+            out.print(T(head + f"roster removed ({_ids(r.removed)})", "bold"))
+            continue
+        out.print(T(head + f"{r.contacts} contacts", "bold"))
+        if r.issued:
+            out.print(T(f"  issued: {r.issued['old']} -> {r.issued['new']}"))
+        if r.added:
+            out.print(T(f"  added: {_ids(r.added)}", "green"))
+        if r.removed:
+            out.print(T(f"  removed: {_ids(r.removed)}", "red"))
+        for c in r.changed:
+            for name, values in c["fields"].items():
+                if "old" in values:
+                    detail = f"{safe(_show(values['old']))} -> {safe(_show(values['new']))}"
+                else:
+                    detail = f"{values['old_count']} -> {values['new_count']} rules"
+                out.print(T(f"  changed {safe(c['id'])} {name}: {detail}"))
+        for cid, fields in r.reach.items():
+            out.print(T(f"  REACH CHANGE {safe(cid)}: {', '.join(fields)} (check out of band, then ctcontacts confirm)",
+                        "bold white on red"))
+    if report.dry_run:
+        out.print(T("dry run: nothing was written."))
+    elif report.import_id is not None:
+        what = "rollback" if report.kind == "rollback" else "import"
+        out.print(T(f"recorded as {what} #{report.import_id} (ctcontacts history; undo with ctcontacts rollback {report.import_id})"))
+
+
+def _show(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return "(none)" if value in (None, "") else str(value)
+
+
+def history(entries: list[dict], out: Console) -> None:
+    if not entries:
+        out.print(T("no imports recorded."))
+        return
+    table = Table(show_lines=True)
+    for col in ("#", "when (UTC)", "user", "what", "files", "outcome", "changes"):
+        table.add_column(col, overflow="fold")
+    for e in entries:
+        files = lines(*[f"{f['name']} ({f['format']}, sha256 {f['sha256'][:12]}…)" for f in e["files"]])
+        kind = e["kind"] + (f" of #{e['rollback_of']}" if e["rollback_of"] else "")
+        if e["outcome"] == "ok":
+            c = e["counts"]
+            parts = [f"{len(e['rosters'])} rosters", f"+{c['added']} -{c['removed']} ~{c['changed']}"]
+            changes = lines(*parts, (f"{c['reach_changes']} reach changes", "bold red") if c["reach_changes"] else "")
+            outcome = T("ok", "green")
+        else:
+            changes = T(e["reason"])
+            outcome = T("refused", "bold red")
+        table.add_row(T(e["import_id"]), T(e["at"].replace("T", " ").rstrip("Z")), T(e["user"]), T(kind),
+                      files, outcome, changes)
+    out.print(table)

@@ -1,4 +1,7 @@
-"""Reading and writing rosters in the database. SQL is always parameterised."""
+"""Reading and writing rosters, their versions, imports and reach flags.
+
+SQL is always parameterised. Writers run inside the caller's transaction.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,8 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from .members import Network, builtin_networks
 from .errors import DatabaseError
+from .members import Network, builtin_networks
 from .rules import RuleError, parse_rule
 from .validate import Contact, NetworkDef, Roster
 
@@ -21,6 +24,8 @@ class StoredRoster:
     source_file: str
     demo: bool
     contacts: list[Contact]
+    version_id: int = 0
+    import_id: int = 0
 
 
 def networks(conn: sqlite3.Connection) -> dict[str, Network]:
@@ -35,43 +40,7 @@ def networks(conn: sqlite3.Connection) -> dict[str, Network]:
     return out
 
 
-def load_roster(conn: sqlite3.Connection, network: str, member: str) -> StoredRoster | None:
-    head = conn.execute(
-        "SELECT issued, imported_at, source_file, demo FROM rosters WHERE network = ? AND member = ?",
-        [network, member],
-    ).fetchone()
-    if head is None:
-        return None
-    rules: dict[str, list] = {}
-    for row in conn.execute(
-        "SELECT contact_id, rule FROM duty_rules WHERE network = ? AND member = ? ORDER BY contact_id, position",
-        [network, member],
-    ):
-        try:
-            rule = parse_rule(row["rule"])
-        except RuleError:
-            raise DatabaseError(
-                f"the stored duty rule {row['rule']!r} of {member} in {network} cannot be read; "
-                "re-import that roster or restore the database from a backup."
-            ) from None
-        rules.setdefault(row["contact_id"], []).append(rule)
-    contacts = []
-    for row in conn.execute(
-        "SELECT * FROM contacts WHERE network = ? AND member = ? ORDER BY position", [network, member]
-    ):
-        contacts.append(Contact(
-            id=row["id"], name=row["name"], timezone=row["timezone"], duty=rules.get(row["id"], []),
-            agency=row["agency"], role=row["role"], rank=row["rank"],
-            phones=json.loads(row["phones"]), email=row["email"],
-            secure_channel=row["secure_channel"], languages=json.loads(row["languages"]),
-            verified=row["verified"], notes=row["notes"],
-        ))
-    return StoredRoster(network, member, head["issued"], head["imported_at"], head["source_file"],
-                        bool(head["demo"]), contacts)
-
-
-def replace_rosters(conn: sqlite3.Connection, rosters: list[Roster], defs: list[NetworkDef], imported_at: str) -> None:
-    """Write inside the caller's transaction: each roster replaces the one it names."""
+def upsert_networks(conn: sqlite3.Connection, defs: list[NetworkDef]) -> None:
     for n in defs:
         conn.execute(
             "INSERT INTO networks (code, name, organization, fallback) VALUES (?, ?, ?, ?) "
@@ -79,33 +48,186 @@ def replace_rosters(conn: sqlite3.Connection, rosters: list[Roster], defs: list[
             "organization = excluded.organization, fallback = excluded.fallback",
             [n.code, n.name, n.organization, n.fallback],
         )
-    for r in rosters:
-        conn.execute("DELETE FROM rosters WHERE network = ? AND member = ?", [r.network, r.member])
-        conn.execute(
-            "INSERT INTO rosters (network, member, issued, imported_at, source_file, demo) VALUES (?, ?, ?, ?, ?, ?)",
-            [r.network, r.member, r.issued, imported_at, r.source, int(r.demo)],
-        )
-        conn.executemany(
-            "INSERT INTO contacts (network, member, id, position, name, agency, role, rank, phones, email, "
-            "secure_channel, languages, timezone, verified, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                [r.network, r.member, c.id, i, c.name, c.agency, c.role, c.rank, json.dumps(c.phones),
-                 c.email, c.secure_channel, json.dumps(c.languages), c.timezone, c.verified, c.notes]
-                for i, c in enumerate(r.contacts)
-            ],
-        )
-        conn.executemany(
-            "INSERT INTO duty_rules (network, member, contact_id, position, rule) VALUES (?, ?, ?, ?, ?)",
-            [
-                [r.network, r.member, c.id, j, rule.text()]
-                for c in r.contacts
-                for j, rule in enumerate(c.duty)
-            ],
-        )
 
 
-def roster_count(conn: sqlite3.Connection) -> dict[str, int]:
+# --- rosters and their versions -------------------------------------------------
+
+
+def current_version(conn: sqlite3.Connection, network: str, member: str) -> int | None:
     row = conn.execute(
-        "SELECT count(*) AS rosters, coalesce(sum(demo), 0) AS demo FROM rosters"
+        "SELECT version_id FROM rosters WHERE network = ? AND member = ?", [network, member]
     ).fetchone()
-    return {"rosters": row["rosters"], "demo": row["demo"]}
+    return row[0] if row else None
+
+
+def load_roster(conn: sqlite3.Connection, network: str, member: str) -> StoredRoster | None:
+    """The current roster of a member in a network, or ``None``."""
+    version = current_version(conn, network, member)
+    return None if version is None else load_version(conn, version)
+
+
+def load_version(conn: sqlite3.Connection, version_id: int | None) -> StoredRoster | None:
+    if version_id is None:
+        return None
+    head = conn.execute(
+        "SELECT network, member, issued, created_at, source_file, demo, import_id "
+        "FROM roster_versions WHERE id = ?", [version_id],
+    ).fetchone()
+    if head is None:
+        return None
+    rules: dict[str, list] = {}
+    for row in conn.execute(
+        "SELECT contact_id, rule FROM duty_rules WHERE version_id = ? ORDER BY contact_id, position",
+        [version_id],
+    ):
+        try:
+            rule = parse_rule(row["rule"])
+        except RuleError:
+            raise DatabaseError(
+                f"the stored duty rule {row['rule']!r} of {head['member']} in {head['network']} cannot be read; "
+                "re-import that roster or restore the database from a backup."
+            ) from None
+        rules.setdefault(row["contact_id"], []).append(rule)
+    contacts = [
+        Contact(
+            id=row["id"], name=row["name"], timezone=row["timezone"], duty=rules.get(row["id"], []),
+            agency=row["agency"], role=row["role"], rank=row["rank"],
+            phones=json.loads(row["phones"]), email=row["email"],
+            secure_channel=row["secure_channel"], languages=json.loads(row["languages"]),
+            verified=row["verified"], notes=row["notes"],
+        )
+        for row in conn.execute("SELECT * FROM contacts WHERE version_id = ? ORDER BY position", [version_id])
+    ]
+    return StoredRoster(head["network"], head["member"], head["issued"], head["created_at"],
+                        head["source_file"], bool(head["demo"]), contacts, version_id, head["import_id"])
+
+
+def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, created_at: str) -> int:
+    """Store a roster as a new version; returns its id. Does not make it current."""
+    cur = conn.execute(
+        "INSERT INTO roster_versions (network, member, issued, demo, source_file, import_id, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [roster.network, roster.member, roster.issued, int(roster.demo), roster.source, import_id, created_at],
+    )
+    version = cur.lastrowid
+    conn.executemany(
+        "INSERT INTO contacts (version_id, id, position, name, agency, role, rank, phones, email, "
+        "secure_channel, languages, timezone, verified, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [version, c.id, i, c.name, c.agency, c.role, c.rank, json.dumps(c.phones), c.email,
+             c.secure_channel, json.dumps(c.languages), c.timezone, c.verified, c.notes]
+            for i, c in enumerate(roster.contacts)
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO duty_rules (version_id, contact_id, position, rule) VALUES (?, ?, ?, ?)",
+        [[version, c.id, j, rule.text()] for c in roster.contacts for j, rule in enumerate(c.duty)],
+    )
+    return version
+
+
+def set_current(conn: sqlite3.Connection, network: str, member: str, version_id: int | None) -> None:
+    if version_id is None:
+        conn.execute("DELETE FROM rosters WHERE network = ? AND member = ?", [network, member])
+    else:
+        conn.execute(
+            "INSERT INTO rosters (network, member, version_id) VALUES (?, ?, ?) "
+            "ON CONFLICT (network, member) DO UPDATE SET version_id = excluded.version_id",
+            [network, member, version_id],
+        )
+
+
+def count_rosters(conn: sqlite3.Connection, *, demo: bool) -> int:
+    return conn.execute(
+        "SELECT count(*) FROM rosters r JOIN roster_versions v ON v.id = r.version_id WHERE v.demo = ?",
+        [int(demo)],
+    ).fetchone()[0]
+
+
+# --- imports (history) ----------------------------------------------------------
+
+
+def record_import(conn: sqlite3.Connection, *, started_at: str, os_user: str, kind: str, files: list[dict],
+                  rosters: list[tuple[str, str]], outcome: str, reason: str = "",
+                  rollback_of: int | None = None) -> int:
+    cur = conn.execute(
+        "INSERT INTO imports (started_at, os_user, kind, files, rosters, outcome, reason, rollback_of) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [started_at, os_user, kind, json.dumps(files), json.dumps([list(r) for r in rosters]), outcome,
+         reason, rollback_of],
+    )
+    return cur.lastrowid
+
+
+def record_counts(conn: sqlite3.Connection, import_id: int, *, added: int, removed: int, changed: int,
+                  reach: int) -> None:
+    conn.execute(
+        "UPDATE imports SET added = ?, removed = ?, changed = ?, reach_changes = ? WHERE id = ?",
+        [added, removed, changed, reach, import_id],
+    )
+
+
+def record_roster_change(conn: sqlite3.Connection, import_id: int, network: str, member: str,
+                         before: int | None, after: int | None, report: dict) -> None:
+    conn.execute(
+        "INSERT INTO import_rosters (import_id, network, member, before_version, after_version, report) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [import_id, network, member, before, after, json.dumps(report)],
+    )
+
+
+def get_import(conn: sqlite3.Connection, import_id: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM imports WHERE id = ?", [import_id]).fetchone()
+
+
+def import_rosters(conn: sqlite3.Connection, import_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT * FROM import_rosters WHERE import_id = ? ORDER BY network, member", [import_id]
+    ).fetchall()
+
+
+def list_imports(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM imports ORDER BY id DESC LIMIT ?", [limit]).fetchall()
+
+
+# --- reach flags ----------------------------------------------------------------
+
+
+def flag_reach(conn: sqlite3.Connection, network: str, member: str, contact_id: str, import_id: int,
+               fields: dict, when: str) -> None:
+    conn.execute(
+        "INSERT INTO reach_flags (network, member, contact_id, import_id, fields, flagged_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (network, member, contact_id) DO UPDATE SET "
+        "import_id = excluded.import_id, fields = excluded.fields, flagged_at = excluded.flagged_at, "
+        "confirmed_at = NULL, confirmed_by = NULL",
+        [network, member, contact_id, import_id, json.dumps(fields), when],
+    )
+
+
+def drop_reach_flags(conn: sqlite3.Connection, network: str, member: str, contact_ids: list[str]) -> None:
+    conn.executemany(
+        "DELETE FROM reach_flags WHERE network = ? AND member = ? AND contact_id = ?",
+        [[network, member, cid] for cid in contact_ids],
+    )
+
+
+def unconfirmed_reach(conn: sqlite3.Connection, network: str, member: str) -> dict[str, sqlite3.Row]:
+    return {
+        row["contact_id"]: row
+        for row in conn.execute(
+            "SELECT * FROM reach_flags WHERE network = ? AND member = ? AND confirmed_at IS NULL",
+            [network, member],
+        )
+    }
+
+
+def confirm_reach(conn: sqlite3.Connection, network: str, member: str, contact_ids: list[str] | None,
+                  user: str, when: str) -> list[str]:
+    pending = unconfirmed_reach(conn, network, member)
+    chosen = [cid for cid in pending if contact_ids is None or cid in contact_ids]
+    conn.executemany(
+        "UPDATE reach_flags SET confirmed_at = ?, confirmed_by = ? "
+        "WHERE network = ? AND member = ? AND contact_id = ?",
+        [[when, user, network, member, cid] for cid in chosen],
+    )
+    return chosen

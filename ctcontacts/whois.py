@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 import sqlite3
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ class Entry:
     contact: Contact
     zone: Zone
     status: Status
+    reach_changed: dict | None = None  # unconfirmed reach change: {"import_id", "fields"}
 
 
 @dataclass
@@ -120,13 +122,28 @@ def _speaks(c: Contact, lang: str | None) -> bool:
     return any(t == want or t.split("-")[0] == want.split("-")[0] for t in c.languages)
 
 
-def _entries(roster: store.StoredRoster | None, at: int, speaks: str | None) -> list[Entry]:
+def _entries(conn: sqlite3.Connection, roster: store.StoredRoster | None, at: int,
+             speaks: str | None) -> list[Entry]:
     if roster is None:
         return []
+    flags = store.unconfirmed_reach(conn, roster.network, roster.member)
+    out = []
+    for c in roster.contacts:
+        if not _speaks(c, speaks):
+            continue
+        zone = lookup_zone(c.timezone)
+        flag = flags.get(c.id)
+        reach = {"import_id": flag["import_id"], "fields": sorted(json.loads(flag["fields"]))} if flag else None
+        out.append(Entry(c, zone, status_at(c.duty, zone, at, HORIZON), reach))
+    return out
+
+
+def _reach_warnings(member: str, entries: list[Entry]) -> list[str]:
     return [
-        Entry(c, lookup_zone(c.timezone), status_at(c.duty, lookup_zone(c.timezone), at, HORIZON))
-        for c in roster.contacts
-        if _speaks(c, speaks)
+        f"how {member} {e.contact.id!r} is reached ({', '.join(e.reach_changed['fields'])}) changed in import "
+        f"#{e.reach_changed['import_id']} and is not confirmed; check it out of band before relying on it, "
+        f"then run ctcontacts confirm."
+        for e in entries if e.reach_changed and (e.status.on_duty or e.status.next_start is not None)
     ]
 
 
@@ -134,7 +151,7 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
           speaks: str | None = None) -> Answer:
     net = find_network(conn, network)
     roster = store.load_roster(conn, net.code, member)
-    entries = _entries(roster, at, speaks)
+    entries = _entries(conn, roster, at, speaks)
     on_duty = sorted((e for e in entries if e.status.on_duty), key=_order)
     upcoming = [e for e in entries if e.status.next_start is not None]
     soonest = min((e.status.next_start for e in upcoming), default=None)
@@ -156,11 +173,13 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
             warnings.append(f"contacts are on duty, but none of them speaks {speaks!r}.")
     if not on_duty and net.fallback and net.fallback != member:
         fb = store.load_roster(conn, net.code, net.fallback)
-        answer.fallback = sorted((e for e in _entries(fb, at, speaks) if e.status.on_duty), key=_order)
+        answer.fallback = sorted((e for e in _entries(conn, fb, at, speaks) if e.status.on_duty), key=_order)
+        warnings.extend(_reach_warnings(net.fallback, answer.fallback))
         if fb is None:
             warnings.append(f"the fallback {net.fallback} has no roster in {net.code}.")
         elif fb.demo:
             answer.demo = True
+    warnings[0:0] = _reach_warnings(member, entries)
     if at + HORIZON >= PYTZ_LAST_RULES:
         warnings.append("the time-zone database has no clock changes after 2037; answers that far ahead "
                         "ignore summer time.")
