@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 from . import store
 from .changes import RosterChange, diff
@@ -73,34 +75,50 @@ def os_user() -> str:
         return "unknown"
 
 
+Progress = Callable[[str, int, int], None]  # (file name, bytes read, bytes in all)
+
+
+def _sha256(f: BinaryIO) -> str:
+    h = hashlib.sha256()
+    for chunk in iter(lambda: f.read(1 << 20), b""):
+        h.update(chunk)
+    f.seek(0)
+    return h.hexdigest()
+
+
 def _read(paths: list[Path], infos: list[dict], network: str | None, member: str | None,
-          problems: list[Problem]) -> list:
+          problems: list[Problem], progress: Progress | None = None) -> list:
     files = []
     for path in paths:
+        name = str(path)
         try:
-            data = path.read_bytes()
+            with path.open("rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                digest = _sha256(f)
+                tell = (lambda done, name=name, size=size: progress(name, done, size)) if progress else None
+                raw = read_file(name, f, network=network, member=member, progress=tell)
+                if progress:
+                    progress(name, size, size)
         except FileNotFoundError:
-            problems.append(Problem(str(path), "file", "", "no such file"))
+            problems.append(Problem(name, "file", "", "no such file"))
             continue
         except IsADirectoryError:
-            problems.append(Problem(str(path), "file", "", "is a directory, not a roster file"))
+            problems.append(Problem(name, "file", "", "is a directory, not a roster file"))
             continue
         except OSError as e:
-            problems.append(Problem(str(path), "file", "", f"cannot be read ({e.strerror})"))
+            problems.append(Problem(name, "file", "", f"cannot be read ({e.strerror})"))
             continue
-        raw = read_file(str(path), data, network=network, member=member)
-        infos.append({"name": str(path), "sha256": hashlib.sha256(data).hexdigest(),
-                      "format": raw.format, "bytes": len(data)})
+        infos.append({"name": name, "sha256": digest, "format": raw.format, "bytes": size})
         files.append(raw)
     return files
 
 
 def read_and_validate(conn: sqlite3.Connection, paths: list[Path], network: str | None = None,
-                      member: str | None = None, infos: list[dict] | None = None
-                      ) -> tuple[list[Roster], list[NetworkDef]]:
+                      member: str | None = None, infos: list[dict] | None = None,
+                      progress: Progress | None = None) -> tuple[list[Roster], list[NetworkDef]]:
     """Parse and validate every file; raise ``InvalidInput`` listing every problem."""
     problems: list[Problem] = []
-    files = _read(paths, infos if infos is not None else [], network, member, problems)
+    files = _read(paths, infos if infos is not None else [], network, member, problems, progress)
     rosters, defs, more = validate(files, set(store.networks(conn)))
     problems.extend(more)
     if problems:
@@ -155,7 +173,8 @@ def _apply(conn: sqlite3.Connection, import_id: int, rosters: list[Roster | None
 
 def import_files(db_path: Path, paths: list[Path], *, now: int, network: str | None = None,
                  member: str | None = None, dry_run: bool = False, strict_reach: bool = False,
-                 accept_reach_changes: bool = False, kind: str = "import", demo: bool = False) -> ImportReport:
+                 accept_reach_changes: bool = False, kind: str = "import", demo: bool = False,
+                 progress: Progress | None = None) -> ImportReport:
     """Validate every file against the database (or an empty one if there is no file
     yet), then change the rosters in one transaction. A failed or dry run changes
     no roster and does not even create the database file."""
@@ -166,7 +185,7 @@ def import_files(db_path: Path, paths: list[Path], *, now: int, network: str | N
     conn = connect(db_path) if exists else in_memory()
     infos: list[dict] = []
     try:
-        rosters, defs = read_and_validate(conn, paths, network, member, infos)
+        rosters, defs = read_and_validate(conn, paths, network, member, infos, progress)
     except InvalidInput as e:
         _record_refusal(db_path, when, kind, infos, [], _summary(e.problems))
         raise
@@ -175,14 +194,14 @@ def import_files(db_path: Path, paths: list[Path], *, now: int, network: str | N
     keys = [(r.network, r.member) for r in rosters]
     codes = [d.code for d in defs]
     if dry_run:
-        changes = [diff(r.network, r.member, store.load_roster(conn, r.network, r.member), r) for r in rosters]
+        changes = [diff(r.network, r.member, store.load_roster(conn, r.network, r.member, parse=False), r) for r in rosters]
         return ImportReport(None, True, infos, changes, codes, kind)
     if not exists:
         conn = connect(db_path, create=True)
     with write_transaction(conn, db_path):
         # Compared inside the write lock, so the report describes exactly what
         # this transaction changes.
-        changes = [diff(r.network, r.member, store.load_roster(conn, r.network, r.member), r) for r in rosters]
+        changes = [diff(r.network, r.member, store.load_roster(conn, r.network, r.member, parse=False), r) for r in rosters]
         report = ImportReport(None, False, infos, changes, codes, kind)
         refused = strict_reach and report.reach_changes and not accept_reach_changes
         if not refused:
@@ -212,8 +231,8 @@ def rollback(db_path: Path, import_id: int, *, now: int) -> ImportReport:
         targets = [t["before_version"] for t in touched]
         changes = [
             diff(t["network"], t["member"],
-                 store.load_version(conn, store.current_version(conn, t["network"], t["member"])),
-                 store.load_version(conn, t["before_version"]))
+                 store.load_version(conn, store.current_version(conn, t["network"], t["member"]), parse=False),
+                 store.load_version(conn, t["before_version"], parse=False))
             for t in touched
         ]
         new_id = store.record_import(conn, started_at=when, os_user=os_user(), kind="rollback", files=[],

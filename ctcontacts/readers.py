@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from dataclasses import dataclass, field
+from typing import BinaryIO, Callable, TextIO
 
 from .errors import Problem
 
@@ -33,7 +35,7 @@ class RawContact:
     where: str  # "rosters[0].contacts[1]" or "row 4"
     values: dict[str, object]
     places: dict[str, str]  # field -> where it was written (row or path)
-    duty: list[tuple[str, object]] = field(default_factory=list)  # (where, rule)
+    duty: list[tuple[str | int, object]] = field(default_factory=list)  # (JSON path or CSV row, rule)
     reported: set[str] = field(default_factory=set)  # fields the reader already complained about
 
 
@@ -58,47 +60,74 @@ class RawFile:
     problems: list[Problem] = field(default_factory=list)
 
 
-def decode(data: bytes, name: str) -> tuple[str | None, Problem | None]:
-    """Text of a roster file: UTF-8 (BOM optional) or UTF-16 with a BOM; never guessed."""
-    if not data.strip():
-        return None, Problem(name, "file", "", "the file is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    else:
-        encoding = "utf-8-sig"
+HEAD = 1 << 16
+
+
+def _encoding(head: bytes) -> str:
+    """UTF-16 when the file starts with its byte-order mark, else UTF-8 (BOM optional)."""
+    return "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+
+
+def _undecodable(name: str, data: bytes, encoding: str) -> Problem | None:
     try:
-        text = data.decode(encoding)
+        data.decode(encoding)
     except UnicodeDecodeError as e:
-        return None, Problem(
+        return Problem(
             name, f"byte offset {e.start}", "",
             f"byte 0x{data[e.start]:02x} is not valid {encoding.upper().replace('-SIG', '')} text; "
             "save the file as UTF-8 (nothing is guessed or replaced)",
         )
-    if "\x00" in text:
-        return None, Problem(name, "file", "", "the file holds binary data (NUL bytes); it is not a roster")
-    return text, None
+    return None
 
 
-def read_file(name: str, data: bytes, *, network: str | None = None, member: str | None = None) -> RawFile:
-    """Read one roster file, choosing the format by extension (then by content)."""
+def _binary(name: str) -> Problem:
+    return Problem(name, "file", "", "the file holds binary data (NUL bytes); it is not a roster")
+
+
+def read_file(name: str, source: BinaryIO, *, network: str | None = None, member: str | None = None,
+              progress: Callable[[int], None] | None = None) -> RawFile:
+    """Read one roster file from a binary stream, choosing the format by extension
+    (then by content). CSV is read row by row, so a large file is never held whole;
+    ``progress`` is told how many bytes have been read as it goes."""
     lower = name.lower()
     if lower.endswith((".ics", ".ical", ".ifb")):
         raw = RawFile(name, "ics")
         raw.problems.append(Problem(name, "file", "", "iCalendar files cannot be imported yet; "
                                     "export the rota as CSV (one row per shift) or JSON"))
         return raw
-    text, problem = decode(data, name)
+    head = source.read(HEAD)
+    source.seek(0)
+    encoding = _encoding(head)
     fmt = "json" if lower.endswith(".json") else "csv" if lower.endswith((".csv", ".tsv", ".txt")) else None
-    if fmt is None and text is not None:
-        fmt = "json" if text.lstrip().startswith("{") else "csv"
-    raw = RawFile(name, fmt or "unknown")
-    if problem:
-        raw.problems.append(problem)
-        return raw
-    if fmt == "json":
-        _read_json(raw, text, network, member)
+    if fmt is None:
+        fmt = "json" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
+    raw = RawFile(name, fmt)
+    if not head.strip() and len(head) < HEAD:
+        raw.problems.append(Problem(name, "file", "", "the file is empty"))
+    elif encoding != "utf-16" and b"\x00" in head:
+        raw.problems.append(_binary(name))
+    elif fmt == "json":
+        data = source.read()
+        problem = _undecodable(name, data, encoding)
+        if problem:
+            raw.problems.append(problem)
+        else:
+            text = data.decode(encoding)
+            if "\x00" in text:
+                raw.problems.append(_binary(name))
+            else:
+                _read_json(raw, text, network, member)
     else:
-        _read_csv(raw, text, network, member)
+        stream = io.TextIOWrapper(source, encoding=encoding, errors="strict", newline="")
+        try:
+            _read_csv(raw, stream, network, member, progress, source)
+        except UnicodeDecodeError:
+            # Where exactly? Only this error path reads the whole file at once.
+            source.seek(0)
+            raw.rosters.clear()
+            raw.problems = [_undecodable(name, source.read(), encoding)]
+        finally:
+            stream.detach()
     return raw
 
 
@@ -218,10 +247,14 @@ def _sniff_delimiter(header_line: str) -> str:
     return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
-def _read_csv(raw: RawFile, text: str, network: str | None, member: str | None) -> None:
+PROGRESS_EVERY = 10_000  # rows
+
+
+def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | None,
+              progress: Callable[[int], None] | None, source: BinaryIO) -> None:
     name = raw.file
-    first = text.splitlines()[0] if text.splitlines() else ""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first))
+    first = stream.readline()
+    reader = csv.reader(itertools.chain([first], stream), delimiter=_sniff_delimiter(first))
     try:
         header = next(reader)
     except (StopIteration, csv.Error) as e:
@@ -264,9 +297,15 @@ def _read_csv(raw: RawFile, text: str, network: str | None, member: str | None) 
     try:
         for index, cells in enumerate(reader, start=2):
             where = f"row {index}"
+            if progress is not None and index % PROGRESS_EVERY == 0:
+                progress(source.tell())
             if not any(c.strip() for c in cells):
                 continue  # blank rows (spreadsheets add them at the end)
             data_rows += 1
+            if any("\x00" in c for c in cells):
+                raw.problems.append(_binary(name))
+                raw.rosters.clear()
+                return
             if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
                 raw.problems.append(Problem(name, where, "", f"the row has {len(cells)} cells but the header has {len(columns)} columns"))
                 continue
@@ -314,7 +353,7 @@ def _read_csv(raw: RawFile, text: str, network: str | None, member: str | None) 
                 roster.contacts.append(contact)
             duty = row.get("duty", "")
             if duty:
-                contact.duty.append((where, duty))
+                contact.duty.append((index, duty))  # a row number: cheaper than a string per row
             else:
                 # Every row is one duty rule; an empty one is never dropped silently.
                 raw.problems.append(Problem(name, where, "duty", "is empty; each row gives one duty rule"))

@@ -103,6 +103,32 @@ class Off:
 Rule = Always | Weekly | Interval | Recurrence | Off
 
 
+class RuleText:
+    """A rule already validated, kept only as its one-string form.
+
+    What an import holds and compares: a parsed rule costs ten times the memory
+    of its text, and a year of dated shifts is hundreds of thousands of rules.
+    The duty engine never sees these; lookups parse what the database holds.
+    """
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str):
+        self._text = text
+
+    def text(self) -> str:
+        return self._text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RuleText) and other._text == self._text
+
+    def __hash__(self) -> int:
+        return hash(self._text)
+
+    def __repr__(self) -> str:
+        return f"RuleText({self._text!r})"
+
+
 def parse_rule(value: object) -> Rule:
     """A rule from a roster: a string in one-string form, or a JSON object."""
     if isinstance(value, str):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .errors import DatabaseError
 from .members import Network, builtin_networks
-from .rules import RuleError, parse_rule
+from .rules import RuleError, RuleText, parse_rule
 from .validate import Contact, NetworkDef, Roster
 
 
@@ -60,13 +60,14 @@ def current_version(conn: sqlite3.Connection, network: str, member: str) -> int 
     return row[0] if row else None
 
 
-def load_roster(conn: sqlite3.Connection, network: str, member: str) -> StoredRoster | None:
-    """The current roster of a member in a network, or ``None``."""
+def load_roster(conn: sqlite3.Connection, network: str, member: str, *, parse: bool = True) -> StoredRoster | None:
+    """The current roster of a member in a network, or ``None``. With ``parse=False``
+    duty rules stay text (``RuleText``): enough to compare, far lighter to hold."""
     version = current_version(conn, network, member)
-    return None if version is None else load_version(conn, version)
+    return None if version is None else load_version(conn, version, parse=parse)
 
 
-def load_version(conn: sqlite3.Connection, version_id: int | None) -> StoredRoster | None:
+def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: bool = True) -> StoredRoster | None:
     if version_id is None:
         return None
     head = conn.execute(
@@ -80,6 +81,9 @@ def load_version(conn: sqlite3.Connection, version_id: int | None) -> StoredRost
         "SELECT contact_id, rule FROM duty_rules WHERE version_id = ? ORDER BY contact_id, position",
         [version_id],
     ):
+        if not parse:
+            rules.setdefault(row["contact_id"], []).append(RuleText(row["rule"]))
+            continue
         try:
             rule = parse_rule(row["rule"])
         except RuleError:
@@ -121,7 +125,7 @@ def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, crea
     )
     conn.executemany(
         "INSERT INTO duty_rules (version_id, contact_id, position, rule) VALUES (?, ?, ?, ?)",
-        [[version, c.id, j, rule.text()] for c in roster.contacts for j, rule in enumerate(c.duty)],
+        ((version, c.id, j, rule.text()) for c in roster.contacts for j, rule in enumerate(c.duty)),
     )
     return version
 

@@ -14,7 +14,7 @@ from .errors import Problem
 from .isotime import ISOError, parse_date
 from .members import ORG, find_member, unknown_member_message
 from .readers import RawContact, RawFile, RawRoster
-from .rules import Interval, Off, Rule, RuleError, parse_rule
+from .rules import Interval, Off, Rule, RuleError, RuleText, parse_rule
 from .text import unsafe
 from .zones import find_zone_name, lookup_zone, unknown_zone_message
 
@@ -217,16 +217,18 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | No
     rules: list[Rule] = []
     zone = lookup_zone(zone_name) if zone_name else None
     for where, value in c.duty:
+        place = where if isinstance(where, str) else f"row {where}"
         try:
             rule = parse_rule(value)
         except RuleError as e:
-            check.add(where, "duty", str(e))
+            check.add(place, "duty", str(e))
             continue
         problem = _rule_in_zone(rule, zone)
         if problem:
-            check.add(where, "duty", problem)
+            check.add(place, "duty", problem)
             continue
-        rules.append(rule)
+        rules.append(RuleText(rule.text()))
+    c.duty.clear()  # the raw rows are no longer needed; a big file should not be held twice
     if len(check.problems) > before:
         return None
     return Contact(
