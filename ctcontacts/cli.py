@@ -171,13 +171,22 @@ def import_(
 
     Example: ctcontacts import rosters/fr-ftf.json rosters/es.csv --dry-run
     """
+    import contextlib
+
     from . import clock
     from .importer import import_files
 
-    report = _run(lambda: import_files(
-        _path(db), list(files), now=clock.now(), network=network, member=_member(country),
-        dry_run=dry_run, strict_reach=strict_reach, accept_reach_changes=accept_reach_changes,
-    ), as_json)
+    bar = contextlib.nullcontext(None)
+    if sys.stderr.isatty() and not quiet:
+        from . import render
+
+        bar = render.progress_bar(render.stderr())
+    with bar as progress:
+        report = _run(lambda: import_files(
+            _path(db), list(files), now=clock.now(), network=network, member=_member(country),
+            dry_run=dry_run, strict_reach=strict_reach, accept_reach_changes=accept_reach_changes,
+            progress=progress,
+        ), as_json)
     if as_json:
         _print_json(report.as_dict())
     elif not quiet:

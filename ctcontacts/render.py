@@ -4,6 +4,8 @@ into ``Text`` objects, which rich does not parse for markup."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -176,3 +178,19 @@ def history(entries: list[dict], out: Console) -> None:
         table.add_row(T(e["import_id"]), T(e["at"].replace("T", " ").rstrip("Z")), T(e["user"]), T(kind),
                       files, outcome, changes)
     out.print(table)
+
+
+@contextmanager
+def progress_bar(err: Console):
+    """A progress callback drawing one bar per file on stderr (``(name, done, total)``)."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bars: dict[str, int] = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                  console=err, transient=True) as progress:
+        def update(name: str, done: int, total: int) -> None:
+            if name not in bars:
+                bars[name] = progress.add_task(safe(name), total=total)
+            progress.update(bars[name], completed=done)
+
+        yield update
