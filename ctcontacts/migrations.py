@@ -153,4 +153,13 @@ def m001_initial(db: Database) -> None:
 
 
 def apply(conn: sqlite3.Connection) -> None:
-    migrations.apply(Database(conn, execute_plugins=False))
+    """Apply pending migrations under the write lock, so two processes opening a new
+    database at once do not both create it: the second finds nothing pending."""
+    db = Database(conn, execute_plugins=False)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        migrations.apply(db)  # each migration nests as a savepoint in this transaction
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

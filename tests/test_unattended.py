@@ -211,3 +211,14 @@ def test_files_that_are_not_rosters_are_refused_plainly(tmp_path, cli, db_path, 
     result = cli("import", p)
     assert result.exit_code == 2 and needle in result.stderr, result.stderr
     assert dump(db_path) == before
+
+
+def test_two_first_imports_into_a_new_database_both_succeed(tmp_path, db_path):
+    a = roster_file(tmp_path, roster("FR"), name="a.json")
+    b = roster_file(tmp_path, roster("DE", contacts=[contact("de", timezone="Europe/Berlin")]), name="b.json")
+    procs = [spawn("import", a, db=db_path), spawn("import", b, db=db_path)]
+    for p in procs:
+        p.wait()
+        assert p.returncode == 0, p.stderr.read()
+    assert integrity(db_path) == "ok"
+    assert "'FR'" in roster_state(db_path) and "'DE'" in roster_state(db_path)
