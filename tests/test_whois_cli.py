@@ -151,21 +151,6 @@ def test_newer_schema_is_refused_with_exit_3(fr, cli, db_path):
     assert "newer ctcontacts" in result.stderr
 
 
-def test_locked_database_exits_3(fr, cli, db_path, monkeypatch):
-    from ctcontacts import db
-
-    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
-    holder = sqlite3.connect(db_path, isolation_level=None)
-    holder.execute("BEGIN EXCLUSIVE")
-    try:
-        result = cli("import", roster_file(db_path.parent, roster("FR"), name="again.json"))
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
-    assert result.exit_code == 3
-    assert "locked" in result.stderr
-
-
 def test_old_roster_and_entry_warn(tmp_path, cli):
     path = roster_file(tmp_path, roster("FR", issued="2026-01-15",
                                         contacts=[contact(verified="2025-06-01")]))
