@@ -53,7 +53,11 @@ def reach_fields(old: Contact | None, new: Contact) -> dict:
 
 def _field_change(name: str, old, new) -> dict:
     if name == "duty" and max(len(old), len(new)) > MAX_LISTED_RULES:
-        return {"old_count": len(old), "new_count": len(new)}
+        from collections import Counter
+
+        gone, came = Counter(old) - Counter(new), Counter(new) - Counter(old)
+        return {"old_count": len(old), "new_count": len(new),
+                "rules_removed": sum(gone.values()), "rules_added": sum(came.values())}
     return {"old": old, "new": new}
 
 
@@ -69,12 +73,12 @@ class RosterChange:
     removed: list[str] = field(default_factory=list)
     changed: list[dict] = field(default_factory=list)  # [{"id": …, "fields": {f: {"old", "new"}}}]
     reach: dict[str, dict] = field(default_factory=dict)  # id -> fields
-    demo_changed: bool = False
+    demo: dict | None = None  # {"old": bool, "new": bool} when the demo mark changed
 
     @property
     def unchanged(self) -> bool:
         return not (self.new_roster or self.gone or self.issued or self.added or self.removed
-                    or self.changed or self.demo_changed)
+                    or self.changed or self.demo or self.reach)
 
     def as_dict(self) -> dict:
         out = {
@@ -90,13 +94,21 @@ class RosterChange:
         }
         if self.issued:
             out["issued"] = self.issued
+        if self.demo:
+            out["demo"] = self.demo
         if self.gone:
             out["removed_roster"] = True
         return out
 
 
-def diff(network: str, member: str, old: RosterLike | None, new: RosterLike | None) -> RosterChange:
-    """The change from ``old`` to ``new`` (either may be ``None``: no roster)."""
+def diff(network: str, member: str, old: RosterLike | None, new: RosterLike | None,
+         reference: RosterLike | None = None) -> RosterChange:
+    """The change from ``old`` to ``new`` (either may be ``None``: no roster).
+
+    ``reference`` is what a roster coming back after a removal is checked against
+    for reach changes (its last current version), so that passing through "no
+    roster" cannot launder a number.
+    """
     change = RosterChange(network, member, len(new.contacts) if new else 0)
     if new is None:
         change.gone = old is not None
@@ -105,10 +117,17 @@ def diff(network: str, member: str, old: RosterLike | None, new: RosterLike | No
     if old is None:
         change.new_roster = True
         change.added = [c.id for c in new.contacts]
+        if reference is not None:
+            before = {c.id: c for c in reference.contacts}
+            for c in new.contacts:
+                reach = reach_fields(before.get(c.id), c)
+                if reach:
+                    change.reach[c.id] = reach
         return change
     if old.issued != new.issued:
         change.issued = {"old": old.issued, "new": new.issued}
-    change.demo_changed = old.demo != new.demo
+    if old.demo != new.demo:
+        change.demo = {"old": old.demo, "new": new.demo}
     before = {c.id: c for c in old.contacts}
     after = {c.id: c for c in new.contacts}
     change.added = [i for i in after if i not in before]
@@ -120,6 +139,9 @@ def diff(network: str, member: str, old: RosterLike | None, new: RosterLike | No
             if fields:
                 change.changed.append({"id": cid, "fields": fields})
         reach = reach_fields(before.get(cid), c)
+        if old.demo and not new.demo:
+            # Fictional numbers turning into real ones: every channel needs a check.
+            reach["demo"] = {"old": True, "new": False}
         if reach:
             change.reach[cid] = reach
     return change

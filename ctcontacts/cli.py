@@ -55,7 +55,7 @@ def _path(db: Optional[Path]) -> Path:
     return path
 
 
-def _run(call: Callable[[], T_], as_json: bool = False) -> T_:
+def _run(call: Callable[[], T_], as_json: bool = False, quiet: bool = False) -> T_:
     """Run one core call; any ``CtContactsError`` (or SQLite failure) becomes one plain
     sentence on stderr and the contract's exit code. No traceback reaches a user."""
     import sqlite3
@@ -63,7 +63,7 @@ def _run(call: Callable[[], T_], as_json: bool = False) -> T_:
     try:
         return call()
     except CtContactsError as e:
-        _fail(e, as_json)
+        _fail(e, as_json, quiet)
     except sqlite3.DatabaseError as e:
         from .db import _as_database_error
 
@@ -71,7 +71,7 @@ def _run(call: Callable[[], T_], as_json: bool = False) -> T_:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _fail(error: CtContactsError, as_json: bool = False) -> None:
+def _fail(error: CtContactsError, as_json: bool = False, quiet: bool = False) -> None:
     err = sys.stderr
     if isinstance(error, InvalidInput):
         for p in error.problems:
@@ -85,7 +85,7 @@ def _fail(error: CtContactsError, as_json: bool = False) -> None:
         if as_json:
             doc = report.as_dict() | {"ok": False, "refused": "reach", "refused_import_id": error.import_id}
             sys.stdout.write(json.dumps(doc, ensure_ascii=True, indent=2) + "\n")
-        else:
+        elif not quiet:
             from . import render
 
             render.import_report(report, render.stdout())
@@ -99,8 +99,10 @@ def _plain(value: object) -> str:
     return safe(value)
 
 
-def _print_json(doc: object) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+def _print_json(doc: object, ascii_only: bool = True) -> None:
+    """JSON on stdout. ASCII escapes unless the content was validated for display
+    (file names and problems quote whatever a file held)."""
+    sys.stdout.write(json.dumps(doc, ensure_ascii=ascii_only, indent=2) + "\n")
 
 
 def _member(country: Optional[str]) -> Optional[str]:
@@ -141,7 +143,7 @@ def whois(
         # Scripts get plain JSON and plain warnings: no rich on this path.
         for w in answer.warnings:
             sys.stderr.write(f"{'' if w.startswith('DEMO DATA') else 'warning: '}{_plain(w)}\n")
-        _print_json(answer.to_json())
+        _print_json(answer.to_json(), ascii_only=False)
     else:
         from . import render
 
@@ -186,7 +188,7 @@ def import_(
             _path(db), list(files), now=clock.now(), network=network, member=_member(country),
             dry_run=dry_run, strict_reach=strict_reach, accept_reach_changes=accept_reach_changes,
             progress=progress,
-        ), as_json)
+        ), as_json, quiet)
     if as_json:
         _print_json(report.as_dict())
     elif not quiet:
@@ -222,6 +224,7 @@ def history(
 @app.command()
 def rollback(
     import_id: int = typer.Argument(..., metavar="IMPORT_ID", help="The import to undo (see ctcontacts history)."),
+    force: bool = typer.Option(False, "--force", help="Also reset rosters that later imports changed again."),
     as_json: bool = typer.Option(False, "--json", help="Print the change report as JSON on stdout."),
     db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
@@ -233,7 +236,7 @@ def rollback(
     from . import clock
     from .importer import rollback as undo
 
-    report = _run(lambda: undo(_path(db), import_id, now=clock.now()), as_json)
+    report = _run(lambda: undo(_path(db), import_id, now=clock.now(), force=force), as_json)
     if as_json:
         _print_json(report.as_dict())
     else:
@@ -257,10 +260,13 @@ def confirm(
     from . import clock
     from .history import confirm as record
 
+    from .history import describe_reach
+
     done = _run(lambda: record(_path(db), network, _member(country), contact or None, now=clock.now()))
-    if done:
-        typer.echo(f"confirmed: {', '.join(_plain(c) for c in done)}")
-    else:
+    for c in done:
+        imports = ", ".join(f"#{i}" for i in c["imports"])
+        typer.echo(_plain(f"confirmed {c['id']}: {describe_reach(c['fields'])} (import {imports})"))
+    if not done:
         typer.echo("nothing to confirm: no unconfirmed reach change for those contacts.")
 
 

@@ -51,11 +51,24 @@ def imports(conn: sqlite3.Connection, *, network: str | None = None, member: str
     return out
 
 
-def confirm(db_path: Path, network: str, member: str, contact_ids: list[str] | None, *, now: int) -> list[str]:
-    """Clear the reach-change mark of the given contacts (all flagged ones by default)."""
+def confirm(db_path: Path, network: str, member: str, contact_ids: list[str] | None, *, now: int) -> list[dict]:
+    """Clear the reach-change mark of the given contacts (all flagged ones by default);
+    returns exactly what was confirmed: each contact's changed fields, old and new."""
     from .whois import find_network
 
     conn = connect(db_path)
     net = find_network(conn, network)
     with write_transaction(conn, db_path):
-        return store.confirm_reach(conn, net.code, member, contact_ids, os_user(), format_utc(now))
+        rows = store.confirm_reach(conn, net.code, member, contact_ids, os_user(), format_utc(now))
+    return [{"id": r["contact_id"], "fields": json.loads(r["fields"]), "imports": json.loads(r["import_ids"])}
+            for r in rows]
+
+
+def describe_reach(fields: dict) -> str:
+    """``phones [+33199001234] -> [+33199001299]; email …``: what changed, for a person."""
+    def show(value):
+        if isinstance(value, list):
+            return "[" + ", ".join(map(str, value)) + "]"
+        return "(none)" if value in (None, "") else str(value)
+
+    return "; ".join(f"{name} {show(v['old'])} -> {show(v['new'])}" for name, v in fields.items())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import json
 import os
 import sqlite3
 from dataclasses import dataclass, field
@@ -29,17 +30,56 @@ from .zones import format_utc
 
 
 @dataclass
+class NetworkChange:
+    """A network definition an import adds, changes or (on rollback) takes back."""
+
+    code: str
+    old: dict | None  # None: the shipped definition, or none
+    new: dict | None
+
+    @property
+    def old_fallback(self) -> str | None:
+        return _fallback(self.code, self.old)
+
+    @property
+    def new_fallback(self) -> str | None:
+        return _fallback(self.code, self.new)
+
+    @property
+    def fallback_changed(self) -> bool:
+        """A reach change: calls that fall back go somewhere else."""
+        return self.old_fallback != self.new_fallback
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "old": self.old, "new": self.new, "fallback_changed": self.fallback_changed}
+
+
+def _fallback(code: str, definition: dict | None) -> str | None:
+    """The fallback in force under ``definition`` (``None``: the shipped one)."""
+    if definition is not None:
+        return definition.get("fallback")
+    from .members import builtin_networks
+
+    shipped = builtin_networks().get(code)
+    return shipped.fallback if shipped else None
+
+
+@dataclass
 class ImportReport:
     import_id: int | None
     dry_run: bool
     files: list[dict]
     rosters: list[RosterChange]
-    networks: list[str] = field(default_factory=list)
+    networks: list[NetworkChange] = field(default_factory=list)
     kind: str = "import"
 
     @property
     def reach_changes(self) -> int:
-        return sum(len(r.reach) for r in self.rosters)
+        return sum(len(r.reach) for r in self.rosters) + sum(n.fallback_changed for n in self.networks)
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.networks) or any(not r.unchanged for r in self.rosters)
 
     def as_dict(self) -> dict:
         return {
@@ -47,7 +87,7 @@ class ImportReport:
             "dry_run": self.dry_run,
             "kind": self.kind,
             "files": self.files,
-            "networks": self.networks,
+            "networks": [n.as_dict() for n in self.networks],
             "rosters": [r.as_dict() for r in self.rosters],
         }
 
@@ -62,8 +102,11 @@ class ReachChangeRefused(CtContactsError):
         self.import_id = import_id
         flagged = [f"{r.network} {r.member} {cid} ({', '.join(fields)})"
                    for r in report.rosters for cid, fields in r.reach.items()]
+        flagged += [f"network {n.code} fallback ({n.old_fallback} -> {n.new_fallback})"
+                    for n in report.networks if n.fallback_changed]
+        verb = "would be refused" if report.dry_run else "refused"
         super().__init__(
-            f"import refused (--strict-reach): how {len(flagged)} contact(s) are reached would change: "
+            f"import {verb} (--strict-reach): {len(flagged)} reach change(s): "
             f"{'; '.join(flagged)}. Check them out of band, then import again with --accept-reach-changes."
         )
 
@@ -122,8 +165,25 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[Path], network: str 
     rosters, defs, more = validate(files, set(store.networks(conn)))
     problems.extend(more)
     if problems:
-        raise InvalidInput(problems)
+        error = InvalidInput(problems)
+        error.attempted = _attempted(files)
+        raise error
     return rosters, defs
+
+
+def _attempted(files: list) -> list[tuple[str, str]]:
+    """The (network, member) pairs a refused import named, as well as they can be read,
+    so that 'history --country' finds the refusal too."""
+    from .members import find_member
+
+    pairs = []
+    for f in files:
+        for r in f.rosters:
+            net = r.network.strip().lower() if isinstance(r.network, str) else ""
+            mem = (find_member(r.member) or r.member.strip()) if isinstance(r.member, str) else ""
+            if (net, mem) not in pairs:
+                pairs.append((net, mem))
+    return pairs
 
 
 def _summary(problems: list[Problem]) -> str:
@@ -161,7 +221,8 @@ def _apply(conn: sqlite3.Connection, import_id: int, rosters: list[Roster | None
         if after != before:
             store.set_current(conn, change.network, change.member, after)
         store.record_roster_change(conn, import_id, change.network, change.member, before, after, change.as_dict())
-        store.drop_reach_flags(conn, change.network, change.member, change.removed)
+        # Flags are never dropped here, not even for a removed contact or roster: a
+        # number must not lose its mark by leaving and coming back.
         for cid, fields in change.reach.items():
             store.flag_reach(conn, change.network, change.member, cid, import_id, fields, when)
         totals["added"] += len(change.added)
@@ -169,6 +230,34 @@ def _apply(conn: sqlite3.Connection, import_id: int, rosters: list[Roster | None
         totals["changed"] += len(change.changed)
         totals["reach"] += len(change.reach)
     store.record_counts(conn, import_id, **totals)
+
+
+def _network_changes(conn: sqlite3.Connection, defs: list[NetworkDef]) -> list[NetworkChange]:
+    out = []
+    for d in defs:
+        old = store.network_definition(conn, d.code)
+        new = {"code": d.code, "name": d.name, "organization": d.organization, "fallback": d.fallback}
+        if old != new:
+            out.append(NetworkChange(d.code, old, new))
+    return out
+
+
+def _apply_networks(conn: sqlite3.Connection, import_id: int, changes: list[NetworkChange]) -> None:
+    for n in changes:
+        store.set_network_definition(conn, n.code, n.new)
+        store.record_network_change(conn, import_id, n.code, n.old, n.new)
+
+
+def _changes(conn: sqlite3.Connection, rosters: list[Roster]) -> list[RosterChange]:
+    out = []
+    for r in rosters:
+        current = store.load_roster(conn, r.network, r.member, parse=False)
+        reference = None
+        if current is None:
+            reference = store.load_version(conn, store.last_version_before_removal(conn, r.network, r.member),
+                                           parse=False)
+        out.append(diff(r.network, r.member, current, r, reference))
+    return out
 
 
 def import_files(db_path: Path, paths: list[Path], *, now: int, network: str | None = None,
@@ -187,38 +276,44 @@ def import_files(db_path: Path, paths: list[Path], *, now: int, network: str | N
     try:
         rosters, defs = read_and_validate(conn, paths, network, member, infos, progress)
     except InvalidInput as e:
-        _record_refusal(db_path, when, kind, infos, [], _summary(e.problems))
+        _record_refusal(db_path, when, kind, infos, getattr(e, "attempted", []), _summary(e.problems))
         raise
     for r in rosters:
         r.demo = r.demo or demo
     keys = [(r.network, r.member) for r in rosters]
-    codes = [d.code for d in defs]
     if dry_run:
-        changes = [diff(r.network, r.member, store.load_roster(conn, r.network, r.member, parse=False), r) for r in rosters]
-        return ImportReport(None, True, infos, changes, codes, kind)
+        report = ImportReport(None, True, infos, _changes(conn, rosters), _network_changes(conn, defs), kind)
+        if strict_reach and report.reach_changes and not accept_reach_changes:
+            raise ReachChangeRefused(report, None)
+        return report
     if not exists:
         conn = connect(db_path, create=True)
     with write_transaction(conn, db_path):
         # Compared inside the write lock, so the report describes exactly what
         # this transaction changes.
-        changes = [diff(r.network, r.member, store.load_roster(conn, r.network, r.member, parse=False), r) for r in rosters]
-        report = ImportReport(None, False, infos, changes, codes, kind)
+        report = ImportReport(None, False, infos, _changes(conn, rosters), _network_changes(conn, defs), kind)
         refused = strict_reach and report.reach_changes and not accept_reach_changes
         if not refused:
             report.import_id = store.record_import(conn, started_at=when, os_user=os_user(), kind=kind,
                                                    files=infos, rosters=keys, outcome="ok")
-            store.upsert_networks(conn, defs)
-            _apply(conn, report.import_id, rosters, changes, None, when)
+            _apply_networks(conn, report.import_id, report.networks)
+            _apply(conn, report.import_id, rosters, report.rosters, None, when)
     if refused:
         reason = ReachChangeRefused(report, None)
         raise ReachChangeRefused(report, _record_refusal(db_path, when, kind, infos, keys, str(reason)))
     return report
 
 
-def rollback(db_path: Path, import_id: int, *, now: int) -> ImportReport:
-    """Make current again, for every roster import ``import_id`` touched, the version
-    that was current before it. Recorded as an import of its own, so it can be
-    rolled back too."""
+def rollback(db_path: Path, import_id: int, *, now: int, force: bool = False) -> ImportReport:
+    """Make current again, for every roster import ``import_id`` changed, the version
+    that was current before it, and put back the network definitions it changed.
+    Recorded as an import of its own, so it can be rolled back too.
+
+    A roster changed again by a later import is not silently reset: the rollback
+    is refused, naming those imports, unless ``force``.
+    """
+    if not 0 < import_id < 2**63:
+        raise UsageError(f"there is no import #{import_id}; 'ctcontacts history' lists them.")
     when = format_utc(now)
     conn = connect(db_path)
     with write_transaction(conn, db_path):
@@ -227,19 +322,37 @@ def rollback(db_path: Path, import_id: int, *, now: int) -> ImportReport:
             raise UsageError(f"there is no import #{import_id}; 'ctcontacts history' lists them.")
         if row["outcome"] != "ok":
             raise UsageError(f"import #{import_id} was refused and changed nothing; there is nothing to roll back.")
-        touched = store.import_rosters(conn, import_id)
+        touched = [t for t in store.import_rosters(conn, import_id) if t["before_version"] != t["after_version"]]
+        later = {f"{t['network']} {t['member']}": store.later_imports(conn, t["network"], t["member"], import_id)
+                 for t in touched}
+        later = {k: v for k, v in later.items() if v}
+        if later and not force:
+            detail = "; ".join(f"{k} by import #{', #'.join(map(str, v))}" for k, v in later.items())
+            raise UsageError(
+                f"rosters changed again since import #{import_id} ({detail}); roll those back first, "
+                "or give --force to reset them to their state before it anyway."
+            )
         targets = [t["before_version"] for t in touched]
-        changes = [
-            diff(t["network"], t["member"],
-                 store.load_version(conn, store.current_version(conn, t["network"], t["member"]), parse=False),
-                 store.load_version(conn, t["before_version"], parse=False))
-            for t in touched
+        changes = []
+        for t in touched:
+            current = store.load_version(conn, store.current_version(conn, t["network"], t["member"]), parse=False)
+            target = store.load_version(conn, t["before_version"], parse=False)
+            reference = None
+            if current is None:
+                reference = store.load_version(
+                    conn, store.last_version_before_removal(conn, t["network"], t["member"]), parse=False)
+            changes.append(diff(t["network"], t["member"], current, target, reference))
+        networks = [
+            NetworkChange(n["code"], store.network_definition(conn, n["code"]),
+                          json.loads(n["before"]) if n["before"] else None)
+            for n in store.import_networks(conn, import_id)
         ]
         new_id = store.record_import(conn, started_at=when, os_user=os_user(), kind="rollback", files=[],
                                      rosters=[(t["network"], t["member"]) for t in touched], outcome="ok",
                                      rollback_of=import_id)
+        _apply_networks(conn, new_id, networks)
         _apply(conn, new_id, [None] * len(touched), changes, targets, when)
-    return ImportReport(new_id, False, [], changes, [], "rollback")
+    return ImportReport(new_id, False, [], changes, networks, "rollback")
 
 
 def demo_files() -> list[Path]:

@@ -124,12 +124,23 @@ def m001_initial(db: Database) -> None:
             network TEXT NOT NULL,
             member TEXT NOT NULL,
             contact_id TEXT NOT NULL,
-            import_id INTEGER NOT NULL REFERENCES imports (id),
-            fields TEXT NOT NULL,   -- JSON: {"phones": {"old": [...], "new": [...]}, ...}
+            import_id INTEGER NOT NULL REFERENCES imports (id), -- the latest one
+            import_ids TEXT NOT NULL DEFAULT '[]', -- JSON: every import since the last confirmation
+            fields TEXT NOT NULL,   -- JSON: {"phones": {"old": [...], "new": [...]}, ...}, merged
             flagged_at TEXT NOT NULL,
             confirmed_at TEXT,
             confirmed_by TEXT,
             PRIMARY KEY (network, member, contact_id)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE import_networks (
+            import_id INTEGER NOT NULL REFERENCES imports (id),
+            code TEXT NOT NULL,
+            before TEXT, -- JSON definition, NULL: the shipped one (or none)
+            after TEXT,  -- JSON definition, NULL: the shipped one (or none)
+            PRIMARY KEY (import_id, code)
         )"""
     )
     # Views for people reading the file with the sqlite3 shell or Datasette.

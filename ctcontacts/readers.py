@@ -220,6 +220,13 @@ def _pick(raw: RawFile, where: str, key: str, written: object, option: str | Non
     return written
 
 
+def _member_key(text: str) -> str:
+    """Rows saying 'France' and 'FR' belong to one roster."""
+    from .members import find_member
+
+    return find_member(text) or text.strip().casefold()
+
+
 def _same_code(key: str, a: str, b: str) -> bool:
     """Whether two spellings name the same network or member (``France`` is ``FR``)."""
     if a.strip().casefold() == b.strip().casefold():
@@ -319,7 +326,7 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
                 raw.problems.append(Problem(name, where, "network", f"the row says {row['network']!r} but --network says {network!r}"))
             if member and row.get("member") and not _same_code("member", row["member"], member):
                 raw.problems.append(Problem(name, where, "member", f"the row says {row['member']!r} but --country says {member!r}"))
-            rkey = (net.strip().casefold(), mem.strip().casefold())
+            rkey = (net.strip().casefold(), _member_key(mem))
             roster = rosters.get(rkey)
             if roster is None:
                 roster = rosters[rkey] = RawRoster(name, where, net, mem)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -130,6 +131,8 @@ def import_report(report, out: Console) -> None:
         out.print(T(head + f"{r.contacts} contacts", "bold"))
         if r.issued:
             out.print(T(f"  issued: {r.issued['old']} -> {r.issued['new']}"))
+        if r.demo:
+            out.print(T(f"  demo data: {r.demo['old']} -> {r.demo['new']}", "bold"))
         if r.added:
             out.print(T(f"  added: {_ids(r.added)}", "green"))
         if r.removed:
@@ -139,13 +142,24 @@ def import_report(report, out: Console) -> None:
                 if "old" in values:
                     detail = f"{safe(_show(values['old']))} -> {safe(_show(values['new']))}"
                 else:
-                    detail = f"{values['old_count']} -> {values['new_count']} rules"
+                    detail = (f"{values['old_count']} -> {values['new_count']} rules "
+                              f"({values['rules_removed']} removed, {values['rules_added']} added)")
                 out.print(T(f"  changed {safe(c['id'])} {name}: {detail}"))
         for cid, fields in r.reach.items():
             out.print(T(f"  REACH CHANGE {safe(cid)}: {', '.join(fields)} (check out of band, then ctcontacts confirm)",
                         "bold white on red"))
+    for n in report.networks:
+        new = n.new or {}
+        what = "restored to the shipped definition" if n.new is None else (
+            f"defined: {new.get('name')} (fallback {new.get('fallback') or 'none'})")
+        out.print(T(f"network {n.code}: {what}", "bold"))
+        if n.fallback_changed:
+            out.print(T(f"  REACH CHANGE network {n.code} fallback: {n.old_fallback or '(none)'} -> "
+                        f"{n.new_fallback or '(none)'}", "bold white on red"))
     if report.dry_run:
         out.print(T("dry run: nothing was written."))
+    elif report.import_id is not None and not report.changed_anything:
+        out.print(T(f"nothing changed (recorded as import #{report.import_id})."))
     elif report.import_id is not None:
         what = "rollback" if report.kind == "rollback" else "import"
         out.print(T(f"recorded as {what} #{report.import_id} (ctcontacts history; undo with ctcontacts rollback {report.import_id})"))
@@ -190,7 +204,7 @@ def progress_bar(err: Console):
                   console=err, transient=True) as progress:
         def update(name: str, done: int, total: int) -> None:
             if name not in bars:
-                bars[name] = progress.add_task(safe(name), total=total)
+                bars[name] = progress.add_task(escape(safe(name)), total=total)
             progress.update(bars[name], completed=done)
 
         yield update

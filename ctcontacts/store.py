@@ -199,19 +199,25 @@ def list_imports(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
 
 def flag_reach(conn: sqlite3.Connection, network: str, member: str, contact_id: str, import_id: int,
                fields: dict, when: str) -> None:
+    """Flag a reach change. While an earlier flag is unconfirmed the two merge: each
+    field keeps its oldest "old" value (the one on record when it was last confirmed)
+    and every import id, so a second change never hides the first."""
+    row = conn.execute(
+        "SELECT fields, import_ids FROM reach_flags WHERE network = ? AND member = ? AND contact_id = ? "
+        "AND confirmed_at IS NULL", [network, member, contact_id],
+    ).fetchone()
+    merged, ids = dict(fields), [import_id]
+    if row is not None:
+        earlier = json.loads(row["fields"])
+        for name, change in earlier.items():
+            merged[name] = {"old": change["old"], "new": fields[name]["new"] if name in fields else change["new"]}
+        ids = json.loads(row["import_ids"]) + ids
     conn.execute(
-        "INSERT INTO reach_flags (network, member, contact_id, import_id, fields, flagged_at) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (network, member, contact_id) DO UPDATE SET "
-        "import_id = excluded.import_id, fields = excluded.fields, flagged_at = excluded.flagged_at, "
-        "confirmed_at = NULL, confirmed_by = NULL",
-        [network, member, contact_id, import_id, json.dumps(fields), when],
-    )
-
-
-def drop_reach_flags(conn: sqlite3.Connection, network: str, member: str, contact_ids: list[str]) -> None:
-    conn.executemany(
-        "DELETE FROM reach_flags WHERE network = ? AND member = ? AND contact_id = ?",
-        [[network, member, cid] for cid in contact_ids],
+        "INSERT INTO reach_flags (network, member, contact_id, import_id, import_ids, fields, flagged_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (network, member, contact_id) DO UPDATE SET "
+        "import_id = excluded.import_id, import_ids = excluded.import_ids, fields = excluded.fields, "
+        "flagged_at = excluded.flagged_at, confirmed_at = NULL, confirmed_by = NULL",
+        [network, member, contact_id, import_id, json.dumps(ids), json.dumps(merged), when],
     )
 
 
@@ -226,12 +232,59 @@ def unconfirmed_reach(conn: sqlite3.Connection, network: str, member: str) -> di
 
 
 def confirm_reach(conn: sqlite3.Connection, network: str, member: str, contact_ids: list[str] | None,
-                  user: str, when: str) -> list[str]:
+                  user: str, when: str) -> list[sqlite3.Row]:
     pending = unconfirmed_reach(conn, network, member)
-    chosen = [cid for cid in pending if contact_ids is None or cid in contact_ids]
+    chosen = [row for cid, row in pending.items() if contact_ids is None or cid in contact_ids]
     conn.executemany(
         "UPDATE reach_flags SET confirmed_at = ?, confirmed_by = ? "
         "WHERE network = ? AND member = ? AND contact_id = ?",
-        [[when, user, network, member, cid] for cid in chosen],
+        [[when, user, network, member, row["contact_id"]] for row in chosen],
     )
     return chosen
+
+
+# --- network definitions --------------------------------------------------------
+
+
+def network_definition(conn: sqlite3.Connection, code: str) -> dict | None:
+    row = conn.execute("SELECT code, name, organization, fallback FROM networks WHERE code = ?", [code]).fetchone()
+    return dict(row) if row else None
+
+
+def set_network_definition(conn: sqlite3.Connection, code: str, definition: dict | None) -> None:
+    if definition is None:
+        conn.execute("DELETE FROM networks WHERE code = ?", [code])
+    else:
+        upsert_networks(conn, [NetworkDef(**definition)])
+
+
+def record_network_change(conn: sqlite3.Connection, import_id: int, code: str, before: dict | None,
+                          after: dict | None) -> None:
+    conn.execute(
+        "INSERT INTO import_networks (import_id, code, before, after) VALUES (?, ?, ?, ?)",
+        [import_id, code, json.dumps(before) if before else None, json.dumps(after) if after else None],
+    )
+
+
+def import_networks(conn: sqlite3.Connection, import_id: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM import_networks WHERE import_id = ? ORDER BY code", [import_id]).fetchall()
+
+
+def last_version_before_removal(conn: sqlite3.Connection, network: str, member: str) -> int | None:
+    """The version that was current when a roster was last removed (by a rollback):
+    what a roster that comes back must be compared with, so a number cannot lose its
+    reach flag by passing through "no roster"."""
+    row = conn.execute(
+        "SELECT before_version FROM import_rosters WHERE network = ? AND member = ? "
+        "AND after_version IS NULL AND before_version IS NOT NULL ORDER BY import_id DESC LIMIT 1",
+        [network, member],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def later_imports(conn: sqlite3.Connection, network: str, member: str, import_id: int) -> list[int]:
+    """Imports after ``import_id`` that changed the roster of (network, member)."""
+    return [r[0] for r in conn.execute(
+        "SELECT import_id FROM import_rosters WHERE network = ? AND member = ? AND import_id > ? "
+        "AND before_version IS NOT after_version ORDER BY import_id", [network, member, import_id],
+    )]

@@ -98,13 +98,18 @@ class _Checker:
 
 def validate(files: list[RawFile], known_networks: set[str]) -> tuple[list[Roster], list[NetworkDef], list[Problem]]:
     problems: list[Problem] = []
-    networks: list[NetworkDef] = []
+    by_code: dict[str, NetworkDef] = {}
     for f in files:
         problems.extend(f.problems)
         for where, n in f.networks:
             nd = _network(f.file, where, n, problems)
-            if nd:
-                networks.append(nd)
+            if nd is None:
+                continue
+            if nd.code in by_code and by_code[nd.code] != nd:
+                problems.append(Problem(f.file, where, "code", f"network {nd.code!r} is defined twice, differently; "
+                                        "give one definition per import"))
+            by_code.setdefault(nd.code, nd)
+    networks = list(by_code.values())
     defined = known_networks | {n.code for n in networks}
     rosters: list[Roster] = []
     seen: dict[tuple[str, str], str] = {}

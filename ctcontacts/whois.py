@@ -133,16 +133,19 @@ def _entries(conn: sqlite3.Connection, roster: store.StoredRoster | None, at: in
             continue
         zone = lookup_zone(c.timezone)
         flag = flags.get(c.id)
-        reach = {"import_id": flag["import_id"], "fields": sorted(json.loads(flag["fields"]))} if flag else None
+        reach = {"imports": json.loads(flag["import_ids"]), "fields": json.loads(flag["fields"])} if flag else None
         out.append(Entry(c, zone, status_at(c.duty, zone, at, HORIZON), reach))
     return out
 
 
 def _reach_warnings(member: str, entries: list[Entry]) -> list[str]:
+    from .history import describe_reach
+
     return [
-        f"how {member} {e.contact.id!r} is reached ({', '.join(e.reach_changed['fields'])}) changed in import "
-        f"#{e.reach_changed['import_id']} and is not confirmed; check it out of band before relying on it, "
-        f"then run ctcontacts confirm."
+        f"how {member} {e.contact.id!r} is reached changed in import "
+        f"{', '.join(f'#{i}' for i in e.reach_changed['imports'])} and is not confirmed "
+        f"({describe_reach(e.reach_changed['fields'])}); check it out of band (the old value is the one on record) "
+        f"before relying on it, then run ctcontacts confirm."
         for e in entries if e.reach_changed and (e.status.on_duty or e.status.next_start is not None)
     ]
 

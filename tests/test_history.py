@@ -145,13 +145,13 @@ def test_whois_marks_unconfirmed_reach_until_confirmed(tmp_path, cli):
     cli("import", roster_file(tmp_path, roster("FR", contacts=[desk()]), name="v1.json"))
     cli("import", roster_file(tmp_path, roster("FR", contacts=[desk(phones=["+33 1 99 00 12 35"])]), name="v2.json"))
     result, doc = cli.json("whois", "-c", "FR", "-n", "ftf")
-    assert any("'fr-desk' is reached (phones) changed in import #2" in w for w in doc["warnings"])
+    assert any("FR 'fr-desk' is reached changed in import #2 and is not confirmed (phones [+33199001234] -> [+33199001235])" in w for w in doc["warnings"])
     assert "REACH CHANGED, NOT CONFIRMED" in cli("whois", "-c", "FR", "-n", "ftf").stdout
     # An unchanged nightly re-import does not clear the mark; only a confirmation does.
     cli("import", roster_file(tmp_path, roster("FR", contacts=[desk(phones=["+33 1 99 00 12 35"])]), name="v3.json"))
     assert any("not confirmed" in w for w in cli.json("whois", "-c", "FR", "-n", "ftf")[1]["warnings"])
     result = cli("confirm", "-c", "FR", "-n", "ftf")
-    assert result.exit_code == 0 and "confirmed: fr-desk" in result.stdout
+    assert result.exit_code == 0 and "confirmed fr-desk: phones [+33199001234] -> [+33199001235] (import #2)" in result.stdout
     assert cli.json("whois", "-c", "FR", "-n", "ftf")[1]["warnings"] == []
     assert "nothing to confirm" in cli("confirm", "-c", "FR", "-n", "ftf").stdout
 
@@ -159,3 +159,127 @@ def test_whois_marks_unconfirmed_reach_until_confirmed(tmp_path, cli):
 def test_quiet_import_prints_nothing_on_success(tmp_path, cli):
     result = cli("import", roster_file(tmp_path, roster("FR")), "--quiet")
     assert result.exit_code == 0 and result.stdout == "" and result.stderr == ""
+
+
+def test_rollback_of_an_import_that_changed_nothing_changes_nothing(tmp_path, cli):
+    v1 = roster_file(tmp_path, roster("FR", contacts=[desk()]), name="v1.json")
+    cli("import", v1)
+    cli("import", v1)  # #2: unchanged
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[desk(notes="n")]), name="v2.json"))  # #3
+    result, doc = cli.json("rollback", "2")
+    assert result.exit_code == 0 and doc["rosters"] == []
+    assert cli.json("whois", "-c", "FR", "-n", "ftf")[1]["on_duty"][0]["id"] == "fr-desk"
+    assert "nothing changed" in cli("rollback", "2").stdout
+
+
+def test_rollback_refuses_to_reset_a_roster_changed_since_unless_forced(tmp_path, cli):
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[desk()]), name="v1.json"))
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[desk(notes="a")]), name="v2.json"))  # #2
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[desk(notes="b")]), name="v3.json"))  # #3
+    result = cli("rollback", "2")
+    assert result.exit_code == 2 and "ftf FR by import #3" in result.stderr
+    assert cli("rollback", "2", "--force").exit_code == 0
+    history = cli.json("history")[1]
+    assert history[0]["rollback_of"] == 2
+
+
+def test_a_number_cannot_lose_its_flag_by_passing_through_no_roster(tmp_path, cli):
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[desk()]), name="v1.json"))  # #1
+    attack = roster_file(tmp_path, roster("FR", contacts=[desk(phones=["+44 20 7946 0999"])]), name="attack.json")
+    cli("import", attack)  # #2, flagged
+    cli("rollback", "2")  # #3: back to v1
+    cli("rollback", "1", "--force")  # #4: no roster at all
+    result, doc = cli.json("import", attack, "--strict-reach")  # the same number comes back
+    assert result.exit_code == 2 and doc["rosters"][0]["reach_changes"] == ["fr-desk"]
+    cli("import", attack)
+    warnings = cli.json("whois", "-c", "FR", "-n", "ftf")[1]["warnings"]
+    assert any("+442079460999" in w and "not confirmed" in w for w in warnings)
+
+
+def test_a_second_reach_change_never_hides_the_first(tmp_path, cli):
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[desk()]), name="v1.json"))
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[desk(phones=["+44 20 7946 0999"])]), name="v2.json"))
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[desk(phones=["+44 20 7946 0999"], email="x@evil.example")]), name="v3.json"))
+    (warning,) = [w for w in cli.json("whois", "-c", "FR", "-n", "ftf")[1]["warnings"] if "not confirmed" in w]
+    assert "import #2, #3" in warning
+    assert "phones [+33199001234] -> [+442079460999]" in warning
+    assert "email desk@interieur.example -> x@evil.example" in warning
+
+
+def test_network_fallback_change_is_a_reach_change_and_rolls_back(tmp_path, cli):
+    cli("import", roster_file(tmp_path, roster("org:coe", contacts=[contact("coe")]), name="coe.json"))
+    hijack = roster_file(tmp_path, roster("XK", contacts=[contact("xk", phones=["+44 20 7946 0999"], timezone="Europe/Belgrade")]),
+                         networks=[{"code": "ftf", "name": "FTF", "fallback": "XK"}], name="hijack.json")
+    result, doc = cli.json("import", hijack, "--strict-reach")
+    assert result.exit_code == 2 and "network ftf fallback (org:coe -> XK)" in result.stderr
+    result, doc = cli.json("import", hijack)
+    assert doc["networks"] == [{"code": "ftf", "old": None, "fallback_changed": True,
+                                "new": {"code": "ftf", "name": "FTF", "organization": "", "fallback": "XK"}}]
+    assert [c["id"] for c in cli.json("whois", "-c", "DE", "-n", "ftf")[1]["fallback"]] == ["xk"]
+    assert "REACH CHANGE network ftf fallback" in cli("rollback", str(doc["import_id"])).stdout
+    assert [c["id"] for c in cli.json("whois", "-c", "DE", "-n", "ftf")[1]["fallback"]] == ["coe"]
+
+
+def test_conflicting_network_definitions_are_refused(tmp_path, cli):
+    a = roster_file(tmp_path, roster("FR", network="zz"), networks=[{"code": "zz", "name": "Z", "fallback": "FR"}], name="a.json")
+    b = roster_file(tmp_path, roster("DE", network="zz", contacts=[contact("de", timezone="Europe/Berlin")]),
+                    networks=[{"code": "zz", "name": "Z", "fallback": "DE"}], name="b.json")
+    result = cli("import", a, b)
+    assert result.exit_code == 2 and "defined twice, differently" in result.stderr
+
+
+def test_demo_to_real_is_reported_and_a_reach_change(tmp_path, cli):
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[desk()], demo=True), name="demo.json"))
+    result, doc = cli.json("import", roster_file(tmp_path, roster("FR", contacts=[desk()]), name="real.json"))
+    (r,) = doc["rosters"]
+    assert r["demo"] == {"old": True, "new": False} and r["reach_changes"] == ["fr-desk"] and not r["unchanged"]
+
+
+def test_refused_invalid_import_is_found_by_history_filters(tmp_path, cli):
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[desk()]), name="v1.json"))
+    cli("import", roster_file(tmp_path, roster("France", contacts=[desk(timezone="Mars/Olympus")]), name="bad.json"))
+    entries = cli.json("history", "--country", "FR", "--network", "ftf")[1]
+    assert [e["outcome"] for e in entries] == ["refused", "ok"]
+
+
+def test_strict_dry_run_says_it_would_be_refused_and_quiet_refusal_prints_only_the_error(tmp_path, cli):
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[desk()]), name="v1.json"))
+    attack = roster_file(tmp_path, roster("FR", contacts=[desk(phones=["+44 20 7946 0999"])]), name="attack.json")
+    result = cli("import", attack, "--strict-reach", "--dry-run")
+    assert result.exit_code == 2 and "would be refused (--strict-reach)" in result.stderr
+    result = cli("import", attack, "--strict-reach", "--quiet")
+    assert result.exit_code == 2 and result.stdout == "" and "refused (--strict-reach)" in result.stderr
+
+
+def test_rollback_of_an_absurd_id(tmp_path, cli):
+    cli("import", roster_file(tmp_path, roster("FR")))
+    result = cli("rollback", "99999999999999999999")
+    assert result.exit_code == 2 and "there is no import" in result.stderr
+
+
+def test_report_json_escapes_file_names(tmp_path, cli):
+    path = roster_file(tmp_path, roster("FR"), name="fr\u202e.json")
+    result = cli("import", path, "--json")
+    assert result.exit_code == 0 and "\u202e" not in result.stdout and "\\u202e" in result.stdout
+    assert "\u202e" not in cli("history", "--json").stdout
+
+
+def test_long_duty_changes_are_summarised_with_counts(tmp_path, cli):
+    shifts = [f"2026-12-{d:02d}T08:00/PT4H" for d in range(1, 31)] + [f"2027-01-{d:02d}T08:00/PT4H" for d in range(1, 31)]
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[desk(duty=shifts)]), name="v1.json"))
+    result, doc = cli.json("import", roster_file(tmp_path, roster("FR", contacts=[desk(duty=shifts[:-3] + ["24/7"])]), name="v2.json"))
+    assert doc["rosters"][0]["changed"][0]["fields"]["duty"] == {
+        "old_count": 60, "new_count": 58, "rules_removed": 3, "rules_added": 1}
+
+
+def test_progress_bar_does_not_read_file_names_as_markup():
+    import io
+
+    from rich.console import Console
+
+    from ctcontacts.render import progress_bar
+
+    out = io.StringIO()
+    with progress_bar(Console(file=out, force_terminal=True)) as update:
+        update("inc/a[/b]c.json", 10, 100)
+        update("inc/a[/b]c.json", 100, 100)

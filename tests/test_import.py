@@ -323,3 +323,12 @@ def test_problems_json_cannot_carry_terminal_controls(tmp_path, cli):
     assert result.exit_code == 2
     assert "\u009b" not in result.stdout and "\u202e" not in result.stdout
     assert "\u009b" not in result.stderr and "\u202e" not in result.stderr
+
+
+def test_csv_rows_spelling_one_member_two_ways_are_one_roster(tmp_path, cli):
+    p = tmp_path / "fr.csv"
+    p.write_text("network,member,id,name,phones,timezone,duty\n"
+                 "ftf,France,a,A,+33 1 99 00 12 34,Europe/Paris,Mo-Fr 08:00-18:00\n"
+                 "ftf,FR,b,B,+33 1 99 00 12 35,Europe/Paris,24/7\n")
+    result, doc = cli.json("import", p)
+    assert result.exit_code == 0 and doc["rosters"][0]["added"] == ["a", "b"]

@@ -1,0 +1,53 @@
+"""Who covers a member over a window: gaps, backup-only stretches, shifts.
+
+Pure, like the engine it builds on: every answer here comes from
+``engine.duty_intervals``, the one implementation of the duty semantics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .engine import Span, duty_intervals, merge, subtract
+from .validate import Contact
+from .zones import lookup_zone
+
+
+@dataclass
+class ContactSpans:
+    contact: Contact
+    spans: list[Span]
+
+
+@dataclass
+class MemberCoverage:
+    """One member over ``[start, end)``: each contact's duty, the gaps where nobody is
+    on duty, and the stretches where only contacts of rank 2 or more are."""
+
+    member: str
+    start: int
+    end: int
+    roster: bool
+    contacts: list[ContactSpans] = field(default_factory=list)
+    covered: list[Span] = field(default_factory=list)
+    gaps: list[Span] = field(default_factory=list)
+    backup_only: list[Span] = field(default_factory=list)
+
+
+def member_coverage(member: str, contacts: Sequence[Contact] | None, start: int, end: int) -> MemberCoverage:
+    """Coverage of one member's roster (``None``: the member has no roster)."""
+    cov = MemberCoverage(member, start, end, roster=contacts is not None)
+    if not contacts:
+        cov.gaps = [(start, end)] if start < end else []
+        return cov
+    top: list[Span] = []
+    for c in contacts:
+        spans = duty_intervals(c.duty, lookup_zone(c.timezone), start, end)
+        cov.contacts.append(ContactSpans(c, spans))
+        if c.rank == 1:
+            top.extend(spans)
+    cov.covered = merge(s for cs in cov.contacts for s in cs.spans)
+    cov.gaps = subtract([(start, end)], cov.covered) if start < end else []
+    cov.backup_only = subtract(cov.covered, merge(top))
+    return cov
