@@ -287,5 +287,248 @@ def demo(
     typer.echo(f"Try: ctcontacts --db {path} whois --country FR --network ftf")
 
 
+def _window(start: Optional[str], days: int, tz: Optional[str]):
+    """``--from`` (default now) and ``--days`` as UTC instants, with the user's zone."""
+    from . import clock
+    from .errors import UsageError
+
+    if not 1 <= days <= 366:
+        raise UsageError(f"--days {days} is out of range; give 1 to 366.")
+    user = clock.zone_option(tz)
+    begin = clock.parse_when(start, user)
+    return user, begin, begin + days * 86400
+
+
+FROM_HELP = "Start of the window: ISO 8601 or a local time read in --tz. Default: now."
+TZ_HELP = "Your IANA zone for --at/--from and display. Default: your system zone."
+
+
+@app.command()
+def now(
+    network: Optional[str] = typer.Option(None, "--network", "-n", help="Network code, e.g. ftf."),
+    all_networks: bool = typer.Option(False, "--all-networks", help="Every network at once."),
+    at: Optional[str] = typer.Option(None, "--at", metavar="WHEN", help="ISO 8601 instant or local time in --tz. Default: now."),
+    tz: Optional[str] = typer.Option(None, "--tz", metavar="ZONE", help=TZ_HELP),
+    speaks: Optional[str] = typer.Option(None, "--speaks", metavar="LANG", help="Only contacts who speak this language."),
+    as_json: bool = typer.Option(False, "--json", help="Print the board as JSON on stdout."),
+    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+) -> None:
+    """Every member of a network at once: status, their time, who is on duty (rank 1 first,
+    with the number to call), until when. Members needing attention come first.
+
+    Example: ctcontacts now --network ftf
+    """
+    from . import clock
+    from .board import now_board
+    from .db import connect
+    from .errors import UsageError
+    from .whois import speaks_option
+
+    def call():
+        if not network and not all_networks:
+            raise UsageError("give --network CODE or --all-networks.")
+        user = clock.zone_option(tz)
+        instant = clock.parse_when(at, user)
+        conn = connect(_path(db))
+        from . import store
+
+        codes = sorted(store.networks(conn)) if all_networks else [network]
+        return user, instant, now_board(conn, codes, instant, clock.now(), speaks=speaks_option(speaks))
+
+    user, instant, entries = _run(call)
+    if as_json:
+        from .zones import format_utc
+
+        _print_json({"at": format_utc(instant), "members": entries}, ascii_only=False)
+    else:
+        from . import render
+
+        render.now_board(entries, user, instant, render.stdout())
+
+
+@app.command()
+def schedule(
+    country: str = typer.Option(..., "--country", "-c", help="Member: FR, France, org:coe …"),
+    network: str = typer.Option(..., "--network", "-n", help="Network code."),
+    start: Optional[str] = typer.Option(None, "--from", metavar="WHEN", help=FROM_HELP),
+    days: int = typer.Option(7, "--days", help="Length of the window in days (1-366)."),
+    tz: Optional[str] = typer.Option(None, "--tz", metavar="ZONE", help=TZ_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the schedule as JSON on stdout."),
+    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+) -> None:
+    """Every shift and handover of a member in a window, in their time and yours, with gaps.
+
+    Example: ctcontacts schedule --country FR --network ftf --days 3
+    """
+    from .board import schedule as plan
+    from .db import connect
+
+    def call():
+        user, begin, end = _window(start, days, tz)
+        return user, plan(connect(_path(db)), network, _member(country), begin, end)
+
+    user, doc = _run(call)
+    if as_json:
+        _print_json(doc, ascii_only=False)
+    else:
+        from . import render
+
+        render.schedule(doc, user, render.stdout())
+
+
+@app.command()
+def coverage(
+    network: str = typer.Option(..., "--network", "-n", help="Network code."),
+    country: Optional[str] = typer.Option(None, "--country", "-c", help="Only this member."),
+    start: Optional[str] = typer.Option(None, "--from", metavar="WHEN", help=FROM_HELP),
+    days: int = typer.Option(7, "--days", help="Length of the window in days (1-366)."),
+    tz: Optional[str] = typer.Option(None, "--tz", metavar="ZONE", help=TZ_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print gaps as JSON on stdout."),
+    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+) -> None:
+    """Where nobody will answer: every gap in the window, members with no roster, and the
+    stretches reachable only through backups, with a week-by-hour map per member.
+    Exit 0 when the window has no gap, 1 when it has (for cron).
+
+    Example: ctcontacts coverage --network ftf --days 30
+    """
+    from .board import coverage as cover
+    from .db import connect
+
+    def call():
+        user, begin, end = _window(start, days, tz)
+        return user, cover(connect(_path(db)), network, _member(country), begin, end)
+
+    user, report = _run(call)
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        from . import render
+
+        render.coverage(report, user, render.stdout())
+    raise typer.Exit(1 if report.has_gap else 0)
+
+
+@app.command()
+def check(
+    as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON on stdout."),
+    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+) -> None:
+    """The health of the directory: database integrity, schema, time-zone database, stale
+    rosters and entries, unreachable contacts, gaps in the next 7 days. Exit code: 0 fine,
+    1 warnings, 2 errors, 3 the database is damaged.
+
+    Example: ctcontacts check --json
+    """
+    from . import clock
+    from .check import exit_code, run
+    from .db import connect
+
+    findings = _run(lambda: run(connect(_path(db)), clock.now()))
+    if as_json:
+        _print_json([f.as_dict() for f in findings])
+    else:
+        from . import render
+
+        render.check(findings, render.stdout())
+    raise typer.Exit(exit_code(findings))
+
+
+@app.command()
+def networks(
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON on stdout."),
+    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+) -> None:
+    """The networks: shipped ones and those your roster files define.
+
+    Example: ctcontacts networks
+    """
+    from .board import networks_overview
+    from .db import connect
+
+    rows = _run(lambda: networks_overview(connect(_path(db))))
+    if as_json:
+        _print_json(rows)
+    else:
+        from . import render
+
+        render.simple_table(rows, [("code", "code"), ("name", "name"), ("organization", "run by"),
+                                   ("fallback", "fallback"), ("expected_members", "members"),
+                                   ("rosters", "rosters")], render.stdout())
+
+
+@app.command()
+def members(
+    network: str = typer.Option(..., "--network", "-n", help="Network code."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON on stdout."),
+    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+) -> None:
+    """The members of a network with their status and the age of their roster.
+
+    Example: ctcontacts members --network iactn
+    """
+    from . import clock
+    from .board import members_overview
+    from .db import connect
+
+    rows = _run(lambda: members_overview(connect(_path(db)), network, clock.now()))
+    if as_json:
+        _print_json(rows)
+    else:
+        from . import render
+
+        render.simple_table(rows, [("label", "member"), ("status", "status"), ("since", "since"),
+                                   ("issued", "roster issued"), ("roster_age_days", "age (days)"),
+                                   ("contacts", "contacts")], render.stdout())
+
+
+@app.command()
+def contacts(
+    network: str = typer.Option(..., "--network", "-n", help="Network code."),
+    country: str = typer.Option(..., "--country", "-c", help="Member."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON on stdout."),
+    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+) -> None:
+    """Everyone in a member's roster, on duty or not, with their duty rules in words.
+
+    Example: ctcontacts contacts --network ftf --country FR
+    """
+    from .board import contacts_list
+    from .db import connect
+
+    rows = _run(lambda: contacts_list(connect(_path(db)), network, _member(country)))
+    if as_json:
+        _print_json(rows)
+    else:
+        from . import render
+
+        render.simple_table(rows, [("rank", "#"), ("name", "name"), ("role", "role"), ("phones", "phones"),
+                                   ("email", "e-mail"), ("timezone", "zone"), ("duty_in_words", "duty")],
+                            render.stdout(), empty="no roster for that member in that network.")
+
+
+@app.command()
+def search(
+    text: str = typer.Argument(..., metavar="TEXT", help="Part of a name, agency, phone number or e-mail."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON on stdout."),
+    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+) -> None:
+    """Find contacts by name, agency, phone number or e-mail, in every roster.
+
+    Example: ctcontacts search "7946 0123"
+    """
+    from .board import search as find
+    from .db import connect
+
+    rows = _run(lambda: find(connect(_path(db)), text))
+    if as_json:
+        _print_json(rows)
+    else:
+        from . import render
+
+        render.simple_table(rows, [("network", "network"), ("member", "member"), ("name", "name"),
+                                   ("agency", "agency"), ("phones", "phones"), ("email", "e-mail")], render.stdout())
+
+
 def main() -> None:
     app(prog_name="ctcontacts")

@@ -51,3 +51,28 @@ def member_coverage(member: str, contacts: Sequence[Contact] | None, start: int,
     cov.gaps = subtract([(start, end)], cov.covered) if start < end else []
     cov.backup_only = subtract(cov.covered, merge(top))
     return cov
+
+
+GAP, BACKUP, COVERED, OUTSIDE = "gap", "backup", "covered", "outside"
+_WORST = {GAP: 0, BACKUP: 1, COVERED: 2, OUTSIDE: 3}
+
+
+def _overlaps(spans: list[Span], s: int, e: int) -> bool:
+    return any(a < e and b > s for a, b in spans)
+
+
+def week_grid(cov: MemberCoverage, zone) -> list[list[str]]:
+    """A 7 x 24 grid (Monday first, hours of ``zone``): for each weekday and hour, the
+    worst state seen in any hour of the window that falls there — a gap, backups
+    only, or covered by rank 1. Cells the window never reaches are ``outside``."""
+    grid = [[OUTSIDE] * 24 for _ in range(7)]
+    t = cov.start - cov.start % 3600
+    while t < cov.end:
+        s, e = max(t, cov.start), min(t + 3600, cov.end)
+        state = GAP if _overlaps(cov.gaps, s, e) else BACKUP if _overlaps(cov.backup_only, s, e) else COVERED
+        wall = zone.wall(s)
+        cell = grid[wall.weekday()][wall.hour]
+        if _WORST[state] < _WORST[cell]:
+            grid[wall.weekday()][wall.hour] = state
+        t += 3600
+    return grid

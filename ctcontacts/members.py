@@ -65,6 +65,9 @@ class Network:
     fallback: str | None = None
     members: dict[str, dict] = field(default_factory=dict, compare=False)
     builtin: bool = True
+    # How old a roster may be before 'check' reports it: the CoE asks for yearly
+    # updates, CICTE redistributes its directory quarterly.
+    roster_max_age_days: int = 365
 
 
 @lru_cache(maxsize=1)
@@ -74,7 +77,8 @@ def builtin_networks() -> dict[str, Network]:
     for n in raw["networks"]:
         members = {m["member"]: m for m in n.get("members", [])}
         out[n["code"]] = Network(
-            n["code"], n["name"], n.get("organization", ""), n.get("fallback"), members
+            n["code"], n["name"], n.get("organization", ""), n.get("fallback"), members,
+            roster_max_age_days=n.get("roster_max_age_days", 365),
         )
     return out
 

@@ -14,7 +14,7 @@ from rich.text import Text
 from .members import member_label
 from .text import safe
 from .whois import Answer, Entry
-from .zones import Zone
+from .zones import Zone, lookup_zone
 
 
 def T(value: object, style: str = "") -> Text:
@@ -208,3 +208,147 @@ def progress_bar(err: Console):
             progress.update(bars[name], completed=done)
 
         yield update
+
+
+# --- network views ------------------------------------------------------------------
+
+STATUS_STYLE = {"covered": ("covered", "green"), "backup_only": ("backup only", "yellow"),
+                "nobody": ("NOBODY ON DUTY", "bold white on red"), "no_roster": ("no roster", "red")}
+
+
+def now_board(entries: list[dict], user: Zone, at: int, out: Console) -> None:
+    out.print(T(f"at {clock(user, at)} your time ({user.name})"))
+    if any(e["demo"] for e in entries):
+        out.print(T(" DEMO DATA: fictional directory, do not call these numbers ", "bold white on red"))
+    several = len({e["network"] for e in entries}) > 1
+    table = Table(show_lines=False)
+    for col in (("network",) if several else ()) + ("member", "status", "their time", "on duty, rank 1 first",
+                                                     "number to call", "until (UTC)"):
+        table.add_column(col, overflow="fold")
+    missing = [e for e in entries if e["status"] == "no_roster"]
+    for e in entries:
+        if e["status"] == "no_roster":
+            continue
+        label, style = STATUS_STYLE[e["status"]]
+        local = e["local_time"]
+        there = "" if local is None else local[11:16] + " " + local[19:]
+        first = e["on_duty"][0] if e["on_duty"] else None
+        who = lines(*[f"{d['rank']} {d['name']}" for d in e["on_duty"]]) if first else T("")
+        if not first and e["next"]:
+            who = T(f"next: {e['next'][0]['name']} {e['next'][0]['from'][:16].replace('T', ' ')}Z", "dim")
+        number = T(first["phones"][0] if first and first["phones"] else (first or {}).get("email", ""), "bold cyan")
+        until = T("-" if not first else (first["until"] or "no end")[:16].replace("T", " "))
+        cells = [T(member_label(e["member"])), T(label, style), T(there), who, number, until]
+        table.add_row(*([T(e["network"])] if several else []), *cells)
+    out.print(table)
+    if missing:
+        codes = " ".join(f"{e['network']}:{e['member']}" if several else e["member"] for e in missing)
+        out.print(T(f"no roster ({len(missing)}): {codes}", "red"))
+
+
+def schedule(doc: dict, user: Zone, out: Console) -> None:
+    out.print(T(f"{member_label(doc['member'])} in {doc['network']}: {doc['from']} to {doc['to']}", "bold"))
+    if not doc["roster"]:
+        out.print(T("no roster: nobody can be named for this member.", "bold red"))
+        return
+    table = Table(show_lines=False)
+    for col in ("from (there / you)", "to (there / you)", "rank", "contact", "number"):
+        table.add_column(col, overflow="fold")
+    rows = [(s["start"], 0, s) for s in doc["shifts"]] + [(g["start"], 1, g) for g in doc["gaps"]]
+    for _, kind, item in sorted(rows, key=lambda r: (r[0], r[1])):
+        if kind:
+            s, e = _instant(item["start"]), _instant(item["end"])
+            table.add_row(lines(clock(user, s)), lines(clock(user, e)), T(""), T("GAP: nobody on duty", "bold white on red"), T(""))
+            continue
+        zone = lookup_zone(item["timezone"])
+        s, e = _instant(item["start"]), _instant(item["end"])
+        table.add_row(lines(clock(zone, s), (clock(user, s), "dim")), lines(clock(zone, e), (clock(user, e), "dim")),
+                      T(item["rank"]), T(item["name"], "bold"), T(", ".join(item["phones"]), "cyan"))
+    out.print(table)
+    if not doc["gaps"]:
+        out.print(T("no gap in this window.", "green"))
+
+
+def _instant(text: str) -> int:
+    import datetime as dt
+
+    return int(dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).timestamp())
+
+
+CELL = {"covered": ("█", "green"), "backup": ("▓", "yellow"), "gap": ("░", "red"), "outside": (" ", "")}
+
+
+def coverage(report, user: Zone, out: Console) -> None:
+    from rich.columns import Columns
+
+    from .coverage import week_grid
+
+    out.print(T(f"{report.network}: {report.as_dict()['from']} to {report.as_dict()['to']}, "
+                f"hours in {user.name}", "bold"))
+    out.print(lines(("█ covered by rank 1  ", "green"), ("▓ backups only  ", "yellow"), ("░ nobody on duty", "red")))
+    blocks = []
+    for m in report.members:
+        if not m.roster:
+            continue
+        block = Text()
+        block.append(safe(member_label(m.member))[:28] + "\n", style="bold")
+        if not m.roster:
+            continue  # listed once, below
+        block.append("    0     6     12    18   \n", style="dim")
+        for day, row in zip(("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"), week_grid(m, user)):
+            block.append(f"{day}  ")
+            for state in row:
+                ch, style = CELL[state]
+                block.append(ch, style=style)
+            block.append("\n")
+        gap_hours = sum(e - s for s, e in m.gaps) / 3600
+        block.append(f"gaps {gap_hours:.1f} h, backups only {sum(e - s for s, e in m.backup_only) / 3600:.1f} h",
+                     style="red" if m.gaps else "green")
+        blocks.append(block)
+    out.print(Columns(blocks, width=30, padding=(1, 2)))
+    gaps = [(m.member, s, e) for m in report.members for s, e in m.gaps if m.roster]
+    if gaps:
+        table = Table(title=T("Gaps"), title_justify="left")
+        for col in ("member", "from (you)", "to (you)", "length"):
+            table.add_column(col)
+        for member, s, e in gaps:
+            table.add_row(T(member_label(member)), T(clock(user, s)), T(clock(user, e)), T(_length(e - s)))
+        out.print(table)
+    missing = [m.member for m in report.members if not m.roster]
+    if missing:
+        out.print(T(f"no roster: {' '.join(missing)}", "red"))
+
+
+def _length(seconds: int) -> str:
+    d, rest = divmod(seconds, 86400)
+    h, rest = divmod(rest, 3600)
+    m, s = divmod(rest, 60)
+    return (f"{d}d " if d else "") + f"{h:02d}:{m:02d}" + (f":{s:02d}" if s else "")
+
+
+SEVERITY_STYLE = {"info": "dim", "warning": "yellow", "error": "bold red", "critical": "bold white on red"}
+
+
+def check(findings, out: Console) -> None:
+    for f in findings:
+        out.print(T(f"{f.severity:8} {f.code:13} {f.message}", SEVERITY_STYLE[f.severity]))
+
+
+def simple_table(rows: list[dict], columns: list[tuple[str, str]], out: Console, empty: str = "nothing found.") -> None:
+    """A plain table of dicts: ``columns`` are (key, heading)."""
+    if not rows:
+        out.print(T(empty))
+        return
+    table = Table()
+    for _, heading in columns:
+        table.add_column(heading, overflow="fold")
+    for r in rows:
+        cells = []
+        for key, _ in columns:
+            value = r.get(key)
+            if isinstance(value, list):
+                cells.append(lines(*value))
+            else:
+                cells.append(T("" if value is None else value))
+        table.add_row(*cells)
+    out.print(table)

@@ -36,6 +36,7 @@ def networks(conn: sqlite3.Connection) -> dict[str, Network]:
         out[row["code"]] = Network(
             row["code"], row["name"], row["organization"], row["fallback"],
             shipped.members if shipped else {}, builtin=False,
+            roster_max_age_days=shipped.roster_max_age_days if shipped else 365,
         )
     return out
 

@@ -1,0 +1,223 @@
+"""The whole network at a glance: who is reachable now, schedules, coverage, browsing.
+
+Every duty answer comes from the one engine: ``whois`` for "now", and
+``coverage.member_coverage`` (``engine.duty_intervals``) for windows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from . import store
+from .coverage import MemberCoverage, member_coverage
+from .describe import describe
+from .members import Network, member_label
+from .whois import Answer, find_network, whois
+from .zones import format_utc, lookup_zone
+
+STATUS_ORDER = {"nobody": 0, "no_roster": 1, "backup_only": 2, "covered": 3}
+
+
+def network_members(conn: sqlite3.Connection, net: Network) -> list[str]:
+    """The members a network expects, and any other member with a roster in it."""
+    rostered = [r[0] for r in conn.execute("SELECT member FROM rosters WHERE network = ?", [net.code])]
+    return sorted(set(net.members) | set(rostered), key=lambda m: (m.startswith("org:"), m))
+
+
+def member_zone(code: str, contacts) -> str | None:
+    """Where "local time there" is read: the first rank-1 contact's zone, else the
+    country's first zone in the tz database; organisations without a roster have none."""
+    if contacts:
+        return min(contacts, key=lambda c: (c.rank, c.name, c.id)).timezone
+    if code.startswith("org:"):
+        return None
+    import pytz
+
+    zones = pytz.country_timezones.get(code)
+    return zones[0] if zones else None
+
+
+# --- now --------------------------------------------------------------------------
+
+
+def status_of(answer: Answer) -> str:
+    if answer.roster is None:
+        return "no_roster"
+    if not answer.on_duty:
+        return "nobody"
+    return "covered" if any(e.contact.rank == 1 for e in answer.on_duty) else "backup_only"
+
+
+def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, speaks: str | None = None) -> list[dict]:
+    """One entry per (network, member): status, local time there, who is on duty."""
+    out = []
+    for code in codes:
+        net = find_network(conn, code)
+        for member in network_members(conn, net):
+            answer = whois(conn, net.code, member, at, now, speaks=speaks)
+            zone = member_zone(member, answer.roster.contacts if answer.roster else None)
+            out.append({
+                "network": net.code,
+                "member": member,
+                "status": status_of(answer),
+                "member_status": net.members.get(member, {}).get("status"),
+                "timezone": zone,
+                "local_time": lookup_zone(zone).to_local(at).isoformat() if zone else None,
+                "on_duty": [
+                    {"id": e.contact.id, "name": e.contact.name, "rank": e.contact.rank,
+                     "phones": list(e.contact.phones), "email": e.contact.email,
+                     "until": format_utc(e.status.until) if e.status.until is not None else None}
+                    for e in answer.on_duty
+                ],
+                "next": [{"id": e.contact.id, "name": e.contact.name, "rank": e.contact.rank,
+                          "from": format_utc(e.status.next_start)} for e in answer.next],
+                "demo": answer.demo,
+            })
+    out.sort(key=lambda e: (STATUS_ORDER[e["status"]], e["network"], e["member"]))
+    return out
+
+
+# --- windows: schedule and coverage ---------------------------------------------
+
+
+def _contacts(conn: sqlite3.Connection, network: str, member: str):
+    roster = store.load_roster(conn, network, member)
+    return None if roster is None else roster.contacts
+
+
+def _spans(spans) -> list[dict]:
+    return [{"start": format_utc(s), "end": format_utc(e), "seconds": e - s} for s, e in spans]
+
+
+def schedule(conn: sqlite3.Connection, network: str, member: str, start: int, end: int) -> dict:
+    """Every shift of every contact in ``[start, end)`` (clipped to it), and the gaps."""
+    net = find_network(conn, network)
+    cov = member_coverage(member, _contacts(conn, net.code, member), start, end)
+    shifts = [
+        {"id": cs.contact.id, "name": cs.contact.name, "rank": cs.contact.rank, "timezone": cs.contact.timezone,
+         "phones": list(cs.contact.phones), "start": format_utc(s), "end": format_utc(e)}
+        for cs in cov.contacts for s, e in cs.spans
+    ]
+    shifts.sort(key=lambda x: (x["start"], x["rank"], x["name"], x["id"]))
+    return {"network": net.code, "member": member, "from": format_utc(start), "to": format_utc(end),
+            "roster": cov.roster, "shifts": shifts, "gaps": _spans(cov.gaps), "backup_only": _spans(cov.backup_only)}
+
+
+@dataclass
+class CoverageReport:
+    network: str
+    start: int
+    end: int
+    members: list[MemberCoverage]
+
+    @property
+    def has_gap(self) -> bool:
+        return any(m.gaps for m in self.members)
+
+    def as_dict(self) -> dict:
+        return {
+            "network": self.network,
+            "from": format_utc(self.start),
+            "to": format_utc(self.end),
+            "members": [
+                {"member": m.member, "roster": m.roster, "gaps": _spans(m.gaps), "backup_only": _spans(m.backup_only)}
+                for m in self.members
+            ],
+        }
+
+
+def coverage(conn: sqlite3.Connection, network: str, member: str | None, start: int, end: int) -> CoverageReport:
+    """Gaps and backup-only stretches of every member (or one) over ``[start, end)``.
+    A member with no roster is one gap over the whole window."""
+    net = find_network(conn, network)
+    members = [member] if member else network_members(conn, net)
+    return CoverageReport(net.code, start, end,
+                          [member_coverage(m, _contacts(conn, net.code, m), start, end) for m in members])
+
+
+# --- browsing ----------------------------------------------------------------------
+
+
+def networks_overview(conn: sqlite3.Connection) -> list[dict]:
+    out = []
+    for net in sorted(store.networks(conn).values(), key=lambda n: n.code):
+        rostered = conn.execute("SELECT count(*) FROM rosters WHERE network = ?", [net.code]).fetchone()[0]
+        out.append({"code": net.code, "name": net.name, "organization": net.organization, "fallback": net.fallback,
+                    "expected_members": len(net.members), "rosters": rostered, "shipped": net.builtin,
+                    "roster_max_age_days": net.roster_max_age_days})
+    return out
+
+
+def _age_days(date_text: str | None, now: int) -> int | None:
+    if not date_text:
+        return None
+    today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
+    return (today - dt.date.fromisoformat(date_text)).days
+
+
+def members_overview(conn: sqlite3.Connection, network: str, now: int) -> list[dict]:
+    net = find_network(conn, network)
+    out = []
+    for m in network_members(conn, net):
+        roster = store.load_roster(conn, net.code, m, parse=False)
+        entry = net.members.get(m, {})
+        out.append({
+            "member": m,
+            "label": member_label(m),
+            "status": entry.get("status", "not listed"),
+            "since": entry.get("since"),
+            "note": entry.get("note"),
+            "roster": roster is not None,
+            "issued": roster.issued if roster else None,
+            "roster_age_days": _age_days(roster.issued, now) if roster else None,
+            "imported_at": roster.imported_at if roster else None,
+            "contacts": len(roster.contacts) if roster else 0,
+            "demo": roster.demo if roster else False,
+        })
+    return out
+
+
+def contact_dict(c, network: str, member: str) -> dict:
+    return {
+        "network": network, "member": member, "id": c.id, "name": c.name, "agency": c.agency, "role": c.role,
+        "rank": c.rank, "phones": list(c.phones), "email": c.email, "secure_channel": c.secure_channel,
+        "languages": list(c.languages), "timezone": c.timezone, "verified": c.verified, "notes": c.notes,
+        "duty": [r.text() for r in c.duty], "duty_in_words": [describe(r) for r in c.duty],
+    }
+
+
+def contacts_list(conn: sqlite3.Connection, network: str, member: str) -> list[dict]:
+    net = find_network(conn, network)
+    roster = store.load_roster(conn, net.code, member)
+    if roster is None:
+        return []
+    contacts = sorted(roster.contacts, key=lambda c: (c.rank, c.name, c.id))
+    return [contact_dict(c, net.code, member) for c in contacts]
+
+
+def search(conn: sqlite3.Connection, text: str) -> list[dict]:
+    """Current contacts whose name, agency, phone or e-mail holds ``text`` (case-insensitive;
+    for phones, digits are compared, so '01 99 00' finds +33199001234)."""
+    needle = text.strip().casefold()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if not needle:
+        return []
+    out = []
+    rows = conn.execute(
+        "SELECT network, member, id, name, agency, phones, email FROM current_contacts "
+        "ORDER BY network, member, rank, name, id"
+    )
+    for row in rows:
+        phones = json.loads(row["phones"])
+        hay = [row["name"], row["agency"], row["email"], row["id"]]
+        hit = any(needle in (h or "").casefold() for h in hay)
+        if not hit and len(digits) >= 3:
+            stripped = digits.lstrip("0")
+            hit = any(stripped and stripped in p for p in phones)
+        if hit:
+            out.append({"network": row["network"], "member": row["member"], "id": row["id"], "name": row["name"],
+                        "agency": row["agency"], "phones": phones, "email": row["email"]})
+    return out

@@ -1,0 +1,128 @@
+"""``check``: the health of the directory in one command, for cron and for a person.
+
+Each finding has a severity; the exit code is the worst one's:
+0 nothing above ``info``, 1 ``warning``, 2 ``error`` (a contact nobody can reach),
+3 ``critical`` (the database itself is damaged).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+
+from . import store
+from .coverage import member_coverage
+from .db import schema_version
+from .whois import ENTRY_MAX_AGE_DAYS
+from .zones import format_utc, tz_version
+
+SEVERITY_EXIT = {"info": 0, "warning": 1, "error": 2, "critical": 3}
+GAP_DAYS = 7
+
+
+@dataclass
+class Finding:
+    severity: str
+    code: str
+    message: str
+    network: str | None = None
+    member: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"severity": self.severity, "code": self.code, "message": self.message,
+                "network": self.network, "member": self.member}
+
+
+def exit_code(findings: list[Finding]) -> int:
+    return max((SEVERITY_EXIT[f.severity] for f in findings), default=0)
+
+
+def _today(now: int) -> dt.date:
+    return dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
+
+
+def run(conn: sqlite3.Connection, now: int) -> list[Finding]:
+    out: list[Finding] = []
+    result = conn.execute("PRAGMA quick_check").fetchone()[0]
+    if result != "ok":
+        out.append(Finding("critical", "integrity", f"the database fails its integrity check: {result}; "
+                                                    "restore it from a backup."))
+        return out
+    out.append(Finding("info", "schema", f"database schema {schema_version(conn)}, integrity ok"))
+    out.extend(_tz_database(now))
+    nets = store.networks(conn)
+    for code in sorted(nets):
+        out.extend(_network(conn, nets[code], now))
+    return out
+
+
+def _tz_database(now: int) -> list[Finding]:
+    version = tz_version()
+    year = int(version[:4]) if version[:4].isdigit() else 0
+    if year < _today(now).year:
+        return [Finding("warning", "tz-database",
+                        f"the time-zone database is {version}, from an earlier year: countries that changed "
+                        "their clocks since are answered with old rules; upgrade pytz.")]
+    return [Finding("info", "tz-database", f"time-zone database {version}")]
+
+
+def _network(conn: sqlite3.Connection, net, now: int) -> list[Finding]:
+    out: list[Finding] = []
+    members = [r[0] for r in conn.execute("SELECT member FROM rosters WHERE network = ? ORDER BY member", [net.code])]
+    missing = sorted(set(net.members) - set(members))
+    if missing:
+        out.append(Finding("info", "no-roster",
+                           f"{len(missing)} of {len(net.members)} expected members of {net.code} have no roster: "
+                           f"{' '.join(missing)}", net.code))
+    today = _today(now)
+    start, end = now, now + GAP_DAYS * 86400
+    for member in members:
+        roster = store.load_roster(conn, net.code, member)
+        if roster.issued:
+            age = (today - dt.date.fromisoformat(roster.issued)).days
+            if age > net.roster_max_age_days:
+                out.append(Finding("warning", "stale-roster",
+                                   f"{net.code} {member}: roster issued {roster.issued}, {age} days ago "
+                                   f"(limit {net.roster_max_age_days})", net.code, member))
+        else:
+            out.append(Finding("warning", "stale-roster", f"{net.code} {member}: roster has no issue date",
+                               net.code, member))
+        for c in roster.contacts:
+            out.extend(_contact(net.code, member, c, today))
+        cov = member_coverage(member, roster.contacts, start, end)
+        if cov.gaps:
+            first = cov.gaps[0]
+            hours = sum(e - s for s, e in cov.gaps) / 3600
+            out.append(Finding("warning", "gap",
+                               f"{net.code} {member}: {len(cov.gaps)} gap(s) in the next {GAP_DAYS} days, "
+                               f"{hours:.1f} h in all; first {format_utc(first[0])} to {format_utc(first[1])}",
+                               net.code, member))
+    return out
+
+
+def _contact(network: str, member: str, c, today: dt.date) -> list[Finding]:
+    out: list[Finding] = []
+    where = f"{network} {member} {c.id!r}"
+    if not c.verified:
+        out.append(Finding("info", "unverified", f"{where}: no verification date", network, member))
+    elif (today - dt.date.fromisoformat(c.verified)).days > ENTRY_MAX_AGE_DAYS:
+        out.append(Finding("warning", "unverified", f"{where}: last verified {c.verified}, more than a year ago",
+                           network, member))
+    import phonenumbers
+
+    working = []
+    for number in c.phones:
+        try:
+            ok = phonenumbers.is_valid_number(phonenumbers.parse(number))
+        except phonenumbers.NumberParseException:
+            ok = False
+        if ok:
+            working.append(number)
+        else:
+            out.append(Finding("warning", "invalid-phone",
+                               f"{where}: {number} is no longer a valid number (numbering plans change)",
+                               network, member))
+    if not working and not c.email:
+        out.append(Finding("error", "unreachable", f"{where}: no working phone number and no e-mail", network, member))
+    return out
