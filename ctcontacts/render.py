@@ -302,8 +302,8 @@ def coverage(report, user: Zone, out: Console) -> None:
                 block.append(ch, style=style)
             block.append("\n")
         gap_hours = sum(e - s for s, e in m.gaps) / 3600
-        block.append(f"gaps {gap_hours:.1f} h, backups only {sum(e - s for s, e in m.backup_only) / 3600:.1f} h",
-                     style="red" if m.gaps else "green")
+        backup_hours = sum(e - s for s, e in m.backup_only) / 3600
+        block.append(f"gaps {gap_hours:.1f}h, backups only {backup_hours:.1f}h", style="red" if m.gaps else "green")
         blocks.append(block)
     out.print(Columns(blocks, width=30, padding=(1, 2)))
     gaps = [(m.member, s, e) for m in report.members for s, e in m.gaps if m.roster]

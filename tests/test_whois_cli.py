@@ -232,7 +232,8 @@ def test_global_db_option(fr, cli, db_path, monkeypatch):
     assert json.loads(result.stdout)["member"] == "FR"
 
 
-@pytest.mark.parametrize("command", ["whois", "import", "history", "rollback", "confirm", "demo"])
+@pytest.mark.parametrize("command", ["whois", "import", "history", "rollback", "confirm", "demo", "now", "schedule",
+                                     "coverage", "check", "networks", "members", "contacts", "search"])
 def test_every_command_has_help_with_an_example(cli, command):
     result = cli(command, "--help")
     assert result.exit_code == 0
