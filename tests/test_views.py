@@ -257,3 +257,6 @@ def test_networks_members_contacts_search(tmp_path, cli):
                       ("01 99 00 12 34", ["fr-desk"]), ("nobody-here", [])):
         assert [r["id"] for r in json.loads(cli("search", text, "--json").stdout)] == ids, text
     assert "Operations desk" in cli("search", "operations").stdout
+    assert "org:coe" in cli("networks").stdout
+    human = cli("members", "-n", "iactn").stdout
+    assert "Nicaragua (NI)" in human and "withdrawn" in human and "2023-11-19" in human
