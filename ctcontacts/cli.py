@@ -530,5 +530,51 @@ def search(
                                    ("agency", "agency"), ("phones", "phones"), ("email", "e-mail")], render.stdout())
 
 
+@app.command("export")
+def export_(
+    fmt: str = typer.Option("json", "--format", "-f", help="json or csv (roster files that import back), ics (calendar), vcf (vCard 4.0)."),
+    network: Optional[str] = typer.Option(None, "--network", "-n", help="Only this network."),
+    country: Optional[str] = typer.Option(None, "--country", "-c", help="Only this member."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Write here instead of stdout."),
+    start: Optional[str] = typer.Option(None, "--from", metavar="WHEN", help="ics: start of the events window (default: 90 days ago)."),
+    days: Optional[int] = typer.Option(None, "--days", help="ics: length of the window in days (default: 456, to 366 days ahead)."),
+    tz: Optional[str] = typer.Option(None, "--tz", metavar="ZONE", help=TZ_HELP),
+    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+) -> None:
+    """Export rosters: JSON and CSV import back to the same directory; ICS for a calendar
+    (recurrences kept as RRULE); vCard 4.0 for a phone's address book. CSV cells that a
+    spreadsheet would run as formulas are written as text.
+
+    Example: ctcontacts export --format ics --network ftf --country FR --out fr-duty.ics
+    """
+    from . import clock
+    from .db import connect
+    from .export import export as write
+
+    def call():
+        from .export import ICS_DAYS_AHEAD, ICS_DAYS_BACK
+
+        user = clock.zone_option(tz)
+        lo = clock.parse_when(start, user) if start else clock.now() - ICS_DAYS_BACK * 86400
+        hi = lo + (days if days is not None else ICS_DAYS_BACK + ICS_DAYS_AHEAD) * 86400
+        text = write(connect(_path(db)), fmt.lower(), network=network.lower() if network else None,
+                     member=_member(country), start=lo, end=hi, now=clock.now())
+        if out is None:
+            return text
+        from .errors import UsageError
+
+        tmp = out.with_name(out.name + ".tmp")
+        try:
+            tmp.write_text(text, encoding="utf-8", newline="")
+            tmp.replace(out)
+        except OSError as e:
+            raise UsageError(f"cannot write {out}: {e.strerror}; choose another --out.") from None
+        return None
+
+    text = _run(call)
+    if text is not None:
+        sys.stdout.write(text)
+
+
 def main() -> None:
     app(prog_name="ctcontacts")

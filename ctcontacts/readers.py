@@ -25,8 +25,18 @@ CONTACT_FIELDS = (
 ROSTER_FIELDS = ("network", "member", "issued", "contacts", "demo")
 NETWORK_FIELDS = ("code", "name", "organization", "fallback")
 TOP_FIELDS = ("format", "rosters", "networks")
-# ``issued`` is per roster: every row of one roster must give the same date (or none).
-CSV_COLUMNS = ("network", "member", "issued") + CONTACT_FIELDS
+# ``issued`` and ``demo`` are per roster: every row of one roster must agree on them.
+CSV_COLUMNS = ("network", "member", "issued", "demo") + CONTACT_FIELDS
+ROSTER_COLUMNS = ("network", "member", "issued", "demo")
+
+# A spreadsheet runs a cell that starts with one of these as a formula. Export
+# prefixes such a cell with an apostrophe (the spreadsheet convention for "text");
+# import takes one such apostrophe off again, so values round-trip.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def unformula(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
 CSV_ALIASES = {"country": "member"}
 
 
@@ -301,6 +311,8 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
     contacts: dict[tuple[str, str, str], tuple[RawContact, int]] = {}
     unnamed = [i for i, h in enumerate(header) if not h.strip()]
     data_rows = 0
+    rows_of: dict[int, int] = {}
+    empty: list[tuple[RawContact, int]] = []
     try:
         for index, cells in enumerate(reader, start=2):
             where = f"row {index}"
@@ -319,7 +331,7 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
             for i in unnamed:
                 if i < len(cells) and cells[i].strip():
                     raw.problems.append(Problem(name, where, "", f"column {i + 1} holds {cells[i].strip()!r} but has no header; name the column or empty it"))
-            row = {col: cells[i].strip() for i, col in enumerate(columns) if col and i < len(cells)}
+            row = {col: unformula(cells[i].strip()) for i, col in enumerate(columns) if col and i < len(cells)}
             net = row.get("network") or network or ""
             mem = row.get("member") or member or ""
             if network and row.get("network") and not _same_code("network", row["network"], network):
@@ -331,11 +343,17 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
             if roster is None:
                 roster = rosters[rkey] = RawRoster(name, where, net, mem)
             issued = row.get("issued") or None
-            if roster.contacts or roster.rejected_rows or roster.issued is not None:
+            demo = (row.get("demo") or "").lower()
+            if demo not in ("", "true", "false"):
+                raw.problems.append(Problem(name, where, "demo", "must be true, false or empty"))
+            demo = demo == "true"
+            if roster.contacts or roster.rejected_rows:
                 if issued != roster.issued:
                     raw.problems.append(Problem(name, where, "issued", f"the roster's other rows say {_show(roster.issued)}, this row {_show(issued)}; give one date per roster"))
-            roster.issued = issued
-            values = {k: v for k, v in row.items() if k not in ("network", "member", "issued", "duty") and v != ""}
+                if demo != roster.demo:
+                    raw.problems.append(Problem(name, where, "demo", "the roster's rows disagree on demo; give it once per roster"))
+            roster.issued, roster.demo = issued, demo
+            values = {k: v for k, v in row.items() if k not in ROSTER_COLUMNS + ("duty",) and v != ""}
             for k in ("phones", "languages"):
                 if k in values:
                     values[k] = [x.strip() for x in str(values[k]).split(";") if x.strip()]
@@ -359,15 +377,22 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
                 contacts[ckey] = (contact, index)
                 roster.contacts.append(contact)
             duty = row.get("duty", "")
+            rows_of[id(contact)] = rows_of.get(id(contact), 0) + 1
             if duty:
                 contact.duty.append((index, duty))  # a row number: cheaper than a string per row
             else:
-                # Every row is one duty rule; an empty one is never dropped silently.
-                raw.problems.append(Problem(name, where, "duty", "is empty; each row gives one duty rule"))
-                contact.reported.add("duty")
+                empty.append((contact, index))
     except csv.Error as e:
         raw.problems.append(Problem(name, f"row {reader.line_num}", "", f"cannot read the CSV: {e}"))
         return
+    for contact, index in empty:
+        # A contact's only row may leave duty empty: a contact with no duty rules (an
+        # export writes one so). Among several rows, an empty duty is never dropped silently.
+        if rows_of[id(contact)] > 1:
+            raw.problems.append(Problem(name, f"row {index}", "duty", "is empty; each row gives one duty rule"))
+            contact.reported.add("duty")
+        else:
+            contact.values["duty"] = []
     if not data_rows:
         raw.problems.append(Problem(name, "file", "", "the CSV has a header but no rows"))
     raw.rosters.extend(rosters.values())

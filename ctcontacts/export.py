@@ -1,0 +1,219 @@
+"""``export``: the directory out again, as JSON or CSV rosters (which import back to the
+same thing), iCalendar events or vCard 4.0 contacts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+
+from . import store
+from .readers import CSV_COLUMNS, FORMAT, FORMULA_START
+
+
+def _rosters(conn: sqlite3.Connection, network: str | None, member: str | None) -> list[store.StoredRoster]:
+    rows = conn.execute(
+        "SELECT network, member FROM rosters WHERE (? IS NULL OR network = ?) AND (? IS NULL OR member = ?) "
+        "ORDER BY network, member", [network, network, member, member],
+    ).fetchall()
+    return [store.load_roster(conn, r["network"], r["member"], parse=False) for r in rows]
+
+
+def _contact(c) -> dict:
+    return {
+        "id": c.id, "name": c.name, "agency": c.agency, "role": c.role, "rank": c.rank,
+        "phones": list(c.phones), "email": c.email, "secure_channel": c.secure_channel,
+        "languages": list(c.languages), "timezone": c.timezone, "duty": [r.text() for r in c.duty],
+        "verified": c.verified, "notes": c.notes,
+    }
+
+
+def to_json(conn: sqlite3.Connection, network: str | None = None, member: str | None = None) -> str:
+    """Rosters in the import format, with the network definitions the user added."""
+    doc: dict = {"format": FORMAT}
+    nets = [store.network_definition(conn, r[0]) for r in conn.execute("SELECT code FROM networks ORDER BY code")]
+    nets = [n for n in nets if network is None or n["code"] == network]
+    if nets:
+        doc["networks"] = nets
+    doc["rosters"] = [
+        {"network": r.network, "member": r.member, "issued": r.issued, "demo": r.demo,
+         "contacts": [_contact(c) for c in r.contacts]}
+        for r in _rosters(conn, network, member)
+    ]
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def formula_safe(value: str) -> str:
+    """What ``readers.unformula`` undoes: an apostrophe before a formula character."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def to_csv(conn: sqlite3.Connection, network: str | None = None, member: str | None = None) -> str:
+    """One row per duty rule (a contact without rules gets one row with an empty duty)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in _rosters(conn, network, member):
+        for c in r.contacts:
+            base = {
+                "network": r.network, "member": r.member, "issued": r.issued or "",
+                "demo": "true" if r.demo else "", "id": c.id, "name": c.name,
+                "agency": c.agency, "role": c.role, "rank": str(c.rank), "phones": ";".join(c.phones),
+                "email": c.email, "secure_channel": c.secure_channel, "languages": ";".join(c.languages),
+                "timezone": c.timezone, "verified": c.verified or "", "notes": c.notes,
+            }
+            for rule in c.duty or [None]:
+                row = dict(base, duty=rule.text() if rule else "")
+                writer.writerow([formula_safe(row[col]) for col in CSV_COLUMNS])
+    return out.getvalue()
+
+
+# --- vCard 4.0 (RFC 6350) -------------------------------------------------------------
+
+
+def _vescape(value: str) -> str:
+    """RFC 6350 §3.4: backslash, comma, semicolon and newline are escaped in text values."""
+    return (value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _fold(line: str) -> str:
+    """Lines longer than 75 octets are folded (CRLF and one space), never inside a character."""
+    out, current = [], b""
+    for ch in line:
+        b = ch.encode("utf-8")
+        if len(current) + len(b) > (75 if not out else 74):
+            out.append(current.decode("utf-8"))
+            current = b""
+        current += b
+    out.append(current.decode("utf-8"))
+    return "\r\n ".join(out)
+
+
+def to_vcf(conn: sqlite3.Connection, network: str | None = None, member: str | None = None) -> str:
+    """Every contact as a vCard 4.0, for a phone's address book."""
+    from .describe import describe
+    from .members import member_label
+    from .rules import parse_rule
+
+    cards = []
+    for r in _rosters(conn, network, member):
+        for c in r.contacts:
+            duty = "; ".join(describe(parse_rule(rule.text())) for rule in c.duty)
+            note = f"{r.network} {member_label(r.member)}, rank {c.rank}. Duty ({c.timezone}): {duty or 'none'}."
+            if c.secure_channel:
+                note += f" Secure channel: {c.secure_channel}."
+            if r.demo:
+                note = "DEMO DATA, fictional. " + note
+            lines = [
+                "BEGIN:VCARD",
+                "VERSION:4.0",
+                f"UID:urn:ctcontacts:{r.network}:{r.member}:{c.id}",
+                f"FN:{_vescape(c.name)}",
+                f"ORG:{_vescape(c.agency)}" if c.agency else "",
+                f"ROLE:{_vescape(c.role)}" if c.role else "",
+                f"TITLE:{_vescape(f'{r.network} point of contact, rank {c.rank}')}",
+                *[f"TEL;VALUE=uri;TYPE=voice;PREF={i + 1}:tel:{p}" for i, p in enumerate(c.phones)],
+                f"EMAIL;TYPE=work:{_vescape(c.email)}" if c.email else "",
+                *[f"LANG;PREF={i + 1}:{lang}" for i, lang in enumerate(c.languages)],
+                f"TZ;VALUE=text:{c.timezone}",
+                f"NOTE:{_vescape(note)}",
+                f"CATEGORIES:{_vescape('ctcontacts')},{_vescape(r.network)}",
+                "END:VCARD",
+            ]
+            cards.append("\r\n".join(_fold(line) for line in lines if line))
+    return "\r\n".join(cards) + ("\r\n" if cards else "")
+
+
+# --- iCalendar (RFC 5545) ----------------------------------------------------------------
+
+ICS_DAYS_BACK, ICS_DAYS_AHEAD = 90, 366
+
+
+def _as_rrule_events(rules) -> bool:
+    """Whether a contact's duty can be written as RRULE events that mean exactly the
+    same: recurrences only (an 'off' or a weekly window would need exact clipping),
+    with durations iCalendar can express (no years or months)."""
+    from .rules import Recurrence
+
+    return bool(rules) and all(
+        isinstance(r, Recurrence) and not r.duration.years and not r.duration.months for r in rules
+    )
+
+
+def to_ics(conn: sqlite3.Connection, network: str | None, member: str | None, start: int, end: int,
+           stamp: int) -> str:
+    """Each contact's duty as events: recurrences stay RRULEs (their meaning in RFC 5545
+    is the contract's: wall-clock start in the zone, nominal days, exact hours);
+    everything else is written as the exact shifts within ``[start, end)``."""
+    import datetime as dt
+    import zoneinfo
+
+    import icalendar
+
+    from .engine import duty_intervals
+    from .rules import parse_rule
+    from .zones import lookup_zone
+
+    utc = dt.timezone.utc
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//ctcontacts//duty rosters//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "ctcontacts duty" + (f" {network}" if network else "") + (f" {member}" if member else ""))
+    when = dt.datetime.fromtimestamp(stamp, utc)
+    for r in _rosters(conn, network, member):
+        for c in r.contacts:
+            rules = [parse_rule(rule.text()) for rule in c.duty]
+            label = f"{c.name} on duty ({r.network} {r.member}, rank {c.rank})"
+            if r.demo:
+                label = "DEMO: " + label
+            reach = ", ".join(c.phones + ([c.email] if c.email else []))
+
+            def event(uid: str) -> icalendar.Event:
+                ev = icalendar.Event()
+                ev.add("uid", f"{uid}@ctcontacts")
+                ev.add("dtstamp", when)
+                ev.add("summary", label)
+                ev.add("description", f"Reach: {reach}. Zone: {c.timezone}.")
+                ev.add("categories", [r.network, r.member])
+                return ev
+
+            base = f"{r.network}-{r.member}-{c.id}".replace(":", "-")
+            if _as_rrule_events(rules):
+                tz = zoneinfo.ZoneInfo(c.timezone)
+                for i, rule in enumerate(rules):
+                    ev = event(f"{base}-rule{i}")
+                    ev.add("dtstart", rule.start.replace(tzinfo=tz))
+                    ev.add("duration", dt.timedelta(days=rule.duration.days, seconds=rule.duration.seconds))
+                    text = rule.rrule
+                    if rule.until is not None:
+                        instant = rule.until.instant if rule.until.offset is not None else lookup_zone(c.timezone).to_utc(rule.until.wall)
+                        text += ";UNTIL=" + dt.datetime.fromtimestamp(instant, utc).strftime("%Y%m%dT%H%M%SZ")
+                    ev.add("rrule", icalendar.vRecur.from_ical(text))
+                    cal.add_component(ev)
+                continue
+            for s, e in duty_intervals(rules, lookup_zone(c.timezone), start, end):
+                ev = event(f"{base}-{s}")
+                ev.add("dtstart", dt.datetime.fromtimestamp(s, utc))
+                ev.add("dtend", dt.datetime.fromtimestamp(e, utc))
+                cal.add_component(ev)
+    cal.add_missing_timezones()
+    return cal.to_ical().decode("utf-8")
+
+
+def export(conn: sqlite3.Connection, fmt: str, *, network: str | None = None, member: str | None = None,
+           start: int | None = None, end: int | None = None, now: int = 0) -> str:
+    from .errors import UsageError
+
+    if fmt == "json":
+        return to_json(conn, network, member)
+    if fmt == "csv":
+        return to_csv(conn, network, member)
+    if fmt == "vcf":
+        return to_vcf(conn, network, member)
+    if fmt == "ics":
+        lo = start if start is not None else now - ICS_DAYS_BACK * 86400
+        hi = end if end is not None else now + ICS_DAYS_AHEAD * 86400
+        return to_ics(conn, network, member, lo, hi, now)
+    raise UsageError(f"unknown format {fmt!r}; use json, csv, ics or vcf.")
