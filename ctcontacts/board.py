@@ -21,10 +21,16 @@ from .zones import format_utc, lookup_zone
 STATUS_ORDER = {"nobody": 0, "no_roster": 1, "backup_only": 2, "covered": 3}
 
 
-def network_members(conn: sqlite3.Connection, net: Network) -> list[str]:
-    """The members a network expects, and any other member with a roster in it."""
+# Listed, but not expected to answer: their missing roster is not a gap.
+INACTIVE = {"withdrawn", "not-participating"}
+
+
+def network_members(conn: sqlite3.Connection, net: Network, *, inactive: bool = False) -> list[str]:
+    """The members a network expects (with ``inactive``, also those withdrawn or not
+    participating), and any other member with a roster in it."""
     rostered = [r[0] for r in conn.execute("SELECT member FROM rosters WHERE network = ?", [net.code])]
-    return sorted(set(net.members) | set(rostered), key=lambda m: (m.startswith("org:"), m))
+    expected = [m for m, e in net.members.items() if inactive or e.get("status") not in INACTIVE]
+    return sorted(set(expected) | set(rostered), key=lambda m: (m.startswith("org:"), m))
 
 
 def member_zone(code: str, contacts) -> str | None:
@@ -92,14 +98,26 @@ def _spans(spans) -> list[dict]:
     return [{"start": format_utc(s), "end": format_utc(e), "seconds": e - s} for s, e in spans]
 
 
+# How far before and after the window a shift's real start and end are looked for.
+SCHEDULE_MARGIN = 8 * 86400
+
+
 def schedule(conn: sqlite3.Connection, network: str, member: str, start: int, end: int) -> dict:
-    """Every shift of every contact in ``[start, end)`` (clipped to it), and the gaps."""
+    """Every shift that overlaps ``[start, end)`` with its real start and end (the
+    handovers), the gaps and the backup-only stretches. A shift longer than the
+    margin around the window is cut there and says so (``continues_before/after``)."""
+    from .engine import duty_intervals
+
     net = find_network(conn, network)
-    cov = member_coverage(member, _contacts(conn, net.code, member), start, end)
+    contacts = _contacts(conn, net.code, member)
+    cov = member_coverage(member, contacts, start, end)
+    lo, hi = start - SCHEDULE_MARGIN, end + SCHEDULE_MARGIN
     shifts = [
-        {"id": cs.contact.id, "name": cs.contact.name, "rank": cs.contact.rank, "timezone": cs.contact.timezone,
-         "phones": list(cs.contact.phones), "start": format_utc(s), "end": format_utc(e)}
-        for cs in cov.contacts for s, e in cs.spans
+        {"id": c.id, "name": c.name, "rank": c.rank, "timezone": c.timezone, "phones": list(c.phones),
+         "start": format_utc(s), "end": format_utc(e), "continues_before": s == lo, "continues_after": e == hi}
+        for c in contacts or []
+        for s, e in duty_intervals(c.duty, lookup_zone(c.timezone), lo, hi)
+        if s < end and e > start
     ]
     shifts.sort(key=lambda x: (x["start"], x["rank"], x["name"], x["id"]))
     return {"network": net.code, "member": member, "from": format_utc(start), "to": format_utc(end),
@@ -161,7 +179,7 @@ def _age_days(date_text: str | None, now: int) -> int | None:
 def members_overview(conn: sqlite3.Connection, network: str, now: int) -> list[dict]:
     net = find_network(conn, network)
     out = []
-    for m in network_members(conn, net):
+    for m in network_members(conn, net, inactive=True):
         roster = store.load_roster(conn, net.code, m, parse=False)
         entry = net.members.get(m, {})
         out.append({
@@ -214,9 +232,9 @@ def search(conn: sqlite3.Connection, text: str) -> list[dict]:
         phones = json.loads(row["phones"])
         hay = [row["name"], row["agency"], row["email"], row["id"]]
         hit = any(needle in (h or "").casefold() for h in hay)
-        if not hit and len(digits) >= 3:
-            stripped = digits.lstrip("0")
-            hit = any(stripped and stripped in p for p in phones)
+        stripped = digits.lstrip("0")  # a national trunk 0 is not part of the E.164 number
+        if not hit and len(stripped) >= 4:
+            hit = any(stripped in p for p in phones)
         if hit:
             out.append({"network": row["network"], "member": row["member"], "id": row["id"], "name": row["name"],
                         "agency": row["agency"], "phones": phones, "email": row["email"]})

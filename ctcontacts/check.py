@@ -28,10 +28,11 @@ class Finding:
     message: str
     network: str | None = None
     member: str | None = None
+    contact: str | None = None
 
     def as_dict(self) -> dict:
         return {"severity": self.severity, "code": self.code, "message": self.message,
-                "network": self.network, "member": self.member}
+                "network": self.network, "member": self.member, "contact": self.contact}
 
 
 def exit_code(findings: list[Finding]) -> int:
@@ -58,23 +59,33 @@ def run(conn: sqlite3.Connection, now: int) -> list[Finding]:
 
 
 def _tz_database(now: int) -> list[Finding]:
+    """pytz records its release (``2026f``) but no release date: the age is told in
+    years, and a release from an earlier year is stale once the new year is three
+    months old (most years bring several releases by then)."""
     version = tz_version()
     year = int(version[:4]) if version[:4].isdigit() else 0
-    if year < _today(now).year:
+    today = _today(now)
+    age = today.year - year
+    if age > 1 or (age == 1 and today.month > 3):
         return [Finding("warning", "tz-database",
-                        f"the time-zone database is {version}, from an earlier year: countries that changed "
-                        "their clocks since are answered with old rules; upgrade pytz.")]
-    return [Finding("info", "tz-database", f"time-zone database {version}")]
+                        f"the time-zone database is {version}, from {year}: countries that changed their clocks "
+                        "since are answered with old rules; upgrade pytz.")]
+    return [Finding("info", "tz-database", f"time-zone database {version} (released in {year})")]
 
 
 def _network(conn: sqlite3.Connection, net, now: int) -> list[Finding]:
     out: list[Finding] = []
+    from .board import network_members
+
     members = [r[0] for r in conn.execute("SELECT member FROM rosters WHERE network = ? ORDER BY member", [net.code])]
-    missing = sorted(set(net.members) - set(members))
+    if not members:
+        return [Finding("info", "network-unused", f"{net.code} has no roster in this directory", net.code)]
+    missing = sorted(set(network_members(conn, net)) - set(members))
     if missing:
-        out.append(Finding("info", "no-roster",
-                           f"{len(missing)} of {len(net.members)} expected members of {net.code} have no roster: "
-                           f"{' '.join(missing)}", net.code))
+        # Nobody will answer for them: a gap, like any other (withdrawn members excepted).
+        out.append(Finding("warning", "no-roster",
+                           f"{len(missing)} expected members of {net.code} have no roster: {' '.join(missing)}",
+                           net.code))
     today = _today(now)
     start, end = now, now + GAP_DAYS * 86400
     for member in members:
@@ -105,10 +116,10 @@ def _contact(network: str, member: str, c, today: dt.date) -> list[Finding]:
     out: list[Finding] = []
     where = f"{network} {member} {c.id!r}"
     if not c.verified:
-        out.append(Finding("info", "unverified", f"{where}: no verification date", network, member))
+        out.append(Finding("info", "unverified", f"{where}: no verification date", network, member, c.id))
     elif (today - dt.date.fromisoformat(c.verified)).days > ENTRY_MAX_AGE_DAYS:
         out.append(Finding("warning", "unverified", f"{where}: last verified {c.verified}, more than a year ago",
-                           network, member))
+                           network, member, c.id))
     import phonenumbers
 
     working = []
@@ -122,7 +133,8 @@ def _contact(network: str, member: str, c, today: dt.date) -> list[Finding]:
         else:
             out.append(Finding("warning", "invalid-phone",
                                f"{where}: {number} is no longer a valid number (numbering plans change)",
-                               network, member))
+                               network, member, c.id))
     if not working and not c.email:
-        out.append(Finding("error", "unreachable", f"{where}: no working phone number and no e-mail", network, member))
+        out.append(Finding("error", "unreachable", f"{where}: no working phone number and no e-mail", network, member,
+                           c.id))
     return out

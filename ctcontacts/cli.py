@@ -294,9 +294,13 @@ def _window(start: Optional[str], days: int, tz: Optional[str]):
 
     if not 1 <= days <= 366:
         raise UsageError(f"--days {days} is out of range; give 1 to 366.")
+    import datetime as dt
+
     user = clock.zone_option(tz)
-    begin = clock.parse_when(start, user)
-    return user, begin, begin + days * 86400
+    begin = clock.parse_when(start, user, "--from")
+    # Calendar days in your zone (RFC 5545 nominal days): a week is Monday to Monday
+    # on the wall clock, 167 or 169 hours across a clock change.
+    return user, begin, user.to_utc(user.wall(begin) + dt.timedelta(days=days))
 
 
 FROM_HELP = "Start of the window: ISO 8601 or a local time read in --tz. Default: now."
@@ -339,11 +343,11 @@ def now(
     if as_json:
         from .zones import format_utc
 
-        _print_json({"at": format_utc(instant), "members": entries}, ascii_only=False)
+        _print_json({"at": format_utc(instant), "speaks": speaks_option(speaks), "members": entries}, ascii_only=False)
     else:
         from . import render
 
-        render.now_board(entries, user, instant, render.stdout())
+        render.now_board(entries, user, instant, render.stdout(), speaks=speaks_option(speaks))
 
 
 @app.command()
@@ -555,7 +559,7 @@ def export_(
         from .export import ICS_DAYS_AHEAD, ICS_DAYS_BACK
 
         user = clock.zone_option(tz)
-        lo = clock.parse_when(start, user) if start else clock.now() - ICS_DAYS_BACK * 86400
+        lo = clock.parse_when(start, user, "--from") if start else clock.now() - ICS_DAYS_BACK * 86400
         hi = lo + (days if days is not None else ICS_DAYS_BACK + ICS_DAYS_AHEAD) * 86400
         text = write(connect(_path(db)), fmt.lower(), network=network.lower() if network else None,
                      member=_member(country), start=lo, end=hi, now=clock.now())

@@ -60,16 +60,16 @@ def zone_option(name: str | None) -> Zone:
     return lookup_zone(found)
 
 
-def parse_when(text: str | None, zone: Zone) -> int:
-    """``--at``: ISO 8601 with an offset, or a local time read in ``zone`` by RFC 5545."""
+def parse_when(text: str | None, zone: Zone, option: str = "--at") -> int:
+    """``--at``/``--from``: ISO 8601 with an offset, or a local time read in ``zone`` by RFC 5545."""
     if text is None or text.strip().lower() == "now":
         return now()
     try:
         stamp = parse_stamp(text)
-    except ISOError:
+    except ISOError as e:
         raise UsageError(
-            f"cannot read --at {text!r}; write an ISO 8601 time such as 2026-12-24T03:00+01:00, "
-            "2026-12-24T02:00Z, or 2026-12-24T03:00 (read in --tz)."
+            f"cannot read {option} {text!r} ({str(e).split('; ')[0].replace(repr(text) + ' ', '')}); write an "
+            "ISO 8601 time such as 2026-12-24T03:00+01:00, 2026-12-24T02:00Z, or 2026-12-24T03:00 (read in --tz)."
         ) from None
     if stamp.offset is not None:
         return stamp.instant

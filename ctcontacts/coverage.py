@@ -66,13 +66,16 @@ def week_grid(cov: MemberCoverage, zone) -> list[list[str]]:
     worst state seen in any hour of the window that falls there — a gap, backups
     only, or covered by rank 1. Cells the window never reaches are ``outside``."""
     grid = [[OUTSIDE] * 24 for _ in range(7)]
-    t = cov.start - cov.start % 3600
+    # Quarter hours: every zone's offset is a multiple of 15 minutes (Kathmandu is
+    # +05:45), so each slice lies inside one local hour.
+    step = 900
+    t = cov.start - cov.start % step
     while t < cov.end:
-        s, e = max(t, cov.start), min(t + 3600, cov.end)
+        s, e = max(t, cov.start), min(t + step, cov.end)
         state = GAP if _overlaps(cov.gaps, s, e) else BACKUP if _overlaps(cov.backup_only, s, e) else COVERED
         wall = zone.wall(s)
         cell = grid[wall.weekday()][wall.hour]
         if _WORST[state] < _WORST[cell]:
             grid[wall.weekday()][wall.hour] = state
-        t += 3600
+        t += step
     return grid

@@ -70,6 +70,10 @@ def _rrule(text: str) -> str:
         out += f" in month {parts['BYMONTH']}"
     if "COUNT" in parts:
         out += f", {parts['COUNT']} times"
+    rest = [f"{k}={v}" for k, v in parts.items()
+            if k not in ("FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "COUNT", "WKST")]
+    if rest:
+        out += f" ({';'.join(rest)})"  # said as written rather than said wrong
     return out
 
 

@@ -43,8 +43,9 @@ def stderr() -> Console:
 
 
 def clock(zone: Zone, instant: int, with_day: bool = True) -> str:
+    """``Mon 30 Nov 09:00 CET``; seconds are shown when they are not zero."""
     local = zone.to_local(instant)
-    fmt = "%a %d %b %H:%M" if with_day else "%H:%M"
+    fmt = ("%a %d %b " if with_day else "") + ("%H:%M:%S" if local.second else "%H:%M")
     return f"{local.strftime(fmt)} {zone.abbreviation(instant)}"
 
 
@@ -216,28 +217,36 @@ STATUS_STYLE = {"covered": ("covered", "green"), "backup_only": ("backup only", 
                 "nobody": ("NOBODY ON DUTY", "bold white on red"), "no_roster": ("no roster", "red")}
 
 
-def now_board(entries: list[dict], user: Zone, at: int, out: Console) -> None:
-    out.print(T(f"at {clock(user, at)} your time ({user.name})"))
+def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: str | None = None) -> None:
+    out.print(T(f"at {clock(user, at)} your time ({user.name})"
+                + (f"; only contacts who speak {speaks!r}" if speaks else "")))
     if any(e["demo"] for e in entries):
         out.print(T(" DEMO DATA: fictional directory, do not call these numbers ", "bold white on red"))
     several = len({e["network"] for e in entries}) > 1
     table = Table(show_lines=False)
-    for col in (("network",) if several else ()) + ("member", "status", "their time", "on duty, rank 1 first",
-                                                     "number to call", "until (UTC)"):
-        table.add_column(col, overflow="fold")
+    if several:
+        table.add_column("network", no_wrap=True)
+    table.add_column("member", ratio=2, overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("their time", no_wrap=True)
+    table.add_column("on duty, rank 1 first", ratio=3, overflow="fold")
+    table.add_column("number to call", no_wrap=True)
+    table.add_column("until (UTC)", no_wrap=True)
     missing = [e for e in entries if e["status"] == "no_roster"]
     for e in entries:
         if e["status"] == "no_roster":
             continue
         label, style = STATUS_STYLE[e["status"]]
+        if e["status"] == "nobody" and speaks:
+            label = f"NOBODY WHO SPEAKS {speaks.upper()}"
         local = e["local_time"]
         there = "" if local is None else local[11:16] + " " + local[19:]
         first = e["on_duty"][0] if e["on_duty"] else None
         who = lines(*[f"{d['rank']} {d['name']}" for d in e["on_duty"]]) if first else T("")
         if not first and e["next"]:
-            who = T(f"next: {e['next'][0]['name']} {e['next'][0]['from'][:16].replace('T', ' ')}Z", "dim")
+            who = T(f"next {e['next'][0]['from'][5:16].replace('T', ' ')}: {e['next'][0]['name']}", "dim")
         number = T(first["phones"][0] if first and first["phones"] else (first or {}).get("email", ""), "bold cyan")
-        until = T("-" if not first else (first["until"] or "no end")[:16].replace("T", " "))
+        until = T("-" if not first else (first["until"] or "no end").replace("T", " ").replace(":00Z", "").rstrip("Z"))
         cells = [T(member_label(e["member"])), T(label, style), T(there), who, number, until]
         table.add_row(*([T(e["network"])] if several else []), *cells)
     out.print(table)
@@ -254,16 +263,18 @@ def schedule(doc: dict, user: Zone, out: Console) -> None:
     table = Table(show_lines=False)
     for col in ("from (there / you)", "to (there / you)", "rank", "contact", "number"):
         table.add_column(col, overflow="fold")
-    rows = [(s["start"], 0, s) for s in doc["shifts"]] + [(g["start"], 1, g) for g in doc["gaps"]]
+    rows = ([(s["start"], 0, s) for s in doc["shifts"]] + [(g["start"], 1, g) for g in doc["gaps"]]
+            + [(b["start"], 2, b) for b in doc["backup_only"]])
+    marks = {1: ("GAP: nobody on duty", "bold white on red"), 2: ("backups only: nobody of rank 1", "yellow")}
     for _, kind, item in sorted(rows, key=lambda r: (r[0], r[1])):
+        s, e = _instant(item["start"]), _instant(item["end"])
         if kind:
-            s, e = _instant(item["start"]), _instant(item["end"])
-            table.add_row(lines(clock(user, s)), lines(clock(user, e)), T(""), T("GAP: nobody on duty", "bold white on red"), T(""))
+            table.add_row(lines(clock(user, s)), lines(clock(user, e)), T(""), T(*marks[kind]), T(""))
             continue
         zone = lookup_zone(item["timezone"])
-        s, e = _instant(item["start"]), _instant(item["end"])
-        table.add_row(lines(clock(zone, s), (clock(user, s), "dim")), lines(clock(zone, e), (clock(user, e), "dim")),
-                      T(item["rank"]), T(item["name"], "bold"), T(", ".join(item["phones"]), "cyan"))
+        start = T("(before the window)", "dim") if item["continues_before"] else lines(clock(zone, s), (clock(user, s), "dim"))
+        end = T("(after the window)", "dim") if item["continues_after"] else lines(clock(zone, e), (clock(user, e), "dim"))
+        table.add_row(start, end, T(item["rank"]), T(item["name"], "bold"), T(", ".join(item["phones"]), "cyan"))
     out.print(table)
     if not doc["gaps"]:
         out.print(T("no gap in this window.", "green"))
@@ -301,17 +312,19 @@ def coverage(report, user: Zone, out: Console) -> None:
                 ch, style = CELL[state]
                 block.append(ch, style=style)
             block.append("\n")
-        gap_hours = sum(e - s for s, e in m.gaps) / 3600
-        backup_hours = sum(e - s for s, e in m.backup_only) / 3600
-        block.append(f"gaps {gap_hours:.1f}h, backups only {backup_hours:.1f}h", style="red" if m.gaps else "green")
+        gap = _length(sum(e - s for s, e in m.gaps))
+        backup = _length(sum(e - s for s, e in m.backup_only))
+        block.append(f"gaps {gap}, backups only {backup}", style="red" if m.gaps else "green")
         blocks.append(block)
     out.print(Columns(blocks, width=30, padding=(1, 2)))
-    gaps = [(m.member, s, e) for m in report.members for s, e in m.gaps if m.roster]
-    if gaps:
-        table = Table(title=T("Gaps"), title_justify="left")
+    for title, attr in (("Gaps: nobody on duty", "gaps"), ("Backups only: nobody of rank 1", "backup_only")):
+        spans = [(m.member, s, e) for m in report.members if m.roster for s, e in getattr(m, attr)]
+        if not spans:
+            continue
+        table = Table(title=T(title), title_justify="left")
         for col in ("member", "from (you)", "to (you)", "length"):
             table.add_column(col)
-        for member, s, e in gaps:
+        for member, s, e in spans:
             table.add_row(T(member_label(member)), T(clock(user, s)), T(clock(user, e)), T(_length(e - s)))
         out.print(table)
     missing = [m.member for m in report.members if not m.roster]

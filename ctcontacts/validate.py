@@ -148,6 +148,10 @@ def _network(file: str, where: str, n: dict, problems: list[Problem]) -> Network
     org = n.get("organization", "")
     if not isinstance(org, str):
         problems.append(Problem(file, where, "organization", "must be text"))
+    for key, value in (("name", name), ("organization", org)):
+        bad = _bad_text(value) if isinstance(value, str) else None
+        if bad:
+            problems.append(Problem(file, where, key, bad))
     if len(problems) > before:
         return None
     return NetworkDef(code.strip().lower(), name.strip(), org.strip(), fallback)

@@ -162,9 +162,11 @@ def test_schedule_lists_shifts_rank_by_rank_and_gaps(tmp_path, cli):
               contact("night", rank=1, duty=["Mo-Th 18:00-08:00"]))
     result = cli("schedule", "-c", "FR", "-n", "ftf", "--from", "2026-12-04T00:00Z", "--days", "1", "--json")  # Friday
     doc = json.loads(result.stdout)
+    # Shifts keep their real start: the night shift began on Thursday evening.
     assert [(s["id"], s["start"], s["end"]) for s in doc["shifts"]] == [
-        ("night", "2026-12-04T00:00:00Z", "2026-12-04T07:00:00Z"),
+        ("night", "2026-12-03T17:00:00Z", "2026-12-04T07:00:00Z"),
         ("office", "2026-12-04T07:00:00Z", "2026-12-04T17:00:00Z")]
+    assert not any(s["continues_before"] or s["continues_after"] for s in doc["shifts"])
     assert doc["gaps"] == [{"start": "2026-12-04T17:00:00Z", "end": "2026-12-05T00:00:00Z", "seconds": 25200}]
     human = cli("schedule", "-c", "FR", "-n", "ftf", "--from", "2026-12-04T00:00Z", "--days", "1", "--tz", "America/New_York").stdout
     assert "GAP: nobody on duty" in human and "Fri 04 Dec 08:00 CET" in human and "Fri 04 Dec 02:00 EST" in human
@@ -185,11 +187,16 @@ def findings(cli):
 
 
 def test_check_clean_directory(tmp_path, cli):
-    everyone = [roster(m, contacts=[contact(f"{m.lower()}-desk", verified="2026-10-01")]) for m in ("FR",)]
-    cli("import", roster_file(tmp_path, *everyone))
+    # A network of its own whose every member has a complete, current, verified roster.
+    cli("import", roster_file(tmp_path, roster("FR", network="solo", contacts=[contact(verified="2026-10-01")]),
+                              networks=[{"code": "solo", "name": "Solo"}]))
     code, found, _ = findings(cli)
-    assert ("schema", "info") in found and ("tz-database", "info") in found and ("no-roster", "info") in found
+    assert ("schema", "info") in found and ("tz-database", "info") in found and ("network-unused", "info") in found
     assert code == 0
+    # A shipped network in use, with expected members missing: a warning.
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[contact(verified="2026-10-01")]), name="ftf.json"))
+    code, found, _ = findings(cli)
+    assert ("no-roster", "warning") in found and code == 1
 
 
 def test_check_findings(tmp_path, cli, db_path):
@@ -260,3 +267,35 @@ def test_networks_members_contacts_search(tmp_path, cli):
     assert "org:coe" in cli("networks").stdout
     human = cli("members", "-n", "iactn").stdout
     assert "Nicaragua (NI)" in human and "withdrawn" in human and "2023-11-19" in human
+
+
+def test_schedule_marks_endless_shifts_and_backup_only(tmp_path, cli):
+    import_fr(tmp_path, cli, contact("office", rank=1, duty=["Mo-Fr 08:00-18:00"]), contact("backup", rank=2, duty=["24/7"]))
+    doc = json.loads(cli("schedule", "-c", "FR", "-n", "ftf", "--from", "2026-12-04T00:00Z", "--days", "1", "--json").stdout)
+    backup = next(s for s in doc["shifts"] if s["id"] == "backup")
+    assert backup["continues_before"] and backup["continues_after"]
+    assert [b["start"] for b in doc["backup_only"]] == ["2026-12-04T00:00:00Z", "2026-12-04T17:00:00Z"]
+    human = cli("schedule", "-c", "FR", "-n", "ftf", "--from", "2026-12-04T00:00Z", "--days", "1").stdout
+    assert "(before the window)" in human and "backups only: nobody of rank 1" in human
+
+
+def test_week_map_in_a_half_hour_zone(tmp_path, cli):
+    cli("import", roster_file(tmp_path, roster("IN", network="tst", contacts=[
+        contact("in", timezone="Asia/Kolkata", duty=["Mo-Su 00:00-06:00", "Mo-Su 06:30-24:00"])]),
+        networks=[{"code": "tst", "name": "Test"}]))
+    human = cli("coverage", "-n", "tst", "-c", "IN", "--tz", "Asia/Kolkata", "--from", "2026-11-30T00:00", "--days", "7").stdout
+    assert "Mo  ██████░█████████████████" in human  # only the 06:00 hour has a gap
+
+
+def test_days_are_calendar_days_in_your_zone(tmp_path, cli):
+    import_fr(tmp_path, cli, contact())
+    doc = json.loads(cli("coverage", "-n", "ftf", "-c", "FR", "--from", "2026-10-19T00:00", "--tz", "Europe/Paris",
+                         "--days", "7", "--json").stdout)
+    assert (doc["from"], doc["to"]) == ("2026-10-18T22:00:00Z", "2026-10-25T23:00:00Z")  # 169 hours
+
+
+def test_now_with_speaks_says_who_it_filtered(tmp_path, cli):
+    import_fr(tmp_path, cli, contact(languages=["fr"]))
+    doc = json.loads(cli("now", "-n", "ftf", "--speaks", "de", "--json").stdout)
+    assert doc["speaks"] == "de"
+    assert "NOBODY WHO SPEAKS DE" in cli("now", "-n", "ftf", "--speaks", "de").stdout
