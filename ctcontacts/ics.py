@@ -44,6 +44,26 @@ def _zone_key(value) -> str | None:
     return getattr(tz, "key", None) or getattr(tz, "zone", None) or str(tz)
 
 
+def _iana(event) -> str | None:
+    """The IANA zone an event's DTSTART names: its TZID as written, a Windows zone name
+    ("W. Europe Standard Time"), or a vendor-prefixed TZID
+    ("/mozilla.org/20050126_1/Europe/Paris"); else the zone of the parsed time."""
+    from .zones import find_zone_name
+
+    prop = event["DTSTART"]
+    tzid = prop.params.get("TZID")
+    if tzid:
+        from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+        parts = str(tzid).strip('"').split("/")
+        candidates = [str(tzid).strip('"'), WINDOWS_TO_OLSON.get(str(tzid).strip('"'))]
+        candidates += ["/".join(parts[i:]) for i in range(1, len(parts))]
+        for name in candidates:
+            if name and find_zone_name(name):
+                return find_zone_name(name)
+    return _zone_key(prop.dt)
+
+
 def _when(event) -> str:
     start = event.get("DTSTART")
     if start is None:
@@ -115,7 +135,7 @@ def _as_rule(event, contact_zone: str, calendar_zone: str | None) -> str | None:
         return None
     start = event["DTSTART"].dt
     if isinstance(start, dt.datetime):
-        zone = _zone_key(start) or calendar_zone or contact_zone
+        zone = _iana(event) or calendar_zone or contact_zone
         if zone != contact_zone:
             return None
         wall = start.replace(tzinfo=None)

@@ -158,17 +158,55 @@ def _read(paths: list[Path], infos: list[dict], network: str | None, member: str
 
 def read_and_validate(conn: sqlite3.Connection, paths: list[Path], network: str | None = None,
                       member: str | None = None, infos: list[dict] | None = None,
-                      progress: Progress | None = None) -> tuple[list[Roster], list[NetworkDef]]:
+                      progress: Progress | None = None, contact: str | None = None,
+                      now: int = 0) -> tuple[list[Roster], list[NetworkDef]]:
     """Parse and validate every file; raise ``InvalidInput`` listing every problem."""
     problems: list[Problem] = []
     files = _read(paths, infos if infos is not None else [], network, member, problems, progress)
-    rosters, defs, more = validate(files, set(store.networks(conn)))
+    rosters, defs, more = validate([f for f in files if f.format != "ics"], set(store.networks(conn)))
     problems.extend(more)
+    for f in files:
+        if f.format == "ics":
+            problems.extend(f.problems)
+            if not f.problems:
+                roster = _calendar_roster(conn, f, network, member, contact, now, problems)
+                if roster is not None:
+                    if any((r.network, r.member) == (roster.network, roster.member) for r in rosters):
+                        problems.append(Problem(f.file, "file", "", f"the roster of {roster.member} in "
+                                                f"{roster.network} is given twice in this import"))
+                    rosters.append(roster)
     if problems:
         error = InvalidInput(problems)
         error.attempted = _attempted(files)
         raise error
     return rosters, defs
+
+
+def _calendar_roster(conn: sqlite3.Connection, f, network: str | None, member: str | None,
+                     contact: str | None, now: int, problems: list[Problem]) -> Roster | None:
+    """The roster a duty calendar names, with the duty of each contact it covers replaced."""
+    import dataclasses
+
+    from .ics import read_calendar
+
+    if not network or not member:
+        problems.append(Problem(f.file, "file", "", "a calendar names no roster; give --network and --country"))
+        return None
+    code = network.strip().lower()
+    if code not in store.networks(conn):
+        problems.append(Problem(f.file, "file", "network", f"unknown network {network!r}"))
+        return None
+    current = store.load_roster(conn, code, member, parse=False)
+    if current is None:
+        problems.append(Problem(f.file, "file", "", f"{member} has no roster in {code} to take this calendar's "
+                                "duty; import its contacts (JSON or CSV) first"))
+        return None
+    duty = read_calendar(f.file, f.calendar, current.contacts, contact_id=contact, now=now)
+    problems.extend(duty.problems)
+    if duty.problems:
+        return None
+    contacts = [dataclasses.replace(c, duty=duty.rules[c.id]) if c.id in duty.rules else c for c in current.contacts]
+    return Roster(code, member, current.issued, contacts, f.file, current.demo)
 
 
 def _attempted(files: list) -> list[tuple[str, str]]:
@@ -263,7 +301,7 @@ def _changes(conn: sqlite3.Connection, rosters: list[Roster]) -> list[RosterChan
 def import_files(db_path: Path, paths: list[Path], *, now: int, network: str | None = None,
                  member: str | None = None, dry_run: bool = False, strict_reach: bool = False,
                  accept_reach_changes: bool = False, kind: str = "import", demo: bool = False,
-                 progress: Progress | None = None) -> ImportReport:
+                 progress: Progress | None = None, contact: str | None = None) -> ImportReport:
     """Validate every file against the database (or an empty one if there is no file
     yet), then change the rosters in one transaction. A failed or dry run changes
     no roster and does not even create the database file."""
@@ -274,7 +312,7 @@ def import_files(db_path: Path, paths: list[Path], *, now: int, network: str | N
     conn = connect(db_path) if exists else in_memory()
     infos: list[dict] = []
     try:
-        rosters, defs = read_and_validate(conn, paths, network, member, infos, progress)
+        rosters, defs = read_and_validate(conn, paths, network, member, infos, progress, contact, now)
     except InvalidInput as e:
         _record_refusal(db_path, when, kind, infos, getattr(e, "attempted", []), _summary(e.problems))
         raise

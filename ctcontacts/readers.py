@@ -68,6 +68,7 @@ class RawFile:
     rosters: list[RawRoster] = field(default_factory=list)
     networks: list[tuple[str, dict]] = field(default_factory=list)  # (where, definition)
     problems: list[Problem] = field(default_factory=list)
+    calendar: bytes | None = None  # an iCalendar file's bytes
 
 
 HEAD = 1 << 16
@@ -101,9 +102,11 @@ def read_file(name: str, source: BinaryIO, *, network: str | None = None, member
     ``progress`` is told how many bytes have been read as it goes."""
     lower = name.lower()
     if lower.endswith((".ics", ".ical", ".ifb")):
+        # Read whole: the importer reads it against the roster it names (ics.py).
         raw = RawFile(name, "ics")
-        raw.problems.append(Problem(name, "file", "", "iCalendar files cannot be imported yet; "
-                                    "export the rota as CSV (one row per shift) or JSON"))
+        raw.calendar = source.read()
+        if not raw.calendar.strip():
+            raw.problems.append(Problem(name, "file", "", "the file is empty"))
         return raw
     head = source.read(HEAD)
     source.seek(0)

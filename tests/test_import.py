@@ -220,11 +220,11 @@ def test_failed_import_does_not_create_the_database(tmp_path, cli, db_path):
     assert not db_path.exists()
 
 
-def test_icalendar_is_refused_plainly_for_now(tmp_path, cli):
+def test_a_calendar_needs_the_roster_it_fills(tmp_path, cli):
     p = tmp_path / "rota.ics"
     p.write_text("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
     result = cli("import", p)
-    assert result.exit_code == 2 and "iCalendar files cannot be imported yet" in result.stderr
+    assert result.exit_code == 2 and "a calendar names no roster; give --network and --country" in result.stderr
 
 
 @pytest.mark.parametrize("fields,needle", [
