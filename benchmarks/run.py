@@ -1,0 +1,131 @@
+"""Build the world-scale directory and time what users wait for. Prints a table.
+
+    python benchmarks/run.py [--repeat 11] [--import-repeat 1] [--workdir DIR] [--out FILE]
+
+Every figure is the median of repeated runs, with min and max. Cold commands are
+whole processes, as a user starts them; beside them stands the floor, a Python
+process that only imports sqlite3, and each command's ratio to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import world  # noqa: E402  (the generator beside this file)
+
+CLI = [sys.executable, "-m", "ctcontacts"]
+MEASURE = (
+    "import resource, subprocess, sys, time, json;"
+    "t = time.perf_counter(); r = subprocess.run(json.loads(sys.argv[1]), stdout=subprocess.DEVNULL);"
+    "print(json.dumps([r.returncode, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))"
+)
+
+
+def run_once(cmd: list[str], env: dict) -> tuple[int, float, float]:
+    """(exit code, seconds, peak MB) of one process."""
+    out = subprocess.run([sys.executable, "-c", MEASURE, json.dumps(cmd)], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    code, seconds, kb = json.loads(out)
+    return code, seconds, kb / 1024
+
+
+def measure(cmd: list[str], env: dict, repeat: int, before=None) -> dict:
+    times, peaks, codes = [], [], set()
+    for _ in range(repeat):
+        if before:
+            before()
+        code, seconds, peak = run_once(cmd, env)
+        codes.add(code)
+        times.append(seconds)
+        peaks.append(peak)
+    return {"median": statistics.median(times), "min": min(times), "max": max(times),
+            "peak_mb": max(peaks), "exit": sorted(codes)}
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=11, help="runs of each cold command")
+    parser.add_argument("--import-repeat", type=int, default=1, help="runs of each import")
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=None, help="also write the table here")
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="ctcontacts-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"generating the world in {workdir} ...", file=sys.stderr)
+    sizes = world.write(workdir)
+    db = workdir / "world.db"
+    env = {**os.environ, "CTCONTACTS_DB": str(db), "TZ": "UTC"}
+    files = [str(workdir / "networks.json"), str(workdir / "world.csv")]
+    rows = sizes["duty_rows"]
+
+    def fresh():
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+
+    results = []
+
+    def add(name, m, unit_rows=None):
+        results.append((name, m, unit_rows))
+        print(f"  {name}: median {m['median']:.3f} s", file=sys.stderr)
+
+    print("timing ...", file=sys.stderr)
+    floor = measure([sys.executable, "-c", "import sqlite3"], env, args.repeat)
+    add('floor: python -c "import sqlite3"', floor)
+    add("import, empty database", measure(CLI + ["import", "--quiet", *files], env, args.import_repeat, before=fresh),
+        rows)
+    if not db.exists():
+        run_once(CLI + ["import", "--quiet", *files], env)
+    add("re-import, nothing changed", measure(CLI + ["import", "--quiet", *files], env, args.import_repeat), rows)
+    add("whois, cold, human", measure(CLI + ["whois", "-c", "FR", "-n", "ftf"], env, args.repeat))
+    add("whois --json, cold", measure(CLI + ["whois", "-c", "FR", "-n", "ftf", "--json"], env, args.repeat))
+    add(f"now --network ftf ({sizes['members']} members), cold",
+        measure(CLI + ["now", "-n", "ftf", "--json"], env, args.repeat))
+    add("coverage of ftf, 30 days", measure(CLI + ["coverage", "-n", "ftf", "--days", "30", "--json"], env,
+                                           max(3, args.repeat // 3)))
+    add("coverage of one member, 366 days",
+        measure(CLI + ["coverage", "-n", "ftf", "-c", "FR", "--days", "366", "--json"], env, max(3, args.repeat // 3)))
+
+    lines = [
+        f"Machine: {machine()}. World: {sizes['members']} members x {sizes['networks']} networks = "
+        f"{sizes['rosters']} rosters, {sizes['contacts']} contacts, {rows:,} duty rows.",
+        "",
+        "| measurement | median | min | max | peak memory | x floor | rows/s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, m, unit_rows in results:
+        ratio = m["median"] / floor["median"]
+        rate = f"{unit_rows / m['median']:,.0f}" if unit_rows else ""
+        lines.append(f"| {name} | {m['median']:.3f} s | {m['min']:.3f} s | {m['max']:.3f} s | "
+                     f"{m['peak_mb']:.0f} MB | {ratio:.1f} | {rate} |")
+    table = "\n".join(lines)
+    print(table)
+    if args.out:
+        args.out.write_text(table + "\n")
+
+
+if __name__ == "__main__":
+    main()

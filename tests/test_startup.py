@@ -1,0 +1,55 @@
+"""Start-up is part of the product: whois --json must not load what it does not need."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import contact, roster, roster_file
+
+ROOT = Path(__file__).resolve().parent.parent
+# Needed only to import, draw with rich, migrate, validate phones, resolve country
+# names, expand recurrences or read calendars: none of it answers a plain whois.
+NOT_NEEDED = ["rich", "sqlite_utils", "phonenumbers", "pycountry", "dateutil", "icalendar",
+              "recurring_ical_events", "pluggy", "click_default_group"]
+
+PROBE = """
+import json, sys
+sys.argv = ["ctcontacts", *json.loads(sys.argv[1])]
+from ctcontacts.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+with open({out!r}, "w") as f:
+    json.dump(sorted(sys.modules), f)
+"""
+
+
+def loaded_modules(tmp_path, *args) -> set[str]:
+    out = tmp_path / "modules.json"
+    code = PROBE.format(out=str(out))
+    subprocess.run([sys.executable, "-c", code, json.dumps(list(args))], check=True, capture_output=True,
+                   env={**os.environ})
+    return {m.split(".")[0] for m in json.loads(out.read_text())}
+
+
+def test_whois_json_loads_only_what_it_needs(tmp_path, cli, db_path):
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[contact(duty=["Mo-Fr 08:00-18:00", "24/7"])])))
+    loaded = loaded_modules(tmp_path, "--db", str(db_path), "whois", "-c", "FR", "-n", "ftf", "--json")
+    assert "ctcontacts" in loaded  # the probe really ran the command
+    assert not loaded & set(NOT_NEEDED), sorted(loaded & set(NOT_NEEDED))
+
+
+def test_lint_bans_heavy_module_level_imports():
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    if not Path(ruff).exists():
+        pytest.skip("ruff is not installed")
+    result = subprocess.run([ruff, "check", "--select", "TID253", str(ROOT / "ctcontacts")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
