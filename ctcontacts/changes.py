@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
-from .validate import Contact
+from .model import Contact
 
 FIELDS = ("name", "agency", "role", "rank", "phones", "email", "secure_channel", "languages",
           "timezone", "duty", "verified", "notes")

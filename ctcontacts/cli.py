@@ -13,7 +13,7 @@ from typing import Callable, List, Optional, TypeVar
 
 import typer
 
-from .errors import CtContactsError, InvalidInput
+from .console import _fail, _path, _plain, _print_json, _run, _state  # noqa: F401  (shared with the fast path)
 
 app = typer.Typer(
     add_completion=False,
@@ -23,7 +23,6 @@ app = typer.Typer(
     "Example: ctcontacts whois --country FR --network ftf",
 )
 
-_state: dict[str, Optional[Path]] = {"db": None, "path": None}
 
 DB_HELP = "Database file (default: $CTCONTACTS_DB, else ctcontacts.db in your app data directory)."
 T_ = TypeVar("T_")
@@ -47,68 +46,10 @@ def main_options(
     _state["db"] = db
 
 
-def _path(db: Optional[Path]) -> Path:
-    from .db import resolve_path
-
-    path = resolve_path(db or _state["db"], typer.get_app_dir("ctcontacts"))
-    _state["path"] = path
-    return path
-
-
-def _run(call: Callable[[], T_], as_json: bool = False, quiet: bool = False) -> T_:
-    """Run one core call; any ``CtContactsError`` (or SQLite failure) becomes one plain
-    sentence on stderr and the contract's exit code. No traceback reaches a user."""
-    import sqlite3
-
-    try:
-        return call()
-    except CtContactsError as e:
-        _fail(e, as_json, quiet)
-    except sqlite3.DatabaseError as e:
-        from .db import _as_database_error
-
-        _fail(_as_database_error(e, _state["path"] or Path("?")), as_json)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _fail(error: CtContactsError, as_json: bool = False, quiet: bool = False) -> None:
-    err = sys.stderr
-    if isinstance(error, InvalidInput):
-        for p in error.problems:
-            err.write(f"{_plain(p)}\n")
-        if as_json:
-            # ASCII escapes: problems quote file content, which must not steer a terminal.
-            sys.stdout.write(json.dumps({"ok": False, "problems": [p.as_dict() for p in error.problems]},
-                                        ensure_ascii=True, indent=2) + "\n")
-    report = getattr(error, "report", None)
-    if report is not None:
-        if as_json:
-            doc = report.as_dict() | {"ok": False, "refused": "reach", "refused_import_id": error.import_id}
-            sys.stdout.write(json.dumps(doc, ensure_ascii=True, indent=2) + "\n")
-        elif not quiet:
-            from . import render
-
-            render.import_report(report, render.stdout())
-    err.write(f"error: {_plain(error)}\n")
-    raise typer.Exit(error.exit_code)
-
-
-def _plain(value: object) -> str:
-    from .text import safe
-
-    return safe(value)
-
-
-def _print_json(doc: object, ascii_only: bool = True) -> None:
-    """JSON on stdout. ASCII escapes unless the content was validated for display
-    (file names and problems quote whatever a file held)."""
-    sys.stdout.write(json.dumps(doc, ensure_ascii=ascii_only, indent=2) + "\n")
-
-
 def _member(country: Optional[str]) -> Optional[str]:
-    from .members import resolve_member
+    from .console import member_option
 
-    return resolve_member(country) if country else None
+    return member_option(country)
 
 
 @app.command()
@@ -126,30 +67,10 @@ def whois(
 
     Example: ctcontacts whois --country FR --network ftf --at 2026-12-24T03:00+01:00
     """
-    from . import clock
-    from .db import connect
-    from .whois import speaks_option
-    from .whois import whois as ask
+    from .console import whois_command
 
-    def call():
-        user = clock.zone_option(tz)
-        instant = clock.parse_when(at, user)
-        member = _member(country)
-        conn = connect(_path(db))
-        return user, ask(conn, network, member, instant, clock.now(), speaks=speaks_option(speaks))
-
-    user, answer = _run(call)
-    if as_json:
-        # Scripts get plain JSON and plain warnings: no rich on this path.
-        for w in answer.warnings:
-            sys.stderr.write(f"{'' if w.startswith('DEMO DATA') else 'warning: '}{_plain(w)}\n")
-        _print_json(answer.to_json(), ascii_only=False)
-    else:
-        from . import render
-
-        render.warnings(answer.warnings, render.stderr())
-        render.whois(answer, user, render.stdout())
-    raise typer.Exit(0 if answer.on_duty else 1)
+    raise SystemExit(whois_command(country=country, network=network, at=at, tz=tz, speaks=speaks,
+                                   as_json=as_json, db=db))
 
 
 @app.command("import")
@@ -583,4 +504,6 @@ def export_(
 
 
 def main() -> None:
-    app(prog_name="ctcontacts")
+    from .console import main as start
+
+    start()

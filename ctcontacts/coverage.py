@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from .engine import Span, duty_intervals, merge, subtract
-from .validate import Contact
+from .model import Contact
 from .zones import lookup_zone
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from . import store
 from .db import connect, write_transaction
 from .importer import os_user
+from .text import describe_reach  # noqa: F401  (re-exported for the command layer)
 from .zones import format_utc
 
 
@@ -62,13 +63,3 @@ def confirm(db_path: Path, network: str, member: str, contact_ids: list[str] | N
         rows = store.confirm_reach(conn, net.code, member, contact_ids, os_user(), format_utc(now))
     return [{"id": r["contact_id"], "fields": json.loads(r["fields"]), "imports": json.loads(r["import_ids"])}
             for r in rows]
-
-
-def describe_reach(fields: dict) -> str:
-    """``phones [+33199001234] -> [+33199001299]; email …``: what changed, for a person."""
-    def show(value):
-        if isinstance(value, list):
-            return "[" + ", ".join(map(str, value)) + "]"
-        return "(none)" if value in (None, "") else str(value)
-
-    return "; ".join(f"{name} {show(v['old'])} -> {show(v['new'])}" for name, v in fields.items())

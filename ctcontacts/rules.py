@@ -129,23 +129,27 @@ class RuleText:
         return f"RuleText({self._text!r})"
 
 
-def parse_rule(value: object) -> Rule:
-    """A rule from a roster: a string in one-string form, or a JSON object."""
+def parse_rule(value: object, *, stored: bool = False) -> Rule:
+    """A rule from a roster: a string in one-string form, or a JSON object.
+
+    ``stored``: the text was validated when it was imported, so the costly check
+    that a recurrence ever occurs is skipped (a lookup reads it back every time).
+    """
     if isinstance(value, str):
-        return _parse_text(value)
+        return _parse_text(value, stored)
     if isinstance(value, dict):
         return _parse_object(value)
     raise RuleError(f"a duty rule must be a string or an object, not {type(value).__name__}")
 
 
-def _parse_text(text: str) -> Rule:
+def _parse_text(text: str, stored: bool = False) -> Rule:
     t = text.strip()
     if not t:
         raise RuleError("the duty rule is empty")
     if t.lower() in ("24/7", "24x7"):
         return Always()
     if t[:4].lower() == "off ":
-        inner = _parse_text(t[4:])
+        inner = _parse_text(t[4:], stored)
         return _off(inner, t)
     if t[:2].upper() == "R/":
         parts = t[2:].split("/", 2)
@@ -154,7 +158,7 @@ def _parse_text(text: str) -> Rule:
                 f"{text!r}: a recurrence is written R/START/DURATION/RRULE, "
                 "e.g. R/2026-11-02T09:00/P7D/FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"
             )
-        return _recurrence(parts[2], parts[0], parts[1], text)
+        return _recurrence(parts[2], parts[0], parts[1], text, stored)
     if re.match(r"^\s*(\d{4}-\d{2}-\d{2}|P[\dTYMWDHS]+/)", t, re.I) and "/" in t:
         return _interval(t)
     return _weekly(t)
@@ -285,7 +289,7 @@ def _positive(d: Duration, text: str) -> Duration:
 _UNTIL = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?$", re.I)
 
 
-def _recurrence(rrule: str, start: str, duration: str, text: str) -> Recurrence:
+def _recurrence(rrule: str, start: str, duration: str, text: str, stored: bool = False) -> Recurrence:
     try:
         stamp = parse_stamp(start)
         dur = _positive(parse_duration(duration), text)
@@ -326,6 +330,8 @@ def _recurrence(rrule: str, start: str, duration: str, text: str) -> Recurrence:
     cleaned = ";".join(kept)
     if not any(item.startswith("FREQ=") for item in kept):
         raise RuleError(f"{text!r}: the RRULE needs FREQ, e.g. FREQ=WEEKLY;BYDAY=MO")
+    if stored:
+        return Recurrence(cleaned, stamp.wall, dur, until, source_rrule=body.strip())
     try:
         from dateutil.rrule import rrulestr
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .errors import DatabaseError
 from .members import Network, builtin_networks
 from .rules import RuleError, RuleText, parse_rule
-from .validate import Contact, NetworkDef, Roster
+from .model import Contact, NetworkDef, Roster
 
 
 @dataclass
@@ -86,7 +86,7 @@ def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: boo
             rules.setdefault(row["contact_id"], []).append(RuleText(row["rule"]))
             continue
         try:
-            rule = parse_rule(row["rule"])
+            rule = parse_rule(row["rule"], stored=True)
         except RuleError:
             raise DatabaseError(
                 f"the stored duty rule {row['rule']!r} of {head['member']} in {head['network']} cannot be read; "

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
 def unsafe(ch: str) -> bool:
@@ -21,3 +24,13 @@ def safe(value: object) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def describe_reach(fields: dict) -> str:
+    """``phones [+33199001234] -> [+33199001299]; email …``: what changed, for a person."""
+    def show(value):
+        if isinstance(value, list):
+            return "[" + ", ".join(map(str, value)) + "]"
+        return "(none)" if value in (None, "") else str(value)
+
+    return "; ".join(f"{name} {show(v['old'])} -> {show(v['new'])}" for name, v in fields.items())

@@ -8,55 +8,18 @@ duty rules parsed (so a bad rule is caught here, not at 03:00).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-
 from .errors import Problem
 from .isotime import ISOError, parse_date
 from .members import ORG, find_member, unknown_member_message
+from .model import Contact, NetworkDef, Roster
 from .readers import RawContact, RawFile, RawRoster
 from .rules import Interval, Off, Rule, RuleError, RuleText, parse_rule
-from .text import unsafe
+from .text import LANGUAGE, unsafe
 from .zones import find_zone_name, lookup_zone, unknown_zone_message
 
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$")
 EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 NETWORK_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
-
-
-@dataclass
-class Contact:
-    id: str
-    name: str
-    timezone: str
-    duty: list[Rule]
-    agency: str = ""
-    role: str = ""
-    rank: int = 1
-    phones: list[str] = field(default_factory=list)
-    email: str = ""
-    secure_channel: str = ""
-    languages: list[str] = field(default_factory=list)
-    verified: str | None = None
-    notes: str = ""
-
-
-@dataclass
-class Roster:
-    network: str
-    member: str
-    issued: str | None
-    contacts: list[Contact]
-    source: str
-    demo: bool = False
-
-
-@dataclass
-class NetworkDef:
-    code: str
-    name: str
-    organization: str = ""
-    fallback: str | None = None
 
 
 def _bad_text(value: str, multiline: bool = False) -> str | None:

@@ -16,7 +16,7 @@ from . import store
 from .engine import HORIZON, Status, status_at
 from .errors import UsageError
 from .members import Network, member_label
-from .validate import Contact
+from .model import Contact
 from .zones import Zone, format_utc, lookup_zone
 
 # pytz precomputes transitions up to 2037 and repeats the last offset after it.
@@ -107,7 +107,7 @@ def speaks_option(text: str | None) -> str | None:
     """``--speaks``: a language tag such as ``fr`` or ``pt-BR``."""
     if text is None:
         return None
-    from .validate import LANGUAGE
+    from .text import LANGUAGE
 
     tag = text.strip()
     if not LANGUAGE.match(tag):
@@ -139,7 +139,7 @@ def _entries(conn: sqlite3.Connection, roster: store.StoredRoster | None, at: in
 
 
 def _reach_warnings(member: str, entries: list[Entry]) -> list[str]:
-    from .history import describe_reach
+    from .text import describe_reach
 
     return [
         f"how {member} {e.contact.id!r} is reached changed in import "

@@ -41,7 +41,7 @@ class Cli:
         self.runner = CliRunner()
 
     def __call__(self, *args: str):
-        return self.runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+        return self.runner.invoke(app, [str(a) for a in args], catch_exceptions=False, prog_name="ctcontacts")
 
     def json(self, *args: str):
         result = self(*args, "--json")

@@ -22,7 +22,7 @@ NOT_NEEDED = ["rich", "sqlite_utils", "phonenumbers", "pycountry", "dateutil", "
 PROBE = """
 import json, sys
 sys.argv = ["ctcontacts", *json.loads(sys.argv[1])]
-from ctcontacts.cli import main
+from ctcontacts.console import main
 try:
     main()
 except SystemExit:
@@ -53,3 +53,37 @@ def test_lint_bans_heavy_module_level_imports():
         pytest.skip("ruff is not installed")
     result = subprocess.run([ruff, "check", "--select", "TID253", str(ROOT / "ctcontacts")], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def run_cli(*args, db) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CTCONTACTS_DB": str(db)}
+    return subprocess.run([sys.executable, "-m", "ctcontacts", *args], capture_output=True, text=True, env=env)
+
+
+FAST_CASES = [
+    ["whois", "-c", "FR", "-n", "ftf", "--json"],
+    ["whois", "--country=France", "--network=ftf", "--at", "2026-11-30T20:00Z", "--json"],
+    ["whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-29T03:00", "--tz", "Europe/Paris", "--speaks", "fr", "--json"],
+    ["whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-30T20:00Z"],
+    ["whois", "-c", "Frnace", "-n", "ftf"],
+    ["whois", "-c", "FR", "-n", "fft", "--json"],
+    ["whois", "-c", "FR", "-n", "ftf", "--at", "tomorrow"],
+    ["whois", "-c", "FR"],  # missing --network: Typer's usage error
+    ["whois", "-c", "FR", "-n", "ftf", "--help"],
+]
+
+
+@pytest.mark.parametrize("args", FAST_CASES, ids=[" ".join(a) for a in FAST_CASES])
+def test_the_fast_whois_path_answers_exactly_like_the_typer_command(tmp_path, cli, db_path, args):
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[contact(duty=["Mo-Fr 08:00-18:00"], languages=["fr"])])))
+    fast = run_cli(*args, db=db_path)  # python -m ctcontacts: console.main, fast path when it can
+    typer_way = cli(*args)  # the Typer app itself
+    assert fast.returncode == typer_way.exit_code
+    assert fast.stdout == typer_way.stdout
+    assert fast.stderr.replace(" ", "") == typer_way.stderr.replace(" ", "")
+
+
+def test_whois_json_does_not_load_typer_or_click(tmp_path, cli, db_path):
+    cli("import", roster_file(tmp_path, roster("FR")))
+    loaded = loaded_modules(tmp_path, "--db", str(db_path), "whois", "-c", "FR", "-n", "ftf", "--json")
+    assert not loaded & {"typer", "click"}
