@@ -135,7 +135,22 @@ def add_duration(start: int, wall: dt.datetime, duration: Duration, zone: Zone) 
     return base + duration.seconds
 
 
+_SPANS: dict[tuple[Interval, str], Span] = {}
+
+
 def interval_span(rule: Interval, zone: Zone) -> Span:
+    """The instants of an interval rule in ``zone`` (memoised: a lookup asks each
+    dated shift several times, once per search window)."""
+    key = (rule, zone.name)
+    span = _SPANS.get(key)
+    if span is None:
+        if len(_SPANS) > 500_000:
+            _SPANS.clear()
+        span = _SPANS[key] = _interval_span(rule, zone)
+    return span
+
+
+def _interval_span(rule: Interval, zone: Zone) -> Span:
     if rule.start is not None and rule.end is not None:
         return (stamp_instant(rule.start, zone), stamp_instant(rule.end, zone))
     if rule.start is not None:
@@ -220,22 +235,29 @@ class Status:
     next_start: int | None  # first off->on change after ``at`` within the horizon
 
 
+# Windows tried in turn: most contacts hand over within a day or two, so the
+# answer is usually settled long before the full 366-day horizon is expanded.
+_STEPS = (2 * DAY, 16 * DAY)
+
+
 def status_at(rules: Sequence[Rule], zone: Zone, at: int, horizon: int = HORIZON) -> Status:
     """Whether the contact is on duty at ``at``, until when, and when it next comes on.
 
     ``until`` is ``None`` when the unbroken duty runs past ``at + horizon``;
     ``next_start`` looks at instants in ``(at, at + horizon]``.
     """
-    hi = at + horizon + 1
-    spans = duty_intervals(rules, zone, at, hi)
-    on = bool(spans) and spans[0][0] <= at < spans[0][1]
-    until = None
-    if on:
-        end = spans[0][1]
-        until = end if end <= at + horizon else None
-    next_start = None
-    for s, _ in spans:
-        if at < s <= at + horizon:
-            next_start = s
-            break
-    return Status(on, until, next_start)
+    for step in (*[s for s in _STEPS if s < horizon], horizon):
+        hi = at + step + 1
+        spans = duty_intervals(rules, zone, at, hi)
+        on = bool(spans) and spans[0][0] <= at < spans[0][1]
+        # Within [at, hi) every span start after ``at`` is real, and an end before
+        # ``hi`` is real: settled unless the answer may lie beyond this window.
+        until_known = not on or spans[0][1] < hi or step == horizon
+        next_start = next((s for s, _ in spans if at < s <= at + step), None)
+        if until_known and (next_start is not None or step == horizon):
+            until = None
+            if on:
+                end = spans[0][1]
+                until = end if end <= at + horizon else None
+            return Status(on, until, next_start)
+    raise AssertionError("unreachable")  # pragma: no cover

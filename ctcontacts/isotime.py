@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 class ISOError(ValueError):
@@ -158,7 +159,9 @@ class Duration:
         return out
 
 
+@lru_cache(maxsize=1024)
 def parse_duration(text: str) -> Duration:
+    """A duration; cached, since a rota repeats the same few (PT12H) thousands of times."""
     m = _DURATION.match(text.strip().upper())
     if not m:
         raise ISOError(f"{text!r} is not an ISO 8601 duration; write it like PT12H, P1D or P7D")
