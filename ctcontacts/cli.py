@@ -481,6 +481,10 @@ def export_(
     def call():
         from .export import ICS_DAYS_AHEAD, ICS_DAYS_BACK
 
+        from .errors import UsageError
+
+        if days is not None and not 1 <= days <= 3660:
+            raise UsageError(f"--days {days} is out of range; give 1 to 3660.")
         user = clock.zone_option(tz)
         lo = clock.parse_when(start, user, "--from") if start else clock.now() - ICS_DAYS_BACK * 86400
         hi = lo + (days if days is not None else ICS_DAYS_BACK + ICS_DAYS_AHEAD) * 86400

@@ -45,8 +45,9 @@ def to_json(conn: sqlite3.Connection, network: str | None = None, member: str | 
 
 
 def formula_safe(value: str) -> str:
-    """What ``readers.unformula`` undoes: an apostrophe before a formula character."""
-    return "'" + value if value.startswith(FORMULA_START) else value
+    """What ``readers.unformula`` undoes: an apostrophe before a formula character, and
+    before a value's own leading apostrophe (so that one survives the round trip)."""
+    return "'" + value if value.startswith(FORMULA_START + ("'",)) else value
 
 
 def to_csv(conn: sqlite3.Connection, network: str | None = None, member: str | None = None) -> str:
@@ -138,8 +139,17 @@ def _as_rrule_events(rules) -> bool:
     from .rules import Recurrence
 
     return bool(rules) and all(
-        isinstance(r, Recurrence) and not r.duration.years and not r.duration.months for r in rules
+        isinstance(r, Recurrence) and not r.duration.years and not r.duration.months and _starts_on_rule(r)
+        for r in rules
     )
+
+
+def _starts_on_rule(rule) -> bool:
+    """In iCalendar DTSTART is always an occurrence; in the contract a start that does
+    not match its rule is not. Such a recurrence is written as its shifts instead."""
+    from dateutil.rrule import rrulestr
+
+    return rrulestr(rule.rrule, dtstart=rule.start)[0] == rule.start
 
 
 def to_ics(conn: sqlite3.Connection, network: str | None, member: str | None, start: int, end: int,

@@ -36,7 +36,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def unformula(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+    """Take off the one apostrophe that export puts before a formula character or
+    before an apostrophe of the value's own."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START + ("'",)) else value
 CSV_ALIASES = {"country": "member"}
 
 

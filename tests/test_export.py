@@ -141,3 +141,25 @@ def test_export_usage_errors(tmp_path, cli):
     assert result.exit_code == 2 and "unknown format" in result.stderr
     result = cli("export", "--out", tmp_path / "no" / "such" / "dir" / "x.json")
     assert result.exit_code == 2 and "cannot write" in result.stderr
+
+
+def test_csv_keeps_a_leading_apostrophe_of_the_value(tmp_path, cli, monkeypatch):
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[contact(name="'=already", notes="'quoted")])))
+    out = tmp_path / "fr.csv"
+    cli("export", "--format", "csv", "--out", out)
+    monkeypatch.setenv("CTCONTACTS_DB", str(tmp_path / "empty.db"))
+    assert cli("import", out).exit_code == 0
+    doc = json.loads(cli("export", "--format", "json").stdout)
+    c = doc["rosters"][0]["contacts"][0]
+    assert (c["name"], c["notes"]) == ("'=already", "'quoted")
+
+
+def test_ics_export_of_a_rule_whose_start_is_not_an_occurrence(tmp_path, cli):
+    import icalendar
+
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[
+        contact("x", duty=["R/2026-11-01T09:00/PT8H/FREQ=WEEKLY;BYDAY=MO"])])))  # 1 Nov is a Sunday
+    text = cli("export", "--format", "ics", "--from", "2026-10-31T00:00Z", "--days", "3").stdout
+    starts = sorted(e["dtstart"].dt for e in icalendar.Calendar.from_ical(text).walk("VEVENT"))
+    assert [s.isoformat() for s in starts] == ["2026-11-02T08:00:00+00:00"]
+    assert cli("export", "--format", "ics", "--days", "99999999").exit_code == 2

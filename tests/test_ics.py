@@ -128,3 +128,61 @@ def test_calendar_import_is_recorded_like_any_import(fr, cli):
     calendar(cli, "google.ics")
     entry = json.loads(cli("history", "--json").stdout)[0]
     assert entry["files"][0]["format"] == "ics" and entry["rosters"][0]["changed"] == ["fr-duty-a", "fr-duty-b"]
+
+
+@pytest.mark.parametrize("times,needle", [
+    ("DTSTART:20261201T090000Z\r\nDTEND:20261201T080000Z\r\n", "ends before"),
+    ("DTSTART:20261201T090000Z\r\n", "no end"),
+    ("DTSTART;TZID=America/New_Yrok:20261201T090000\r\nDTEND;TZID=America/New_Yrok:20261201T170000\r\n", "America/New_Yrok"),
+    ("DTSTART:20261201T090000Z\r\nDTEND:20261201T100000Z\r\nRRULE:FREQ=SECONDLY\r\n", "not a duty pattern"),
+    ("DTSTART:20261201T090000Z\r\nDTEND:20261201T100000Z\r\nRRULE:FREQ=DAILY;INTERVAL=0\r\n", "INTERVAL"),
+    ("DTSTART:2026XX01T090000Z\r\nDTEND:20261201T100000Z\r\n", "cannot be read"),
+    ("DTSTART:20261201T090000Z\r\nDTEND:20261201T100000Z\r\nEXDATE:garbage\r\n", "cannot be read"),
+])
+def test_broken_events_are_problems_not_crashes_or_hangs(fr, cli, tmp_path, times, needle):
+    p = write_cal(tmp_path, {"uid": "bad", "summary": "fr-duty-a", "times": times})
+    result = cli("import", p, "-n", "ftf", "-c", "FR")
+    assert result.exit_code == 2 and needle in result.stderr, result.stderr
+
+
+def test_binary_and_utf16_calendars(fr, cli, tmp_path):
+    p = tmp_path / "bin.ics"
+    p.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 10)
+    result = cli("import", p, "-n", "ftf", "-c", "FR")
+    assert result.exit_code == 2 and "binary data" in result.stderr and len(result.stderr) < 400
+    p = tmp_path / "u16.ics"
+    p.write_bytes(CAL.format(EVENT.format(uid="u", summary="fr-duty-a", times="DTSTART:20261201T090000Z\r\nDTEND:20261201T170000Z\r\n")).encode("utf-16"))
+    assert cli("import", p, "-n", "ftf", "-c", "FR").exit_code == 0
+    assert on(cli, "fr-duty-a", "2026-12-01T10:00:00Z")
+
+
+def test_events_without_uid_and_swapped_instances_go_to_their_own_contact(fr, cli, tmp_path):
+    p = write_cal(
+        tmp_path,
+        {"uid": "", "summary": "fr-duty-a", "times": "DTSTART:20261201T090000Z\r\nDTEND:20261201T100000Z\r\n"},
+        {"uid": "", "summary": "fr-duty-b", "times": "DTSTART:20261202T090000Z\r\nDTEND:20261202T100000Z\r\n"},
+        {"uid": "series", "summary": "fr-duty-a", "times": "DTSTART:20261203T090000Z\r\nDTEND:20261203T100000Z\r\nRRULE:FREQ=DAILY;COUNT=3\r\n"},
+        {"uid": "series", "summary": "fr-duty-b (swap)", "times": "RECURRENCE-ID:20261204T090000Z\r\nDTSTART:20261204T090000Z\r\nDTEND:20261204T100000Z\r\n"},
+    )
+    result = cli("import", p, "-n", "ftf", "-c", "FR")
+    assert result.exit_code == 0, result.stderr
+    assert on(cli, "fr-duty-a", "2026-12-01T09:30:00Z") and not on(cli, "fr-duty-a", "2026-12-02T09:30:00Z")
+    assert on(cli, "fr-duty-b", "2026-12-02T09:30:00Z")
+    assert on(cli, "fr-duty-b", "2026-12-04T09:30:00Z") and not on(cli, "fr-duty-a", "2026-12-04T09:30:00Z")
+    assert on(cli, "fr-duty-a", "2026-12-05T09:30:00Z")
+
+
+def test_summary_matches_whole_words_only(fr, cli, tmp_path):
+    p = write_cal(tmp_path, {"uid": "m", "summary": "Duty officer Anne Martin (fr-ann)",
+                             "times": "DTSTART:20261201T090000Z\r\nDTEND:20261201T100000Z\r\n"})
+    result = cli("import", p, "-n", "ftf", "-c", "FR")
+    assert result.exit_code == 2 and "matches no contact" in result.stderr
+
+
+def test_a_start_off_its_own_rule_is_still_a_shift_as_calendars_show(fr, cli, tmp_path):
+    # Tuesday 1 December, BYDAY=TH;COUNT=2: calendars show 1, 3 and 10 December... per RFC 5545
+    # DTSTART is the first instance, so the event is flattened rather than kept as a rule.
+    p = write_cal(tmp_path, {"uid": "t", "summary": "fr-duty-a", "times":
+                             "DTSTART:20261201T090000Z\r\nDTEND:20261201T100000Z\r\nRRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=2\r\n"})
+    assert cli("import", p, "-n", "ftf", "-c", "FR").exit_code == 0
+    assert on(cli, "fr-duty-a", "2026-12-01T09:30:00Z") and on(cli, "fr-duty-a", "2026-12-03T09:30:00Z")
