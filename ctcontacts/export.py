@@ -195,7 +195,9 @@ def to_ics(conn: sqlite3.Connection, network: str | None, member: str | None, st
                 for i, rule in enumerate(rules):
                     ev = event(f"{base}-rule{i}")
                     ev.add("dtstart", rule.start.replace(tzinfo=tz))
-                    ev.add("duration", dt.timedelta(days=rule.duration.days, seconds=rule.duration.seconds))
+                    # Written as the rule says it (PT24H is exact hours, P1D a calendar day);
+                    # a timedelta would turn PT24H into P1D.
+                    ev["DURATION"] = icalendar.vText(str(rule.duration))
                     text = rule.rrule
                     if rule.until is not None:
                         instant = rule.until.instant if rule.until.offset is not None else lookup_zone(c.timezone).to_utc(rule.until.wall)

@@ -16,10 +16,12 @@ contact's duty:
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from .errors import Problem
 from .rules import RuleError, RuleText, parse_rule
+from .zones import naive_to_seconds
 
 FLATTEN_DAYS_BACK, FLATTEN_DAYS_AHEAD = 90, 731
 UTC = dt.timezone.utc
@@ -149,6 +151,11 @@ def _as_rule(event, contact_zone: str, calendar_zone: str | None) -> str | None:
     duration = _duration(event, start)
     if duration is None:
         return None
+    if isinstance(start, dt.datetime) and "D" not in duration.split("T")[0] and not _clear_of_clock_changes(
+            contact_zone, wall, int(duration[2:-1])):
+        # Calendars end each instance at the same wall-clock time; a rule of exact
+        # hours would not on a clock-change night. Such events become shifts.
+        return None
     rrules = event["RRULE"]
     if isinstance(rrules, list):
         if len(rrules) != 1:
@@ -156,6 +163,26 @@ def _as_rule(event, contact_zone: str, calendar_zone: str | None) -> str | None:
         rrules = rrules[0]
     text = rrules.to_ical().decode()
     return f"R/{wall:%Y-%m-%dT%H:%M:%S}/{duration}/{text}"
+
+
+def _clear_of_clock_changes(zone_name: str, wall: dt.datetime, seconds: int) -> bool:
+    """Whether a daily span of ``seconds`` from ``wall``'s time of day never contains a
+    clock change of the zone (checked against its changes from now to 2037): then
+    exact hours and wall-clock ends agree on every day."""
+    from .zones import lookup_zone
+
+    if seconds >= 86400:
+        return False
+    zone = lookup_zone(zone_name)
+    begin = wall.hour * 3600 + wall.minute * 60 + wall.second
+    end = begin + seconds
+    first = max(0, bisect_left(zone.starts, naive_to_seconds(wall) - 366 * 86400))
+    for i in range(max(first, 1), len(zone.starts)):
+        for offset in (zone.offsets[i - 1], zone.offsets[i]):
+            tod = (zone.starts[i] + offset) % 86400
+            if begin < tod <= end or begin < tod + 86400 <= end:
+                return False
+    return True
 
 
 # Frequencies a duty rota can have; a shift every minute is a broken file, and

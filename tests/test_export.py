@@ -163,3 +163,9 @@ def test_ics_export_of_a_rule_whose_start_is_not_an_occurrence(tmp_path, cli):
     starts = sorted(e["dtstart"].dt for e in icalendar.Calendar.from_ical(text).walk("VEVENT"))
     assert [s.isoformat() for s in starts] == ["2026-11-02T08:00:00+00:00"]
     assert cli("export", "--format", "ics", "--days", "99999999").exit_code == 2
+
+
+def test_ics_export_writes_durations_as_the_rule_says(tmp_path, cli):
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[contact("x", duty=["R/2026-11-02T09:00/PT24H/FREQ=WEEKLY"])])))
+    text = cli("export", "--format", "ics").stdout
+    assert "DURATION:PT24H" in text

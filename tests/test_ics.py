@@ -186,3 +186,16 @@ def test_a_start_off_its_own_rule_is_still_a_shift_as_calendars_show(fr, cli, tm
                              "DTSTART:20261201T090000Z\r\nDTEND:20261201T100000Z\r\nRRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=2\r\n"})
     assert cli("import", p, "-n", "ftf", "-c", "FR").exit_code == 0
     assert on(cli, "fr-duty-a", "2026-12-01T09:30:00Z") and on(cli, "fr-duty-a", "2026-12-03T09:30:00Z")
+
+
+def test_a_night_rota_ends_at_the_wall_clock_time_calendars_show(fr, cli, tmp_path, db_path):
+    # 19:00 to 07:00 every night: on the spring-forward night that is 11 hours, as every
+    # calendar shows it; a rule of exact hours would run to 08:00, so it becomes shifts.
+    p = write_cal(tmp_path, {"uid": "night", "summary": "fr-duty-b", "times":
+                             "DTSTART;TZID=Europe/Paris:20261101T190000\r\nDTEND;TZID=Europe/Paris:20261102T070000\r\n"
+                             "RRULE:FREQ=DAILY\r\n"})
+    assert cli("import", p, "-n", "ftf", "-c", "FR").exit_code == 0
+    assert on(cli, "fr-duty-b", "2027-03-28T04:59:59Z") and not on(cli, "fr-duty-b", "2027-03-28T05:00:00Z")
+    rules = [r for (r,) in sqlite3.connect(db_path).execute(
+        "SELECT d.rule FROM duty_rules d JOIN rosters r ON r.version_id = d.version_id WHERE d.contact_id = 'fr-duty-b'")]
+    assert not any(r.startswith("R/") for r in rules)
