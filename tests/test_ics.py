@@ -93,9 +93,10 @@ def write_cal(tmp_path, *events) -> Path:
     return p
 
 
-def test_missing_vtimezone_for_an_iana_name(fr, cli, tmp_path):
+@pytest.mark.parametrize("tzid", ["America/New_York", '"America/New_York"', '"Eastern Standard Time"'])
+def test_missing_vtimezone_for_an_iana_quoted_or_windows_name(fr, cli, tmp_path, tzid):
     p = write_cal(tmp_path, {"uid": "ny", "summary": "fr-duty-b in New York",
-                             "times": "DTSTART;TZID=America/New_York:20261201T090000\r\nDTEND;TZID=America/New_York:20261201T170000\r\n"})
+                             "times": f"DTSTART;TZID={tzid}:20261201T090000\r\nDTEND;TZID={tzid}:20261201T170000\r\n"})
     assert cli("import", p, "-n", "ftf", "-c", "FR").exit_code == 0
     assert on(cli, "fr-duty-b", "2026-12-01T14:00:00Z") and not on(cli, "fr-duty-b", "2026-12-01T13:59:59Z")
 
