@@ -89,8 +89,8 @@ def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, spe
 # --- windows: schedule and coverage ---------------------------------------------
 
 
-def _contacts(conn: sqlite3.Connection, network: str, member: str):
-    roster = store.load_roster(conn, network, member)
+def _contacts(conn: sqlite3.Connection, network: str, member: str, window: tuple[int, int] | None = None):
+    roster = store.load_roster(conn, network, member, window=window)
     return None if roster is None else roster.contacts
 
 
@@ -109,9 +109,9 @@ def schedule(conn: sqlite3.Connection, network: str, member: str, start: int, en
     from .engine import duty_intervals
 
     net = find_network(conn, network)
-    contacts = _contacts(conn, net.code, member)
-    cov = member_coverage(member, contacts, start, end)
     lo, hi = start - SCHEDULE_MARGIN, end + SCHEDULE_MARGIN
+    contacts = _contacts(conn, net.code, member, (lo, hi))
+    cov = member_coverage(member, contacts, start, end)
     shifts = [
         {"id": c.id, "name": c.name, "rank": c.rank, "timezone": c.timezone, "phones": list(c.phones),
          "start": format_utc(s), "end": format_utc(e), "continues_before": s == lo, "continues_after": e == hi}
@@ -153,7 +153,8 @@ def coverage(conn: sqlite3.Connection, network: str, member: str | None, start: 
     net = find_network(conn, network)
     members = [member] if member else network_members(conn, net)
     return CoverageReport(net.code, start, end,
-                          [member_coverage(m, _contacts(conn, net.code, m), start, end) for m in members])
+                          [member_coverage(m, _contacts(conn, net.code, m, (start, end)), start, end)
+                           for m in members])
 
 
 # --- browsing ----------------------------------------------------------------------

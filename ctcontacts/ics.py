@@ -341,11 +341,17 @@ def read_calendar(name: str, data: bytes, contacts, *, contact_id: str | None, n
     if out.problems:
         return out
     _flatten(name, cal, masters, overrides, flatten, owner, match, zone_of, calendar_zone, now, out)
+    from .engine import interval_span
+    from .rules import Interval
+    from .zones import lookup_zone
+
     for cid, texts in out.rules.items():
         checked = []
         for text in texts:
             try:
-                checked.append(RuleText(parse_rule(text).text()))
+                rule = parse_rule(text)
+                span = interval_span(rule, lookup_zone(zone_of[cid])) if isinstance(rule, Interval) else None
+                checked.append(RuleText(rule.text(), span))
             except RuleError as e:
                 out.problems.append(Problem(name, f"contact {cid}", "duty", str(e)))
         out.rules[cid] = checked

@@ -102,6 +102,10 @@ def m001_initial(db: Database) -> None:
             contact_id TEXT NOT NULL,
             position INTEGER NOT NULL,
             rule TEXT NOT NULL, -- one-string form, e.g. 'Mo-Fr 08:00-18:00' or 'off 2026-12-24T00:00/P3D'
+            -- For a dated interval (plain or 'off'): its UTC instants, so a lookup reads
+            -- only the shifts near its moment. NULL for every other kind of rule.
+            starts INTEGER,
+            ends INTEGER,
             PRIMARY KEY (version_id, contact_id, position),
             FOREIGN KEY (version_id, contact_id) REFERENCES contacts (version_id, id)
         )"""

@@ -111,10 +111,13 @@ class RuleText:
     The duty engine never sees these; lookups parse what the database holds.
     """
 
-    __slots__ = ("_text",)
+    __slots__ = ("_text", "span")
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, span: tuple[int, int] | None = None):
         self._text = text
+        # For a dated interval (or an 'off' one): its UTC instants in the contact's
+        # zone, stored beside the text so lookups can skip shifts far from their moment.
+        self.span = span
 
     def text(self) -> str:
         return self._text

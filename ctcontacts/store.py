@@ -61,14 +61,18 @@ def current_version(conn: sqlite3.Connection, network: str, member: str) -> int 
     return row[0] if row else None
 
 
-def load_roster(conn: sqlite3.Connection, network: str, member: str, *, parse: bool = True) -> StoredRoster | None:
+def load_roster(conn: sqlite3.Connection, network: str, member: str, *, parse: bool = True,
+                window: tuple[int, int] | None = None) -> StoredRoster | None:
     """The current roster of a member in a network, or ``None``. With ``parse=False``
-    duty rules stay text (``RuleText``): enough to compare, far lighter to hold."""
+    duty rules stay text (``RuleText``): enough to compare, far lighter to hold.
+    With ``window`` (UTC instants), dated rules that cannot touch it are left out:
+    a year of dated shifts need not be parsed to answer for one night."""
     version = current_version(conn, network, member)
-    return None if version is None else load_version(conn, version, parse=parse)
+    return None if version is None else load_version(conn, version, parse=parse, window=window)
 
 
-def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: bool = True) -> StoredRoster | None:
+def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: bool = True,
+                 window: tuple[int, int] | None = None) -> StoredRoster | None:
     if version_id is None:
         return None
     head = conn.execute(
@@ -78,12 +82,15 @@ def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: boo
     if head is None:
         return None
     rules: dict[str, list] = {}
+    lo, hi = window if window is not None else (None, None)
     for row in conn.execute(
-        "SELECT contact_id, rule FROM duty_rules WHERE version_id = ? ORDER BY contact_id, position",
-        [version_id],
+        "SELECT contact_id, rule, starts, ends FROM duty_rules WHERE version_id = ? "
+        "AND (? IS NULL OR ends IS NULL OR (ends > ? AND starts < ?)) ORDER BY contact_id, position",
+        [version_id, lo, lo, hi],
     ):
         if not parse:
-            rules.setdefault(row["contact_id"], []).append(RuleText(row["rule"]))
+            span = (row["starts"], row["ends"]) if row["starts"] is not None else None
+            rules.setdefault(row["contact_id"], []).append(RuleText(row["rule"], span))
             continue
         try:
             rule = parse_rule(row["rule"], stored=True)
@@ -125,10 +132,15 @@ def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, crea
         ],
     )
     conn.executemany(
-        "INSERT INTO duty_rules (version_id, contact_id, position, rule) VALUES (?, ?, ?, ?)",
-        ((version, c.id, j, rule.text()) for c in roster.contacts for j, rule in enumerate(c.duty)),
+        "INSERT INTO duty_rules (version_id, contact_id, position, rule, starts, ends) VALUES (?, ?, ?, ?, ?, ?)",
+        ((version, c.id, j, rule.text(), *(_stored_span(rule) or (None, None)))
+         for c in roster.contacts for j, rule in enumerate(c.duty)),
     )
     return version
+
+
+def _stored_span(rule) -> tuple[int, int] | None:
+    return getattr(rule, "span", None)
 
 
 def set_current(conn: sqlite3.Connection, network: str, member: str, version_id: int | None) -> None:

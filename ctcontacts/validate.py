@@ -199,7 +199,7 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | No
         if problem:
             check.add(place, "duty", problem)
             continue
-        rules.append(RuleText(rule.text()))
+        rules.append(RuleText(rule.text(), _span(rule, zone)))
     c.duty.clear()  # the raw rows are no longer needed; a big file should not be held twice
     if len(check.problems) > before:
         return None
@@ -221,6 +221,16 @@ def _rule_in_zone(rule: Rule, zone) -> str | None:
     if (inner.start.offset is None) != (inner.end.offset is None) and e <= s:
         return f"{inner.text()!r}: the end is not after the start"
     return None
+
+
+def _span(rule: Rule, zone) -> tuple[int, int] | None:
+    """The instants of a dated interval rule (plain or 'off'); ``None`` for other kinds."""
+    inner = rule.rule if isinstance(rule, Off) else rule
+    if zone is None or not isinstance(inner, Interval):
+        return None
+    from .engine import interval_span
+
+    return interval_span(inner, zone)
 
 
 def _rank(c: RawContact, check: _Checker) -> int:

@@ -274,3 +274,18 @@ def test_bad_pinned_now_is_a_usage_error(fr, cli, monkeypatch):
     monkeypatch.setenv("CTCONTACTS_NOW", "yesterday")
     result = cli("whois", "-c", "FR", "-n", "ftf")
     assert result.exit_code == 2 and "CTCONTACTS_NOW" in result.stderr
+
+
+def test_answers_with_many_dated_shifts_far_from_the_moment(tmp_path, cli, db_path):
+    # Stored instants let a lookup read only nearby shifts; the answer must not change.
+    past = [f"2025-{m:02d}-01T08:00/PT12H" for m in range(1, 13)]
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[
+        contact("a", duty=past + ["2026-11-24T08:00/P10D", "2027-06-01T08:00/PT1H"]),
+        contact("b", duty=past + ["2026-12-24T20:00/PT12H", "off 2026-12-25T00:00/PT1H"])])))
+    doc = json.loads(cli("whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-29T02:00Z", "--json").stdout)
+    assert [(c["id"], c["until"]) for c in doc["on_duty"]] == [("a", "2026-12-04T07:00:00Z")]
+    assert [(n["id"], n["from"]) for n in doc["next"]] == [("b", "2026-12-24T19:00:00Z")]
+    spans = sqlite3.connect(db_path).execute("SELECT count(*) FROM duty_rules WHERE starts IS NOT NULL").fetchone()[0]
+    assert spans == 28
+    doc = json.loads(cli("whois", "-c", "FR", "-n", "ftf", "--at", "2026-12-25T00:30", "--tz", "Europe/Paris", "--json").stdout)
+    assert doc["on_duty"] == [] and doc["next"][0]["from"] == "2026-12-25T00:00:00Z"
