@@ -42,6 +42,7 @@ def m001_initial(db: Database) -> None:
             os_user TEXT NOT NULL,
             kind TEXT NOT NULL,                -- import | rollback | demo
             files TEXT NOT NULL DEFAULT '[]',  -- JSON: [{name, sha256, format, bytes}]
+            options TEXT NOT NULL DEFAULT '{}',-- JSON: the command line's --network, --country, --contact
             rosters TEXT NOT NULL DEFAULT '[]',-- JSON: [[network, member], ...] touched or attempted
             outcome TEXT NOT NULL,             -- ok | refused
             reason TEXT NOT NULL DEFAULT '',   -- why it was refused

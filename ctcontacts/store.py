@@ -166,14 +166,32 @@ def count_rosters(conn: sqlite3.Connection, *, demo: bool) -> int:
 
 def record_import(conn: sqlite3.Connection, *, started_at: str, os_user: str, kind: str, files: list[dict],
                   rosters: list[tuple[str, str]], outcome: str, reason: str = "",
-                  rollback_of: int | None = None) -> int:
+                  rollback_of: int | None = None, options: dict | None = None) -> int:
     cur = conn.execute(
-        "INSERT INTO imports (started_at, os_user, kind, files, rosters, outcome, reason, rollback_of) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [started_at, os_user, kind, json.dumps(files), json.dumps([list(r) for r in rosters]), outcome,
-         reason, rollback_of],
+        "INSERT INTO imports (started_at, os_user, kind, files, options, rosters, outcome, reason, rollback_of) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [started_at, os_user, kind, json.dumps(files), json.dumps(options or {}, sort_keys=True),
+         json.dumps([list(r) for r in rosters]), outcome, reason, rollback_of],
     )
     return cur.lastrowid
+
+
+def same_files_import(conn: sqlite3.Connection, kind: str, digests: list[str], options: dict) -> sqlite3.Row | None:
+    """The latest successful import of exactly these files (by SHA-256) with these options."""
+    wanted = sorted(digests)
+    for row in conn.execute(
+        "SELECT * FROM imports WHERE outcome = 'ok' AND kind = ? AND options = ? ORDER BY id DESC LIMIT 20",
+        [kind, json.dumps(options, sort_keys=True)],
+    ):
+        if sorted(f["sha256"] for f in json.loads(row["files"])) == wanted:
+            return row
+    return None
+
+
+def contact_count(conn: sqlite3.Connection, version_id: int | None) -> int:
+    if version_id is None:
+        return 0
+    return conn.execute("SELECT count(*) FROM contacts WHERE version_id = ?", [version_id]).fetchone()[0]
 
 
 def record_counts(conn: sqlite3.Connection, import_id: int, *, added: int, removed: int, changed: int,

@@ -1,5 +1,6 @@
 """Change reports, history, rollback, and reach changes (issue: nightly imports)."""
 
+import json
 import sqlite3
 
 from .conftest import contact, dump, roster, roster_file
@@ -283,3 +284,24 @@ def test_progress_bar_does_not_read_file_names_as_markup():
     with progress_bar(Console(file=out, force_terminal=True)) as update:
         update("inc/a[/b]c.json", 10, 100)
         update("inc/a[/b]c.json", 100, 100)
+
+
+def test_resending_the_same_file_is_recognised_without_parsing(tmp_path, cli, db_path, monkeypatch):
+    path = roster_file(tmp_path, roster("FR", contacts=[desk()]))
+    cli("import", path)
+    from ctcontacts import importer
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the file was parsed")
+
+    monkeypatch.setattr(importer, "read_and_validate", no_parsing)
+    result, doc = cli.json("import", path)
+    assert result.exit_code == 0 and doc["import_id"] == 2
+    assert doc["rosters"] == [{"network": "ftf", "member": "FR", "contacts": 1, "new_roster": False, "added": [],
+                               "removed": [], "changed": [], "reach_changes": [], "unchanged": True}]
+    assert json.loads(cli("history", "--json").stdout)[0]["rosters"][0]["unchanged"] is True
+    monkeypatch.undo()
+    # Once the roster changed (here by a rollback), the same file is parsed and compared again.
+    cli("rollback", "1")
+    result, doc = cli.json("import", path)
+    assert doc["rosters"][0]["new_roster"] is True
