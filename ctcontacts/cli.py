@@ -6,10 +6,9 @@ imported inside the commands that need them, so a lookup starts fast.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Callable, List, Optional, TypeVar
+from typing import List, Optional, TypeVar
 
 import typer
 
@@ -505,9 +504,3 @@ def export_(
     text = _run(call)
     if text is not None:
         sys.stdout.write(text)
-
-
-def main() -> None:
-    from .console import main as start
-
-    start()

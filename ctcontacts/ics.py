@@ -35,10 +35,6 @@ class CalendarDuty:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _stamp_utc(value: dt.datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _zone_key(value) -> str | None:
     tz = getattr(value, "tzinfo", None)
     if tz is None:
@@ -259,7 +255,6 @@ def _starts_on_rule(event) -> bool:
 def read_calendar(name: str, data: bytes, contacts, *, contact_id: str | None, now: int) -> CalendarDuty:
     """The duty a calendar gives each contact of a roster (``contacts``)."""
     import icalendar
-    import recurring_ical_events
 
     out = CalendarDuty()
     zone_of = {c.id: c.timezone for c in contacts}

@@ -82,13 +82,6 @@ class Recurrence:
         stamp = Stamp(self.start)
         return f"R/{stamp}/{self.duration}/{self.source_rrule or self.rrule}"
 
-    def as_object(self) -> dict:
-        return {
-            "rrule": self.source_rrule or self.rrule,
-            "start": str(Stamp(self.start)),
-            "duration": str(self.duration),
-        }
-
 
 @dataclass(frozen=True)
 class Off:
@@ -358,8 +351,3 @@ def _recurrence(rrule: str, start: str, duration: str, text: str, stored: bool =
     if until is not None and "COUNT=" in cleaned.upper():
         raise RuleError(f"{text!r}: an RRULE may have COUNT or UNTIL, not both")
     return Recurrence(cleaned, stamp.wall, dur, until, source_rrule=body.strip())
-
-
-def rule_text(rule: Rule) -> str:
-    """The one-string form, which fits a CSV cell and round-trips through ``parse_rule``."""
-    return rule.text()

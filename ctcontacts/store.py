@@ -221,10 +221,6 @@ def import_rosters(conn: sqlite3.Connection, import_id: int) -> list[sqlite3.Row
     ).fetchall()
 
 
-def list_imports(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
-    return conn.execute("SELECT * FROM imports ORDER BY id DESC LIMIT ?", [limit]).fetchall()
-
-
 # --- reach flags ----------------------------------------------------------------
 
 

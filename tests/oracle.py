@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
 UTC = dt.timezone.utc

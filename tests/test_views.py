@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from ctcontacts.coverage import member_coverage
 from ctcontacts.rules import parse_rule
 from ctcontacts.validate import Contact
-from ctcontacts.zones import format_utc
 
 from . import oracle
 from .conftest import contact, roster, roster_file
