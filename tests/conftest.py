@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -29,6 +30,9 @@ def env_setup(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / "config"))
     monkeypatch.setenv("COLUMNS", "120")
+    yield
+    # A test that undid this fixture (monkeypatch.undo()) ran against the real directory.
+    assert os.environ.get("HOME") == str(tmp_path / "home"), "a test undid env_setup"
 
 
 @pytest.fixture
