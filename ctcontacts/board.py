@@ -63,7 +63,8 @@ def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, spe
     for code in codes:
         net = find_network(conn, code)
         for member in network_members(conn, net):
-            answer = whois(conn, net.code, member, at, now, speaks=speaks)
+            # The board shows each member's own status; the fallback is one row of its own.
+            answer = whois(conn, net.code, member, at, now, speaks=speaks, fallback=False)
             zone = member_zone(member, answer.roster.contacts if answer.roster else None)
             out.append({
                 "network": net.code,

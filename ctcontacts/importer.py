@@ -286,16 +286,19 @@ def _apply_networks(conn: sqlite3.Connection, import_id: int, changes: list[Netw
         store.record_network_change(conn, import_id, n.code, n.old, n.new)
 
 
+def _diff_from_current(conn: sqlite3.Connection, network: str, member: str, new) -> RosterChange:
+    """The change from the current roster to ``new``. With no current roster, reach is
+    judged against the last version that was current, so a number cannot lose its
+    flag by passing through "no roster"."""
+    current = store.load_roster(conn, network, member, parse=False)
+    reference = None
+    if current is None:
+        reference = store.load_version(conn, store.last_version_before_removal(conn, network, member), parse=False)
+    return diff(network, member, current, new, reference)
+
+
 def _changes(conn: sqlite3.Connection, rosters: list[Roster]) -> list[RosterChange]:
-    out = []
-    for r in rosters:
-        current = store.load_roster(conn, r.network, r.member, parse=False)
-        reference = None
-        if current is None:
-            reference = store.load_version(conn, store.last_version_before_removal(conn, r.network, r.member),
-                                           parse=False)
-        out.append(diff(r.network, r.member, current, r, reference))
-    return out
+    return [_diff_from_current(conn, r.network, r.member, r) for r in rosters]
 
 
 def _file_infos(paths: list[Path]) -> list[dict] | None:
@@ -430,15 +433,9 @@ def rollback(db_path: Path, import_id: int, *, now: int, force: bool = False) ->
                 "or give --force to reset them to their state before it anyway."
             )
         targets = [t["before_version"] for t in touched]
-        changes = []
-        for t in touched:
-            current = store.load_version(conn, store.current_version(conn, t["network"], t["member"]), parse=False)
-            target = store.load_version(conn, t["before_version"], parse=False)
-            reference = None
-            if current is None:
-                reference = store.load_version(
-                    conn, store.last_version_before_removal(conn, t["network"], t["member"]), parse=False)
-            changes.append(diff(t["network"], t["member"], current, target, reference))
+        changes = [_diff_from_current(conn, t["network"], t["member"],
+                                      store.load_version(conn, t["before_version"], parse=False))
+                   for t in touched]
         networks = [
             NetworkChange(n["code"], store.network_definition(conn, n["code"]),
                           json.loads(n["before"]) if n["before"] else None)

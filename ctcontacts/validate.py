@@ -195,11 +195,12 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | No
         except RuleError as e:
             check.add(place, "duty", str(e))
             continue
-        problem = _rule_in_zone(rule, zone)
+        span = _span(rule, zone)
+        problem = _mixed_interval_problem(rule, span)
         if problem:
             check.add(place, "duty", problem)
             continue
-        rules.append(RuleText(rule.text(), _span(rule, zone)))
+        rules.append(RuleText(rule.text(), span))
     c.duty.clear()  # the raw rows are no longer needed; a big file should not be held twice
     if len(check.problems) > before:
         return None
@@ -210,15 +211,13 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | No
     )
 
 
-def _rule_in_zone(rule: Rule, zone) -> str | None:
-    """Checks that need the contact's zone: an interval mixing a local and an offset end."""
+def _mixed_interval_problem(rule: Rule, span: tuple[int, int] | None) -> str | None:
+    """The one check that needs the contact's zone: an interval with one local end and
+    one end with an offset (the parser compares ends written alike)."""
     inner = rule.rule if isinstance(rule, Off) else rule
-    if zone is None or not isinstance(inner, Interval) or inner.start is None or inner.end is None:
+    if span is None or inner.start is None or inner.end is None:
         return None
-    from .engine import interval_span
-
-    s, e = interval_span(inner, zone)
-    if (inner.start.offset is None) != (inner.end.offset is None) and e <= s:
+    if (inner.start.offset is None) != (inner.end.offset is None) and span[1] <= span[0]:
         return f"{inner.text()!r}: the end is not after the start"
     return None
 

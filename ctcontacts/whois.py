@@ -151,7 +151,7 @@ def _reach_warnings(member: str, entries: list[Entry]) -> list[str]:
 
 
 def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int,
-          speaks: str | None = None) -> Answer:
+          speaks: str | None = None, fallback: bool = True) -> Answer:
     net = find_network(conn, network)
     roster = store.load_roster(conn, net.code, member, window=(at, at + HORIZON))
     entries = _entries(conn, roster, at, speaks)
@@ -174,7 +174,7 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
             status_at(c.duty, lookup_zone(c.timezone), at, 0).on_duty for c in roster.contacts
         ):
             warnings.append(f"contacts are on duty, but none of them speaks {speaks!r}.")
-    if not on_duty and net.fallback and net.fallback != member:
+    if fallback and not on_duty and net.fallback and net.fallback != member:
         fb = store.load_roster(conn, net.code, net.fallback, window=(at, at + HORIZON))
         answer.fallback = sorted((e for e in _entries(conn, fb, at, speaks) if e.status.on_duty), key=_order)
         warnings.extend(_reach_warnings(net.fallback, answer.fallback))
