@@ -67,9 +67,13 @@ def parse_when(text: str | None, zone: Zone, option: str = "--at") -> int:
     try:
         stamp = parse_stamp(text)
     except ISOError as e:
+        # Say why when the form was right but the value was not (a day that does not
+        # exist, a year out of range); a wrong form needs only the example.
+        reason = str(e).split("; ")[0].replace(repr(text) + " ", "")
+        why = "" if "not an ISO 8601" in reason else f" ({reason})"
         raise UsageError(
-            f"cannot read {option} {text!r} ({str(e).split('; ')[0].replace(repr(text) + ' ', '')}); write an "
-            "ISO 8601 time such as 2026-12-24T03:00+01:00, 2026-12-24T02:00Z, or 2026-12-24T03:00 (read in --tz)."
+            f"cannot read {option} {text!r}{why}; write an ISO 8601 time such as 2026-12-24T03:00+01:00, "
+            "2026-12-24T02:00Z, or 2026-12-24T03:00 (read in --tz)."
         ) from None
     if stamp.offset is not None:
         return stamp.instant
