@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from dataclasses import dataclass
+from .record import record
 
 from . import store
 from .coverage import MemberCoverage, member_coverage
@@ -125,7 +125,7 @@ def schedule(conn: sqlite3.Connection, network: str, member: str, start: int, en
             "roster": cov.roster, "shifts": shifts, "gaps": _spans(cov.gaps), "backup_only": _spans(cov.backup_only)}
 
 
-@dataclass
+@record
 class CoverageReport:
     network: str
     start: int

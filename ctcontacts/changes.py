@@ -7,7 +7,7 @@ domain routes an urgent call to the wrong person.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .record import field, record
 from typing import Protocol, Sequence
 
 from .model import Contact
@@ -61,7 +61,7 @@ def _field_change(name: str, old, new) -> dict:
     return {"old": old, "new": new}
 
 
-@dataclass
+@record
 class RosterChange:
     network: str
     member: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from dataclasses import dataclass
+from .record import record
 
 from . import store
 from .coverage import member_coverage
@@ -21,7 +21,7 @@ SEVERITY_EXIT = {"info": 0, "warning": 1, "error": 2, "critical": 3}
 GAP_DAYS = 7
 
 
-@dataclass
+@record
 class Finding:
     severity: str
     code: str

@@ -6,7 +6,7 @@ Pure, like the engine it builds on: every answer here comes from
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .record import field, record
 from typing import Sequence
 
 from .engine import Span, duty_intervals, merge, subtract
@@ -14,13 +14,13 @@ from .model import Contact
 from .zones import lookup_zone
 
 
-@dataclass
+@record
 class ContactSpans:
     contact: Contact
     spans: list[Span]
 
 
-@dataclass
+@record
 class MemberCoverage:
     """One member over ``[start, end)``: each contact's duty, the gaps where nobody is
     on duty, and the stretches where only contacts of rank 2 or more are."""

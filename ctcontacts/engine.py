@@ -18,7 +18,7 @@ so the time semantics of the contract live here and only here:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from .record import record
 from functools import lru_cache
 from typing import Iterable, Sequence
 
@@ -226,7 +226,7 @@ def _recurrence(rule: Recurrence, zone: Zone, lo: int, hi: int) -> Iterable[Span
 # --- answers ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Status:
     """One contact at one instant."""
 

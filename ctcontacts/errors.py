@@ -6,7 +6,7 @@ stderr and the exit code the contract gives it. Nothing else should reach a user
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .record import record
 
 
 class CtContactsError(Exception):
@@ -21,7 +21,7 @@ class UsageError(CtContactsError):
     exit_code = 2
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Problem:
     """One validation problem in an input file, located as precisely as we can."""
 

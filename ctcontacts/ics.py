@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from .record import field, record
 
 from .errors import Problem
 from .rules import RuleError, RuleText, parse_rule
@@ -27,7 +27,7 @@ FLATTEN_DAYS_BACK, FLATTEN_DAYS_AHEAD = 90, 731
 UTC = dt.timezone.utc
 
 
-@dataclass
+@record
 class CalendarDuty:
     """What a calendar says: duty rules per contact id, and problems."""
 

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from dataclasses import dataclass, field
+from .record import field, record, replace
 from pathlib import Path
 from typing import BinaryIO, Callable
 
@@ -29,7 +29,7 @@ from .validate import NetworkDef, Roster, validate
 from .zones import format_utc
 
 
-@dataclass
+@record
 class NetworkChange:
     """A network definition an import adds, changes or (on rollback) takes back."""
 
@@ -64,7 +64,7 @@ def _fallback(code: str, definition: dict | None) -> str | None:
     return shipped.fallback if shipped else None
 
 
-@dataclass
+@record
 class ImportReport:
     import_id: int | None
     dry_run: bool
@@ -185,8 +185,6 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[Path], network: str 
 def _calendar_roster(conn: sqlite3.Connection, f, network: str | None, member: str | None,
                      contact: str | None, now: int, problems: list[Problem]) -> Roster | None:
     """The roster a duty calendar names, with the duty of each contact it covers replaced."""
-    import dataclasses
-
     from .ics import read_calendar
 
     if not network or not member:
@@ -205,7 +203,7 @@ def _calendar_roster(conn: sqlite3.Connection, f, network: str | None, member: s
     problems.extend(duty.problems)
     if duty.problems:
         return None
-    contacts = [dataclasses.replace(c, duty=duty.rules[c.id]) if c.id in duty.rules else c for c in current.contacts]
+    contacts = [replace(c, duty=duty.rules[c.id]) if c.id in duty.rules else c for c in current.contacts]
     return Roster(code, member, current.issued, contacts, f.file, current.demo)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from .record import record
 from functools import lru_cache
 
 
@@ -32,7 +32,7 @@ _DATETIME = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Stamp:
     """A written date-time: wall-clock ``wall``, and ``offset`` seconds if one was written."""
 
@@ -114,7 +114,7 @@ _DURATION = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Duration:
     """RFC 5545 §3.3.6: years, months, weeks, days are nominal; ``seconds`` are exact."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from .record import field, record
 from functools import lru_cache
 from pathlib import Path
 
@@ -57,7 +57,7 @@ def data_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "data"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Network:
     code: str
     name: str

@@ -5,12 +5,12 @@ Plain data, so that answering a lookup needs none of the validation machinery.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .record import field, record
 
 from .rules import Rule
 
 
-@dataclass
+@record
 class Contact:
     id: str
     name: str
@@ -27,7 +27,7 @@ class Contact:
     notes: str = ""
 
 
-@dataclass
+@record
 class Roster:
     network: str
     member: str
@@ -37,7 +37,7 @@ class Roster:
     demo: bool = False
 
 
-@dataclass
+@record
 class NetworkDef:
     code: str
     name: str

@@ -11,7 +11,7 @@ import csv
 import io
 import itertools
 import json
-from dataclasses import dataclass, field
+from .record import field, record
 from typing import BinaryIO, Callable, TextIO
 
 from .errors import Problem
@@ -42,7 +42,7 @@ def unformula(value: str) -> str:
 CSV_ALIASES = {"country": "member"}
 
 
-@dataclass
+@record
 class RawContact:
     where: str  # "rosters[0].contacts[1]" or "row 4"
     values: dict[str, object]
@@ -51,7 +51,7 @@ class RawContact:
     reported: set[str] = field(default_factory=set)  # fields the reader already complained about
 
 
-@dataclass
+@record
 class RawRoster:
     file: str
     where: str
@@ -63,7 +63,7 @@ class RawRoster:
     rejected_rows: int = 0  # rows the reader already reported; no knock-on "empty roster"
 
 
-@dataclass
+@record
 class RawFile:
     file: str
     format: str  # "json" or "csv"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from .record import field, record
 
 from .isotime import Duration, ISOError, Stamp, parse_duration, parse_stamp
 
@@ -22,13 +22,13 @@ DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _DAY_INDEX = {d.lower(): i for i, d in enumerate(DAYS)}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Always:
     def text(self) -> str:
         return "24/7"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Window:
     """One weekly window: starting on ``weekday`` (0 = Monday) at ``start`` seconds after
     midnight, ending at ``end`` seconds after midnight of the same day (``end`` may be
@@ -43,7 +43,7 @@ class Window:
         return self.end <= self.start
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Weekly:
     windows: tuple[Window, ...]
     source: str = field(compare=False, default="")
@@ -52,7 +52,7 @@ class Weekly:
         return self.source
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Interval:
     """``start``/``end``; either side may instead be a duration (not both)."""
 
@@ -68,7 +68,7 @@ class Interval:
         return f"{self.duration}/{self.end}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Recurrence:
     """RRULE expanded on wall-clock times from ``start``; each occurrence lasts ``duration``."""
 
@@ -83,7 +83,7 @@ class Recurrence:
         return f"R/{stamp}/{self.duration}/{self.source_rrule or self.rrule}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Off:
     """Not on duty during ``rule``, whatever the other rules say."""
 

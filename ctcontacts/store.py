@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from .record import record
 
 from .errors import DatabaseError
 from .members import Network, builtin_networks
@@ -15,7 +15,7 @@ from .rules import RuleError, RuleText, parse_rule
 from .model import Contact, NetworkDef, Roster
 
 
-@dataclass
+@record
 class StoredRoster:
     network: str
     member: str

@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from .record import field, record
 
 from . import store
 from .engine import HORIZON, Status, status_at
@@ -26,7 +26,7 @@ ENTRY_MAX_AGE_DAYS = 365
 DEMO_WARNING = "DEMO DATA: this answer comes from the fictional demo directory; do not call these numbers."
 
 
-@dataclass
+@record
 class Entry:
     contact: Contact
     zone: Zone
@@ -34,7 +34,7 @@ class Entry:
     reach_changed: dict | None = None  # unconfirmed reach change: {"import_id", "fields"}
 
 
-@dataclass
+@record
 class Answer:
     network: Network
     member: str

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from dataclasses import dataclass
+from .record import record
 from functools import lru_cache
 
 import pytz
@@ -43,7 +43,7 @@ def seconds_to_naive(seconds: int) -> dt.datetime:
     return EPOCH + dt.timedelta(seconds=seconds)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Zone:
     """An IANA zone as a table: from ``starts[i]`` (UTC seconds) the offset is ``offsets[i]``."""
 
@@ -105,7 +105,7 @@ class Zone:
 
 @lru_cache(maxsize=None)
 def _abbreviations(name: str) -> tuple[str, ...]:
-    tz = pytz.timezone(name)
+    tz = _tzinfo(name)
     if hasattr(tz, "_transition_info"):
         return tuple(info[2] for info in tz._transition_info)
     return (tz.tzname(None) or name,)
@@ -115,8 +115,32 @@ _FIRST = -(2**62)
 
 
 @lru_cache(maxsize=None)
+def _tzinfo(name: str):
+    """pytz's zone for a canonical name, built from its file alone.
+
+    ``pytz.timezone`` first checks every one of its ~600 zone files exist (about
+    20 ms, as long as a whole lookup should take); the name here is already known
+    to be one of pytz's zones, so open just that file.
+    """
+    if name == "UTC":
+        return pytz.utc
+    from pytz.tzfile import build_tzinfo
+
+    with pytz.open_resource(name) as fp:
+        return build_tzinfo(name, fp)
+
+
+@lru_cache(maxsize=1)
+def _names_by_fold() -> dict[str, str]:
+    # pytz's list of names before it checks each file exists; ``find_zone_name``
+    # checks the one file it returns.
+    names = getattr(pytz, "_all_timezones_unchecked", None) or pytz.all_timezones
+    return {n.lower(): n for n in names}
+
+
+@lru_cache(maxsize=None)
 def _build(name: str) -> Zone:
-    tz = pytz.timezone(name)
+    tz = _tzinfo(name)
     if hasattr(tz, "_utc_transition_times"):
         starts = [_FIRST] + [naive_to_seconds(t) for t in tz._utc_transition_times[1:]]
         offsets = [int(info[0].total_seconds()) for info in tz._transition_info]
@@ -148,11 +172,11 @@ def lookup_zone(name: str) -> Zone:
 
 
 def find_zone_name(name: str) -> str | None:
-    name = (name or "").strip()
-    if name in pytz.all_timezones_set:
-        return name
-    folded = {n.lower(): n for n in pytz.all_timezones}.get(name.lower())
-    return folded
+    """The canonical spelling of an IANA zone pytz knows (case does not matter), else None."""
+    found = _names_by_fold().get((name or "").strip().lower())
+    if found is None or not pytz.resource_exists(found):
+        return None
+    return found
 
 
 def unknown_zone_message(name: str) -> str:
