@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 from .errors import UsageError
 from .isotime import ISOError, parse_stamp
@@ -42,7 +41,8 @@ def user_zone_name() -> str:
     except OSError:
         pass
     try:
-        name = Path("/etc/timezone").read_text().strip()
+        with open("/etc/timezone", encoding="utf-8") as f:
+            name = f.read().strip()
         if find_zone_name(name):
             return find_zone_name(name)
     except OSError:

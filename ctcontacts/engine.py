@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from .record import record
 from functools import lru_cache
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from .isotime import Duration, Stamp
 from .rules import Always, Interval, Off, Recurrence, Rule, Weekly

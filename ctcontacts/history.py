@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 
 from . import store
-from .db import connect, write_transaction
+from .db import Pathish, connect, write_transaction
 from .importer import os_user
 from .text import describe_reach  # noqa: F401  (re-exported for the command layer)
 from .zones import format_utc
@@ -52,7 +51,7 @@ def imports(conn: sqlite3.Connection, *, network: str | None = None, member: str
     return out
 
 
-def confirm(db_path: Path, network: str, member: str, contact_ids: list[str] | None, *, now: int) -> list[dict]:
+def confirm(db_path: Pathish, network: str, member: str, contact_ids: list[str] | None, *, now: int) -> list[dict]:
     """Clear the reach-change mark of the given contacts (all flagged ones by default);
     returns exactly what was confirmed: each contact's changed fields, old and new."""
     from .whois import find_network

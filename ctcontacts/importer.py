@@ -22,7 +22,7 @@ from typing import BinaryIO, Callable
 
 from . import store
 from .changes import RosterChange, diff
-from .db import connect, in_memory, write_transaction
+from .db import Pathish, connect, in_memory, write_transaction
 from .errors import CtContactsError, InvalidInput, Problem, UsageError
 from .readers import read_file
 from .validate import NetworkDef, Roster, validate
@@ -228,10 +228,10 @@ def _summary(problems: list[Problem]) -> str:
     return f"{len(problems)} problem(s): {first}{more}"
 
 
-def _record_refusal(db_path: Path, when: str, kind: str, infos: list[dict], rosters: list[tuple[str, str]],
+def _record_refusal(db_path: Pathish, when: str, kind: str, infos: list[dict], rosters: list[tuple[str, str]],
                     reason: str) -> int | None:
     """Write the refused import into the history, if there is a database to write to."""
-    if not db_path.exists():
+    if not os.path.exists(db_path):
         return None
     try:
         conn = connect(db_path)
@@ -318,7 +318,7 @@ def _file_infos(paths: list[Path]) -> list[dict] | None:
     return out
 
 
-def _same_as_before(conn: sqlite3.Connection, db_path: Path, paths: list[Path], kind: str, options: dict,
+def _same_as_before(conn: sqlite3.Connection, db_path: Pathish, paths: list[Path], kind: str, options: dict,
                     when: str, dry_run: bool) -> ImportReport | None:
     """A re-import of exactly the files of an earlier import (same bytes, same options)
     whose rosters are all still as it left them changes nothing: say so without parsing
@@ -353,7 +353,7 @@ def _same_as_before(conn: sqlite3.Connection, db_path: Path, paths: list[Path], 
     return report
 
 
-def import_files(db_path: Path, paths: list[Path], *, now: int, network: str | None = None,
+def import_files(db_path: Pathish, paths: list[Path], *, now: int, network: str | None = None,
                  member: str | None = None, dry_run: bool = False, strict_reach: bool = False,
                  accept_reach_changes: bool = False, kind: str = "import", demo: bool = False,
                  progress: Progress | None = None, contact: str | None = None) -> ImportReport:
@@ -363,7 +363,7 @@ def import_files(db_path: Path, paths: list[Path], *, now: int, network: str | N
     if not paths:
         raise UsageError("give at least one roster file to import (JSON or CSV).")
     when = format_utc(now)
-    exists = db_path.exists()
+    exists = os.path.exists(db_path)
     conn = connect(db_path) if exists else in_memory()
     options = {"network": network, "member": member, "contact": contact, "demo": demo}
     if exists:
@@ -402,7 +402,7 @@ def import_files(db_path: Path, paths: list[Path], *, now: int, network: str | N
     return report
 
 
-def rollback(db_path: Path, import_id: int, *, now: int, force: bool = False) -> ImportReport:
+def rollback(db_path: Pathish, import_id: int, *, now: int, force: bool = False) -> ImportReport:
     """Make current again, for every roster import ``import_id`` changed, the version
     that was current before it, and put back the network definitions it changed.
     Recorded as an import of its own, so it can be rolled back too.
@@ -450,17 +450,17 @@ def rollback(db_path: Path, import_id: int, *, now: int, force: bool = False) ->
 def demo_files() -> list[Path]:
     from .members import data_dir
 
-    folder = data_dir() / "demo"
+    folder = Path(data_dir()) / "demo"
     return sorted(p for p in folder.iterdir() if p.suffix in (".json", ".csv"))
 
 
-def load_demo(db_path: Path, *, now: int) -> ImportReport:
+def load_demo(db_path: Pathish, *, now: int) -> ImportReport:
     """Import the bundled fictional directory, every roster marked as demo data.
 
     Refuses a database that holds real (non-demo) rosters, so demo entries never
     mix silently with an operational directory.
     """
-    if db_path.exists():
+    if os.path.exists(db_path):
         real = store.count_rosters(connect(db_path), demo=False)
         if real:
             raise UsageError(

@@ -7,7 +7,6 @@ and shapes the answer the contract defines. Rendering lives elsewhere.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import sqlite3
 from .record import field, record
@@ -92,6 +91,8 @@ def find_network(conn: sqlite3.Connection, code: str) -> Network:
     by_name = {n.name.lower(): n for n in known.values()}
     if key in by_name:
         return by_name[key]
+    import difflib
+
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.5)
     hint = f"did you mean {close[0]!r}? " if close else ""
     raise UsageError(
