@@ -26,7 +26,7 @@ BUSY_TIMEOUT_MS = _busy_timeout()
 MIGRATION_SET = "ctcontacts"
 # Names of every migration this version knows, in order. Kept here (and checked
 # against migrations.py by a test) so opening a database needs no sqlite-utils.
-KNOWN_MIGRATIONS = ("m001_initial",)
+KNOWN_MIGRATIONS = ("m001_initial", "m002_spans_tz")
 
 
 # Paths are plain strings here (os.path, not pathlib): a lookup opens the

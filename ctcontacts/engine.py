@@ -18,12 +18,12 @@ so the time semantics of the contract live here and only here:
 from __future__ import annotations
 
 import datetime as dt
-from .record import record
-from functools import lru_cache
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from .isotime import Duration, Stamp
-from .rules import Always, Interval, Off, Recurrence, Rule, Weekly
+from .record import record
+from .rules import Always, Dated, Interval, Off, Recurrence, Rule, Weekly
 from .zones import Zone, seconds_to_naive
 
 DAY = 86400
@@ -42,7 +42,10 @@ def duty_intervals(rules: Sequence[Rule], zone: Zone, lo: int, hi: int) -> list[
     on: list[Span] = []
     off: list[Span] = []
     for rule in rules:
-        if isinstance(rule, Off):
+        if isinstance(rule, Dated):
+            if rule.start < hi and rule.end > lo:
+                (off if rule.off else on).append((max(rule.start, lo), min(rule.end, hi)))
+        elif isinstance(rule, Off):
             off.extend(_expand(rule.rule, zone, lo, hi))
         else:
             on.extend(_expand(rule, zone, lo, hi))
@@ -240,14 +243,23 @@ class Status:
 _STEPS = (2 * DAY, 16 * DAY)
 
 
-def status_at(rules: Sequence[Rule], zone: Zone, at: int, horizon: int = HORIZON) -> Status:
+# Dated shifts a lookup reads first: enough for every step but the last.
+NEAR = _STEPS[-1] + 1
+
+
+def status_at(rules: Sequence[Rule], zone: Zone, at: int, horizon: int = HORIZON,
+              known: int | None = None) -> Status | None:
     """Whether the contact is on duty at ``at``, until when, and when it next comes on.
 
     ``until`` is ``None`` when the unbroken duty runs past ``at + horizon``;
     ``next_start`` looks at instants in ``(at, at + horizon]``.
+    ``known``: the rules hold every dated shift that touches ``[at, at + known)``
+    but maybe not later ones; ``None`` when the answer needs more than that.
     """
     for step in (*[s for s in _STEPS if s < horizon], horizon):
         hi = at + step + 1
+        if known is not None and hi - at > known:
+            return None
         spans = duty_intervals(rules, zone, at, hi)
         on = bool(spans) and spans[0][0] <= at < spans[0][1]
         # Within [at, hi) every span start after ``at`` is real, and an end before

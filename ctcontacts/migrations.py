@@ -168,6 +168,15 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_spans_tz(db: Database) -> None:
+    # The time-zone release (pytz's, e.g. 2026f) that computed a version's
+    # duty_rules.starts/ends. A lookup trusts those instants only under the same
+    # release; after a tz update (a country drops summer time) it re-reads the rules'
+    # wall-clock text instead. NULL: written before this column existed.
+    db.execute("ALTER TABLE roster_versions ADD COLUMN spans_tz TEXT")
+
+
 def apply(conn: sqlite3.Connection) -> None:
     """Apply pending migrations under the write lock, so two processes opening a new
     database at once do not both create it: the second finds nothing pending."""

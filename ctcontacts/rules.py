@@ -93,7 +93,23 @@ class Off:
         return f"off {self.rule.text()}"
 
 
-Rule = Always | Weekly | Interval | Recurrence | Off
+@record(frozen=True)
+class Dated:
+    """A dated interval (or an 'off' one) read back from the database as the UTC
+    instants computed when it was imported, not re-parsed. Only lookups build it,
+    and only when the time-zone release then and now is the same (see store.py):
+    a year of dated shifts costs a lookup no parsing at all."""
+
+    start: int
+    end: int
+    off: bool = False
+    source: str = field(default="", compare=False)
+
+    def text(self) -> str:
+        return self.source
+
+
+Rule = Always | Weekly | Interval | Recurrence | Off | Dated
 
 
 class RuleText:

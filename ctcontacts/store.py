@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from .record import record
 
 from .errors import DatabaseError
 from .members import Network, builtin_networks
-from .rules import RuleError, RuleText, parse_rule
 from .model import Contact, NetworkDef, Roster
+from .record import record
+from .rules import Dated, RuleError, RuleText, parse_rule
+from .zones import tz_version
+
+# How far a dated shift's stored instants may be off when the time-zone release
+# changed since they were computed: no offset ever moved by a day or more.
+_TZ_SLACK = 2 * 86400
 
 
 @record
@@ -26,6 +31,7 @@ class StoredRoster:
     contacts: list[Contact]
     version_id: int = 0
     import_id: int = 0
+    spans_tz: str | None = None  # the tz release that computed its dated shifts' instants
 
 
 def networks(conn: sqlite3.Connection) -> dict[str, Network]:
@@ -76,30 +82,12 @@ def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: boo
     if version_id is None:
         return None
     head = conn.execute(
-        "SELECT network, member, issued, created_at, source_file, demo, import_id "
+        "SELECT id, network, member, issued, created_at, source_file, demo, import_id, spans_tz "
         "FROM roster_versions WHERE id = ?", [version_id],
     ).fetchone()
     if head is None:
         return None
-    rules: dict[str, list] = {}
-    lo, hi = window if window is not None else (None, None)
-    for row in conn.execute(
-        "SELECT contact_id, rule, starts, ends FROM duty_rules WHERE version_id = ? "
-        "AND (? IS NULL OR ends IS NULL OR (ends > ? AND starts < ?)) ORDER BY contact_id, position",
-        [version_id, lo, lo, hi],
-    ):
-        if not parse:
-            span = (row["starts"], row["ends"]) if row["starts"] is not None else None
-            rules.setdefault(row["contact_id"], []).append(RuleText(row["rule"], span))
-            continue
-        try:
-            rule = parse_rule(row["rule"], stored=True)
-        except RuleError:
-            raise DatabaseError(
-                f"the stored duty rule {row['rule']!r} of {head['member']} in {head['network']} cannot be read; "
-                "re-import that roster or restore the database from a backup."
-            ) from None
-        rules.setdefault(row["contact_id"], []).append(rule)
+    rules = load_duty(conn, head, parse=parse, window=window)
     contacts = [
         Contact(
             id=row["id"], name=row["name"], timezone=row["timezone"], duty=rules.get(row["id"], []),
@@ -111,15 +99,64 @@ def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: boo
         for row in conn.execute("SELECT * FROM contacts WHERE version_id = ? ORDER BY position", [version_id])
     ]
     return StoredRoster(head["network"], head["member"], head["issued"], head["created_at"],
-                        head["source_file"], bool(head["demo"]), contacts, version_id, head["import_id"])
+                        head["source_file"], bool(head["demo"]), contacts, version_id, head["import_id"],
+                        head["spans_tz"])
+
+
+def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
+              window: tuple[int, int] | None = None, contact: str | None = None) -> dict[str, list]:
+    """Duty rules of a version (``head``: its roster_versions row), by contact id.
+
+    With ``window``, dated rules that cannot touch it are left out, and those kept
+    come back as ``Dated`` (their stored instants) when the time-zone release that
+    computed the instants is the one in use; otherwise they are parsed from their
+    wall-clock text, and the filter widens so no shift is missed."""
+    version_id = head["id"]
+    lo = hi = None
+    trusted = False
+    if window is not None:
+        trusted = head["spans_tz"] == tz_version()
+        slack = 0 if trusted else _TZ_SLACK
+        lo, hi = window[0] - slack, window[1] + slack
+    rules: dict[str, list] = {}
+    for row in conn.execute(
+        "SELECT contact_id, rule, starts, ends FROM duty_rules WHERE version_id = ? "
+        "AND (? IS NULL OR contact_id = ?) "
+        "AND (? IS NULL OR ends IS NULL OR (ends > ? AND starts < ?)) ORDER BY contact_id, position",
+        [version_id, contact, contact, lo, lo, hi],
+    ):
+        if not parse:
+            span = (row["starts"], row["ends"]) if row["starts"] is not None else None
+            rules.setdefault(row["contact_id"], []).append(RuleText(row["rule"], span))
+            continue
+        text = row["rule"]
+        if trusted and row["starts"] is not None:
+            rule = Dated(row["starts"], row["ends"], text.startswith("off"), text)
+        else:
+            try:
+                rule = parse_rule(text, stored=True)
+            except RuleError:
+                raise DatabaseError(
+                    f"the stored duty rule {text!r} of {head['member']} in {head['network']} cannot be read; "
+                    "re-import that roster or restore the database from a backup."
+                ) from None
+        rules.setdefault(row["contact_id"], []).append(rule)
+    return rules
+
+
+def contact_duty(conn: sqlite3.Connection, roster: StoredRoster, contact: str, window: tuple[int, int]) -> list:
+    """One contact's duty rules of a loaded roster, read again over a wider ``window``."""
+    head = {"id": roster.version_id, "spans_tz": roster.spans_tz, "network": roster.network, "member": roster.member}
+    return load_duty(conn, head, window=window, contact=contact).get(contact, [])
 
 
 def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, created_at: str) -> int:
     """Store a roster as a new version; returns its id. Does not make it current."""
     cur = conn.execute(
-        "INSERT INTO roster_versions (network, member, issued, demo, source_file, import_id, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [roster.network, roster.member, roster.issued, int(roster.demo), roster.source, import_id, created_at],
+        "INSERT INTO roster_versions (network, member, issued, demo, source_file, import_id, created_at, spans_tz) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [roster.network, roster.member, roster.issued, int(roster.demo), roster.source, import_id, created_at,
+         tz_version()],
     )
     version = cur.lastrowid
     conn.executemany(

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from .record import field, record
 
 from . import store
-from .engine import HORIZON, Status, status_at
+from .engine import HORIZON, NEAR, Status, status_at
 from .errors import UsageError
 from .members import Network, member_label
 from .model import Contact
+from .record import field, record
 from .zones import Zone, format_utc, lookup_zone
 
 # pytz precomputes transitions up to 2037 and repeats the last offset after it.
@@ -135,7 +135,14 @@ def _entries(conn: sqlite3.Connection, roster: store.StoredRoster | None, at: in
         zone = lookup_zone(c.timezone)
         flag = flags.get(c.id)
         reach = {"imports": json.loads(flag["import_ids"]), "fields": json.loads(flag["fields"])} if flag else None
-        out.append(Entry(c, zone, status_at(c.duty, zone, at, HORIZON), reach))
+        # First from the dated shifts near ``at``; the few contacts whose answer lies
+        # further out (a long unbroken duty, nobody due within the near window) are
+        # read again over the whole horizon.
+        status = status_at(c.duty, zone, at, HORIZON, known=NEAR)
+        if status is None:
+            c.duty = store.contact_duty(conn, roster, c.id, (at, at + HORIZON + 1))
+            status = status_at(c.duty, zone, at, HORIZON)
+        out.append(Entry(c, zone, status, reach))
     return out
 
 
@@ -154,7 +161,7 @@ def _reach_warnings(member: str, entries: list[Entry]) -> list[str]:
 def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int,
           speaks: str | None = None, fallback: bool = True) -> Answer:
     net = find_network(conn, network)
-    roster = store.load_roster(conn, net.code, member, window=(at, at + HORIZON))
+    roster = store.load_roster(conn, net.code, member, window=(at, at + NEAR))
     entries = _entries(conn, roster, at, speaks)
     on_duty = sorted((e for e in entries if e.status.on_duty), key=_order)
     upcoming = [e for e in entries if e.status.next_start is not None]
@@ -176,7 +183,7 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
         ):
             warnings.append(f"contacts are on duty, but none of them speaks {speaks!r}.")
     if fallback and not on_duty and net.fallback and net.fallback != member:
-        fb = store.load_roster(conn, net.code, net.fallback, window=(at, at + HORIZON))
+        fb = store.load_roster(conn, net.code, net.fallback, window=(at, at + NEAR))
         answer.fallback = sorted((e for e in _entries(conn, fb, at, speaks) if e.status.on_duty), key=_order)
         warnings.extend(_reach_warnings(net.fallback, answer.fallback))
         if fb is None:

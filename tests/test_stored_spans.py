@@ -1,0 +1,131 @@
+"""Lookups read dated shifts as the UTC instants stored at import, and only those
+near the moment asked about. Both shortcuts must give exactly the answer of the
+engine run on every rule parsed from its text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from ctcontacts.db import connect
+from ctcontacts.engine import DAY, HORIZON, status_at
+from ctcontacts.importer import import_files
+from ctcontacts.rules import parse_rule
+from ctcontacts.whois import whois
+from ctcontacts.zones import lookup_zone, tz_version
+
+from .conftest import contact, roster, roster_file
+
+NOW = int(dt.datetime(2026, 11, 29, 2, tzinfo=dt.timezone.utc).timestamp())
+ZONES = ["Europe/Paris", "Europe/Dublin", "Africa/Casablanca", "Australia/Lord_Howe", "America/Santiago"]
+
+
+@st.composite
+def shift(draw):
+    # Shifts from a month before "now" to fourteen months after it: some near the
+    # lookup, some only within the 366-day horizon, some beyond it.
+    start = dt.datetime(2026, 10, 29) + dt.timedelta(minutes=15 * draw(st.integers(0, 14 * 30 * 96)))
+    hours = draw(st.sampled_from([1, 8, 12, 24, 72, 24 * 20]))
+    text = f"{start:%Y-%m-%dT%H:%M}/PT{hours}H"
+    return ("off " + text) if draw(st.integers(0, 5)) == 0 else text
+
+
+def _import(tmp_path, zone: str, duty: list[str]) -> None:
+    path = roster_file(tmp_path, roster(contacts=[contact(timezone=zone, duty=duty)]))
+    import_files(tmp_path / "ctcontacts.db", [path], now=NOW)
+
+
+def _expected(zone: str, duty: list[str], at: int):
+    return status_at([parse_rule(r) for r in duty], lookup_zone(zone), at, HORIZON)
+
+
+def _answer(db, at: int):
+    answer = whois(connect(db), "ftf", "FR", at, NOW, fallback=False)
+    entries = answer.on_duty or answer.next
+    if not entries:
+        return None
+    e = entries[0]
+    return e.status
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(zone=st.sampled_from(ZONES),
+       duty=st.lists(shift(), min_size=1, max_size=12, unique=True),
+       extra=st.sampled_from([[], ["Mo 09:00-10:00"], ["R/2026-11-02T20:00/PT6H/FREQ=WEEKLY;INTERVAL=3"]]),
+       offsets=st.lists(st.integers(-2 * DAY, 400 * DAY), min_size=1, max_size=6))
+def test_lookups_from_stored_instants_match_the_rules_text(tmp_path_factory, zone, duty, extra, offsets):
+    tmp_path = tmp_path_factory.mktemp("spans")
+    duty = duty + extra
+    if all(r.startswith("off") for r in duty):
+        duty.append("Tu 08:00-09:00")
+    _import(tmp_path, zone, duty)
+    db = tmp_path / "ctcontacts.db"
+    for offset in offsets:
+        at = NOW + offset
+        want = _expected(zone, duty, at)
+        got = _answer(db, at)
+        if want.on_duty or want.next_start is not None:
+            assert got == want, (at, duty)
+        else:
+            assert got is None
+
+
+def test_long_unbroken_duty_and_a_far_next_shift_are_read_in_full(tmp_path):
+    # Thirty back-to-back 12-hour shifts: the duty runs far past the near window.
+    start = dt.datetime(2026, 11, 28, 20)
+    shifts = [f"{start + dt.timedelta(hours=12 * i):%Y-%m-%dT%H:%M}/PT12H" for i in range(30)]
+    _import(tmp_path, "Europe/Paris", shifts)
+    status = _answer(tmp_path / "ctcontacts.db", NOW)
+    assert status.on_duty and status.until == _expected("Europe/Paris", shifts, NOW).until
+    assert status.until - NOW > 14 * DAY
+
+    # Nobody on duty, next shift in five months: beyond the near window, within the horizon.
+    other = tmp_path / "other"
+    other.mkdir()
+    _import(other, "Europe/Paris", ["2027-04-30T08:00/PT8H"])
+    status = _answer(other / "ctcontacts.db", NOW)
+    assert not status.on_duty
+    assert status.next_start == lookup_zone("Europe/Paris").to_utc(dt.datetime(2027, 4, 30, 8))
+
+
+def _shift_stored_instants(db, seconds: int, spans_tz: str) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE duty_rules SET starts = starts + ?, ends = ends + ? WHERE starts IS NOT NULL", [seconds, seconds])
+    conn.execute("UPDATE roster_versions SET spans_tz = ?", [spans_tz])
+    conn.commit()
+    conn.close()
+
+
+def test_stored_instants_are_trusted_only_under_the_tz_release_that_computed_them(tmp_path):
+    _import(tmp_path, "Europe/Paris", ["2026-11-29T02:00/PT8H"])  # 01:00Z to 09:00Z
+    db = tmp_path / "ctcontacts.db"
+    assert _answer(db, NOW).until == NOW + 7 * 3600
+
+    # Same release: the stored instants are what lookups read (here made an hour early).
+    _shift_stored_instants(db, -3600, tz_version())
+    assert _answer(db, NOW).until == NOW + 6 * 3600
+
+    # Another release computed them: the wall-clock text is read again, and the
+    # shift is found although its stored instants are off.
+    _shift_stored_instants(db, 0, "1999a")
+    assert _answer(db, NOW).until == NOW + 7 * 3600
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE roster_versions SET spans_tz = NULL")  # written before the column existed
+    conn.commit()
+    conn.close()
+    assert _answer(db, NOW).until == NOW + 7 * 3600
+
+
+def test_a_database_from_before_spans_tz_is_upgraded_and_read_from_text(tmp_path):
+    _import(tmp_path, "Europe/Paris", ["2026-11-29T02:00/PT8H"])
+    db = tmp_path / "ctcontacts.db"
+    conn = sqlite3.connect(db)
+    conn.execute("ALTER TABLE roster_versions DROP COLUMN spans_tz")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm002_spans_tz'")
+    conn.commit()
+    conn.close()
+    upgraded = connect(db)
+    assert [tuple(r) for r in upgraded.execute("SELECT spans_tz FROM roster_versions")] == [(None,)]
+    assert _answer(db, NOW).until == NOW + 7 * 3600
