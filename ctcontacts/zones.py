@@ -171,6 +171,7 @@ def lookup_zone(name: str) -> Zone:
     return _build(found)
 
 
+@lru_cache(maxsize=1024)
 def find_zone_name(name: str) -> str | None:
     """The canonical spelling of an IANA zone pytz knows (case does not matter), else None."""
     found = _names_by_fold().get((name or "").strip().lower())
