@@ -11,6 +11,7 @@ import csv
 import io
 import itertools
 import json
+from functools import lru_cache
 from .record import field, record
 from typing import BinaryIO, Callable, TextIO
 
@@ -235,8 +236,9 @@ def _pick(raw: RawFile, where: str, key: str, written: object, option: str | Non
     return written
 
 
+@lru_cache(maxsize=4096)
 def _member_key(text: str) -> str:
-    """Rows saying 'France' and 'FR' belong to one roster."""
+    """Rows saying 'France' and 'FR' belong to one roster. (Cached: asked once per row.)"""
     from .members import find_member
 
     return find_member(text) or text.strip().casefold()
@@ -318,11 +320,25 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
     data_rows = 0
     rows_of: dict[int, int] = {}
     empty: list[tuple[RawContact, int]] = []
+    duty_at = columns.index("duty")
+    # (cell count, cells before the duty, cells after it, contact) of the last row that
+    # raised no problem: a row equal to it but for the duty is that contact's next shift
+    # and needs none of the checks it passed (a year of shifts is 700 such rows per contact).
+    same: tuple | None = None
     try:
         for index, cells in enumerate(reader, start=2):
-            where = f"row {index}"
             if progress is not None and index % PROGRESS_EVERY == 0:
                 progress(source.tell())
+            if same is not None and len(cells) == same[0]:
+                duty = cells[duty_at].strip()
+                if duty and "\x00" not in duty and cells[:duty_at] == same[1] and cells[duty_at + 1:] == same[2]:
+                    data_rows += 1
+                    rows_of[id(same[3])] += 1
+                    same[3].duty.append((index, unformula(duty)))
+                    continue
+            same = None
+            before = len(raw.problems)
+            where = f"row {index}"
             if not any(c.strip() for c in cells):
                 continue  # blank rows (spreadsheets add them at the end)
             data_rows += 1
@@ -385,6 +401,8 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
             rows_of[id(contact)] = rows_of.get(id(contact), 0) + 1
             if duty:
                 contact.duty.append((index, duty))  # a row number: cheaper than a string per row
+                if len(raw.problems) == before:
+                    same = (len(cells), cells[:duty_at], cells[duty_at + 1:], contact)
             else:
                 empty.append((contact, index))
     except csv.Error as e:

@@ -301,6 +301,14 @@ def _positive(d: Duration, text: str) -> Duration:
 _UNTIL = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?$", re.I)
 
 
+def _first_by(rule, horizon: dt.datetime) -> bool:
+    """Whether the rule's first occurrence (never before its start) comes by ``horizon``.
+    (``between`` would list every occurrence up to it: 900 for an every-other-day rule.)"""
+    for occurrence in rule:
+        return occurrence <= horizon
+    return False
+
+
 def _recurrence(rrule: str, start: str, duration: str, text: str, stored: bool = False) -> Recurrence:
     try:
         stamp = parse_stamp(start)
@@ -357,9 +365,9 @@ def _recurrence(rrule: str, start: str, duration: str, text: str, stored: bool =
         first = True
         if date_parts:
             probe = rrulestr(";".join(["FREQ=YEARLY", *date_parts]), dtstart=stamp.wall)
-            first = probe.between(stamp.wall, horizon, inc=True, count=1)
+            first = _first_by(probe, horizon)
         if first:
-            first = parsed.between(stamp.wall, horizon, inc=True, count=1)
+            first = _first_by(parsed, horizon)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
         raise RuleError(f"{text!r}: the RRULE cannot be read ({e})") from None
     if not first:

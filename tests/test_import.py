@@ -332,3 +332,29 @@ def test_csv_rows_spelling_one_member_two_ways_are_one_roster(tmp_path, cli):
                  "ftf,FR,b,B,+33 1 99 00 12 35,Europe/Paris,24/7\n")
     result, doc = cli.json("import", p)
     assert result.exit_code == 0 and doc["rosters"][0]["added"] == ["a", "b"]
+
+
+def test_csv_repeated_rows_are_checked_like_any_other(tmp_path, cli):
+    # Rows that repeat the one before but for the duty take a shortcut through the
+    # reader; only rows that raised nothing may be the model for it.
+    head = "network,member,id,name,rank,phones,timezone,duty\n"
+    row = "ftf,FR,a,A,{rank},+33 1 99 00 12 34,Europe/Paris,{duty}\n"
+    p = tmp_path / "fr.csv"
+    p.write_text(head + row.format(rank=1, duty="Mo 08:00-09:00") + row.format(rank=2, duty="Tu 08:00-09:00")
+                 + row.format(rank=2, duty="We 08:00-09:00") + row.format(rank=1, duty="Th 08:00-09:00")
+                 + row.format(rank=1, duty="") + row.format(rank=1, duty="2026-13-01T08:00/PT8H"))
+    result = cli("import", p)
+    assert result.exit_code == 2
+    err = result.stderr
+    assert "row 3, field 'rank'" in err and "row 4, field 'rank'" in err  # the repeat of a bad row too
+    assert "row 5" not in err  # back in line with row 2
+    assert "row 6, field 'duty': is empty" in err
+    assert "row 7, field 'duty'" in err and "2026-13-01" in err
+
+    p.write_text(head + row.format(rank=1, duty="Mo 08:00-09:00") + row.format(rank=1, duty="Tu 08:00\x00-09:00"))
+    result = cli("import", p)
+    assert result.exit_code == 2 and "binary" in result.stderr.lower()
+
+    p.write_text(head + "".join(row.format(rank=1, duty=f"{d} 08:00-09:00") for d in ("Mo", "Tu", "We")))
+    assert cli("import", p).exit_code == 0
+    assert cli.json("contacts", "-n", "ftf", "-c", "FR")[1][0]["duty"] == ["Mo 08:00-09:00", "Tu 08:00-09:00", "We 08:00-09:00"]
