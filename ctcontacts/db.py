@@ -114,7 +114,9 @@ def applied_migrations(conn: sqlite3.Connection) -> list[str]:
 
 def _refuse_foreign(conn: sqlite3.Connection, path: Pathish) -> None:
     other = conn.execute("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchone()[0]
-    if other:
+    # Another ctcontacts process may have created the schema since ``connect`` looked:
+    # then the tables are ours, with our migrations recorded.
+    if other and not applied_migrations(conn):
         raise DatabaseError(
             f"{path} is an SQLite database of another program, not a ctcontacts database; "
             "choose another file with --db."

@@ -120,13 +120,19 @@ class RuleText:
     The duty engine never sees these; lookups parse what the database holds.
     """
 
-    __slots__ = ("_text", "span")
+    # Two plain slots rather than a ``span`` tuple: 50 bytes less per rule, 75 MB
+    # less for a world file of a million and a half shifts.
+    __slots__ = ("_text", "starts", "ends")
 
     def __init__(self, text: str, span: tuple[int, int] | None = None):
         self._text = text
         # For a dated interval (or an 'off' one): its UTC instants in the contact's
         # zone, stored beside the text so lookups can skip shifts far from their moment.
-        self.span = span
+        self.starts, self.ends = span if span is not None else (None, None)
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        return None if self.starts is None else (self.starts, self.ends)
 
     def text(self) -> str:
         return self._text

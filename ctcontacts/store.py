@@ -170,14 +170,15 @@ def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, crea
     )
     conn.executemany(
         "INSERT INTO duty_rules (version_id, contact_id, position, rule, starts, ends) VALUES (?, ?, ?, ?, ?, ?)",
-        ((version, c.id, j, rule.text(), *(_stored_span(rule) or (None, None)))
+        ((version, c.id, j, rule.text(), *_stored_span(rule))
          for c in roster.contacts for j, rule in enumerate(c.duty)),
     )
     return version
 
 
-def _stored_span(rule) -> tuple[int, int] | None:
-    return getattr(rule, "span", None)
+def _stored_span(rule) -> tuple[int | None, int | None]:
+    """A dated interval's UTC instants (``RuleText`` holds them); ``(None, None)`` otherwise."""
+    return getattr(rule, "starts", None), getattr(rule, "ends", None)
 
 
 def set_current(conn: sqlite3.Connection, network: str, member: str, version_id: int | None) -> None:

@@ -7,9 +7,11 @@ duty rules parsed (so a bad rule is caught here, not at 03:00).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+
 from .errors import Problem
-from .isotime import ISOError, parse_date
+from .isotime import MAX_YEAR, MIN_YEAR, ISOError, parse_date
 from .members import ORG, find_member, unknown_member_message
 from .model import Contact, NetworkDef, Roster
 from .readers import RawContact, RawFile, RawRoster
@@ -189,6 +191,10 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | No
     rules: list[Rule] = []
     zone = lookup_zone(zone_name) if zone_name else None
     for where, value in c.duty:
+        shift = _plain_shift(value, zone) if zone is not None else None
+        if shift is not None:
+            rules.append(shift)
+            continue
         place = where if isinstance(where, str) else f"row {where}"
         try:
             rule = parse_rule(value)
@@ -209,6 +215,31 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | No
         rank=rank, phones=phones, email=email, secure_channel=secure,
         languages=languages, verified=verified, notes=notes,
     )
+
+
+# A dated shift written the way exports and rostering systems write it, already in
+# the one-string form parse_rule would give back: local start, whole hours.
+_PLAIN_SHIFT = re.compile(r"(\d{4})-(\d\d)-(\d\d)T([01]\d|2[0-3]):([0-5]\d)/PT([1-9]\d{0,3})H")
+
+
+def _plain_shift(value: object, zone) -> RuleText | None:
+    """The stored form of the commonest rule in a big file, without building the
+    parsed rule: ``None`` for anything else (or anything odd), which then takes the
+    general path. A test holds both paths to the same text and instants."""
+    if not isinstance(value, str):
+        return None
+    m = _PLAIN_SHIFT.fullmatch(value)
+    if m is None:
+        return None
+    y, mo, d, h, mi, hours = map(int, m.groups())
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        return None
+    try:
+        wall = dt.datetime(y, mo, d, h, mi)
+    except ValueError:
+        return None
+    start = zone.to_utc(wall)
+    return RuleText(value, (start, start + hours * 3600))
 
 
 def _mixed_interval_problem(rule: Rule, span: tuple[int, int] | None) -> str | None:

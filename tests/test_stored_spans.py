@@ -129,3 +129,33 @@ def test_a_database_from_before_spans_tz_is_upgraded_and_read_from_text(tmp_path
     upgraded = connect(db)
     assert [tuple(r) for r in upgraded.execute("SELECT spans_tz FROM roster_versions")] == [(None,)]
     assert _answer(db, NOW).until == NOW + 7 * 3600
+
+
+@settings(max_examples=300, deadline=None)
+@given(wall=st.datetimes(dt.datetime(1899, 12, 25), dt.datetime(2200, 1, 5)).map(lambda d: d.replace(second=0, microsecond=0)),
+       hours=st.integers(1, 9999), zone=st.sampled_from(ZONES + ["Asia/Kathmandu", "Pacific/Apia", "UTC"]))
+def test_the_shortcut_for_plain_shifts_gives_what_the_general_parser_gives(wall, hours, zone):
+    from ctcontacts.engine import interval_span
+    from ctcontacts.validate import _plain_shift
+
+    text = f"{wall:%Y-%m-%dT%H:%M}/PT{hours}H"
+    z = lookup_zone(zone)
+    fast = _plain_shift(text, z)
+    try:
+        rule = parse_rule(text)
+    except Exception:
+        assert fast is None  # whatever the parser refuses goes its way to be reported
+        return
+    assert fast is not None
+    assert fast.text() == rule.text() == text
+    assert fast.span == interval_span(rule, z)
+
+
+def test_the_shortcut_leaves_anything_unusual_to_the_parser():
+    from ctcontacts.validate import _plain_shift
+
+    z = lookup_zone("Europe/Paris")
+    for text in ["2026-02-30T08:00/PT8H", "2026-01-01T24:00/PT8H", "2026-01-01T08:00/PT0H", "2026-01-01T08:00/PT08H",
+                 "2026-01-01t08:00/pt8h", " 2026-01-01T08:00/PT8H", "2026-01-01T08:00:30/PT8H", "2026-01-01T08:00Z/PT8H",
+                 "2200-01-01T08:00/PT8H", "1899-12-31T08:00/PT8H", "off 2026-01-01T08:00/PT8H", 20260101]:
+        assert _plain_shift(text, z) is None, text

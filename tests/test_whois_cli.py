@@ -289,3 +289,22 @@ def test_answers_with_many_dated_shifts_far_from_the_moment(tmp_path, cli, db_pa
     assert spans == 28
     doc = json.loads(cli("whois", "-c", "FR", "-n", "ftf", "--at", "2026-12-25T00:30", "--tz", "Europe/Paris", "--json").stdout)
     assert doc["on_duty"] == [] and doc["next"][0]["from"] == "2026-12-25T00:00:00Z"
+
+
+def test_a_schema_another_ctcontacts_process_just_created_is_not_foreign(tmp_path):
+    # Two first imports race: one sees an empty file, then finds the other's tables.
+    from ctcontacts import db as dbmod
+
+    path = tmp_path / "new.db"
+    dbmod.connect(path, create=True).close()
+    conn = sqlite3.connect(path)
+    dbmod._refuse_foreign(conn, str(path))  # ours: no error
+    conn.execute("CREATE TABLE notes (x)")
+    conn.execute("DROP TABLE _sqlite_migrations")
+    conn.commit()
+    try:
+        dbmod._refuse_foreign(conn, str(path))
+    except dbmod.DatabaseError as e:
+        assert "another program" in str(e)
+    else:
+        raise AssertionError("a file with tables and no ctcontacts migrations was taken for ours")
