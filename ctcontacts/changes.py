@@ -11,6 +11,7 @@ from .record import field, record
 from typing import Protocol, Sequence
 
 from .model import Contact
+from .rules import Duty
 
 FIELDS = ("name", "agency", "role", "rank", "phones", "email", "secure_channel", "languages",
           "timezone", "duty", "verified", "notes")
@@ -26,7 +27,7 @@ class RosterLike(Protocol):
 
 def values(c: Contact) -> dict:
     out = {f: getattr(c, f) for f in FIELDS if f != "duty"}
-    out["duty"] = [r.text() for r in c.duty]
+    out["duty"] = list(c.duty.texts) if isinstance(c.duty, Duty) else [r.text() for r in c.duty]
     return out
 
 

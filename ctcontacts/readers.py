@@ -43,12 +43,40 @@ def unformula(value: str) -> str:
 CSV_ALIASES = {"country": "member"}
 
 
+class RawDuty:
+    """A contact's duty values as read, each with where it was written: a CSV row
+    number (kept in an array, 4 bytes) or a JSON path. Iterates as (place, value)."""
+
+    __slots__ = ("places", "values")
+
+    def __init__(self):
+        self.places: list | None = None
+        self.values: list = []
+
+    def append(self, place: str | int, value: object) -> None:
+        if self.places is None:
+            from array import array
+
+            self.places = array("I") if isinstance(place, int) else []
+        self.places.append(place)
+        self.values.append(value)
+
+    def clear(self) -> None:
+        self.places, self.values = None, []
+
+    def __iter__(self):
+        return zip(self.places or (), self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
 @record
 class RawContact:
     where: str  # "rosters[0].contacts[1]" or "row 4"
     values: dict[str, object]
     places: dict[str, str]  # field -> where it was written (row or path)
-    duty: list[tuple[str | int, object]] = field(default_factory=list)  # (JSON path or CSV row, rule)
+    duty: RawDuty = field(default_factory=RawDuty)  # (JSON path or CSV row, rule)
     reported: set[str] = field(default_factory=set)  # fields the reader already complained about
 
 
@@ -197,7 +225,8 @@ def _read_json(raw: RawFile, text: str, network: str | None, member: str | None)
             elif not isinstance(duty, list):
                 raw.problems.append(Problem(name, cwhere, "duty", "must be a list of rules, e.g. [\"24/7\"]"))
             else:
-                contact.duty = [(f"{cwhere}.duty[{k}]", rule) for k, rule in enumerate(duty)]
+                for k, rule in enumerate(duty):
+                    contact.duty.append(f"{cwhere}.duty[{k}]", rule)
             roster.contacts.append(contact)
         raw.rosters.append(roster)
 
@@ -334,7 +363,7 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
                 if duty and "\x00" not in duty and cells[:duty_at] == same[1] and cells[duty_at + 1:] == same[2]:
                     data_rows += 1
                     rows_of[id(same[3])] += 1
-                    same[3].duty.append((index, unformula(duty)))
+                    same[3].duty.append(index, unformula(duty))
                     continue
             same = None
             before = len(raw.problems)
@@ -400,7 +429,7 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
             duty = row.get("duty", "")
             rows_of[id(contact)] = rows_of.get(id(contact), 0) + 1
             if duty:
-                contact.duty.append((index, duty))  # a row number: cheaper than a string per row
+                contact.duty.append(index, duty)  # a row number: cheaper than a string per row
                 if len(raw.problems) == before:
                     same = (len(cells), cells[:duty_at], cells[duty_at + 1:], contact)
             else:

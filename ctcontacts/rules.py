@@ -147,6 +147,62 @@ class RuleText:
         return f"RuleText({self._text!r})"
 
 
+_NO_INSTANT = -(2**63)
+
+
+class Duty:
+    """A contact's validated duty rules, packed: their texts, and the instants of the
+    dated ones in two arrays. About 25 bytes a rule beside its text, where a list of
+    ``RuleText`` costs 140: the difference between 200 and 400 MB for a world file.
+    Reads like a list of ``RuleText``; compares by the texts, in order."""
+
+    __slots__ = ("texts", "_starts", "_ends")
+
+    def __init__(self, rules=()):
+        from array import array
+
+        self.texts: list[str] = []
+        self._starts = array("q")
+        self._ends = array("q")
+        for rule in rules:
+            self.append(rule.text(), getattr(rule, "span", None))
+
+    def append(self, text: str, span: tuple[int, int] | None = None) -> None:
+        self.texts.append(text)
+        start, end = span if span is not None else (_NO_INSTANT, _NO_INSTANT)
+        self._starts.append(start)
+        self._ends.append(end)
+
+    def rows(self):
+        """``(text, starts, ends)`` per rule, instants ``None`` unless dated: what the database stores."""
+        for text, start, end in zip(self.texts, self._starts, self._ends):
+            yield (text, None, None) if start == _NO_INSTANT else (text, start, end)
+
+    def __iter__(self):
+        for text, start, end in self.rows():
+            yield RuleText(text, None if start is None else (start, end))
+
+    def __getitem__(self, i: int) -> RuleText:
+        start = self._starts[i]
+        return RuleText(self.texts[i], None if start == _NO_INSTANT else (start, self._ends[i]))
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Duty):
+            return self.texts == other.texts
+        if isinstance(other, list):
+            return len(other) == len(self.texts) and all(
+                isinstance(r, RuleText) and r.text() == t for r, t in zip(other, self.texts))
+        return NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Duty({self.texts!r})"
+
+
 def parse_rule(value: object, *, stored: bool = False) -> Rule:
     """A rule from a roster: a string in one-string form, or a JSON object.
 

@@ -12,7 +12,7 @@ from .errors import DatabaseError
 from .members import Network, builtin_networks
 from .model import Contact, NetworkDef, Roster
 from .record import record
-from .rules import Dated, RuleError, RuleText, parse_rule
+from .rules import Dated, Duty, RuleError, parse_rule
 from .zones import tz_version
 
 # How far a dated shift's stored instants may be off when the time-zone release
@@ -127,7 +127,10 @@ def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
     ):
         if not parse:
             span = (row["starts"], row["ends"]) if row["starts"] is not None else None
-            rules.setdefault(row["contact_id"], []).append(RuleText(row["rule"], span))
+            duty = rules.get(row["contact_id"])
+            if duty is None:
+                duty = rules[row["contact_id"]] = Duty()
+            duty.append(row["rule"], span)
             continue
         text = row["rule"]
         if trusted and row["starts"] is not None:
@@ -170,15 +173,16 @@ def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, crea
     )
     conn.executemany(
         "INSERT INTO duty_rules (version_id, contact_id, position, rule, starts, ends) VALUES (?, ?, ?, ?, ?, ?)",
-        ((version, c.id, j, rule.text(), *_stored_span(rule))
-         for c in roster.contacts for j, rule in enumerate(c.duty)),
+        ((version, c.id, j, *row) for c in roster.contacts for j, row in enumerate(_duty_rows(c.duty))),
     )
     return version
 
 
-def _stored_span(rule) -> tuple[int | None, int | None]:
-    """A dated interval's UTC instants (``RuleText`` holds them); ``(None, None)`` otherwise."""
-    return getattr(rule, "starts", None), getattr(rule, "ends", None)
+def _duty_rows(duty):
+    """``(text, starts, ends)`` per rule; the instants only for dated intervals."""
+    if isinstance(duty, Duty):
+        return duty.rows()
+    return ((r.text(), getattr(r, "starts", None), getattr(r, "ends", None)) for r in duty)
 
 
 def set_current(conn: sqlite3.Connection, network: str, member: str, version_id: int | None) -> None:

@@ -15,7 +15,7 @@ from .isotime import MAX_YEAR, MIN_YEAR, ISOError, parse_date
 from .members import ORG, find_member, unknown_member_message
 from .model import Contact, NetworkDef, Roster
 from .readers import RawContact, RawFile, RawRoster
-from .rules import Interval, Off, Rule, RuleError, RuleText, parse_rule
+from .rules import Duty, Interval, Off, Rule, RuleError, parse_rule
 from .text import LANGUAGE, unsafe
 from .zones import find_zone_name, lookup_zone, unknown_zone_message
 
@@ -188,12 +188,12 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | No
         check.add(c.where, "phones", "a contact needs at least one phone number or an e-mail address")
     if "duty" not in c.values and not c.duty and "duty" not in c.reported:
         check.add(c.where, "duty", "is required (a list of duty rules, e.g. [\"24/7\"])")
-    rules: list[Rule] = []
+    rules = Duty()
     zone = lookup_zone(zone_name) if zone_name else None
     for where, value in c.duty:
         shift = _plain_shift(value, zone) if zone is not None else None
         if shift is not None:
-            rules.append(shift)
+            rules.append(value, shift)
             continue
         place = where if isinstance(where, str) else f"row {where}"
         try:
@@ -206,7 +206,7 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | No
         if problem:
             check.add(place, "duty", problem)
             continue
-        rules.append(RuleText(rule.text(), span))
+        rules.append(rule.text(), span)
     c.duty.clear()  # the raw rows are no longer needed; a big file should not be held twice
     if len(check.problems) > before:
         return None
@@ -222,10 +222,11 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | No
 _PLAIN_SHIFT = re.compile(r"(\d{4})-(\d\d)-(\d\d)T([01]\d|2[0-3]):([0-5]\d)/PT([1-9]\d{0,3})H")
 
 
-def _plain_shift(value: object, zone) -> RuleText | None:
-    """The stored form of the commonest rule in a big file, without building the
-    parsed rule: ``None`` for anything else (or anything odd), which then takes the
-    general path. A test holds both paths to the same text and instants."""
+def _plain_shift(value: object, zone) -> tuple[int, int] | None:
+    """The UTC instants of the commonest rule in a big file, read without building the
+    parsed rule (its text is already the one-string form): ``None`` for anything else
+    (or anything odd), which then takes the general path. A test holds both paths to
+    the same text and instants."""
     if not isinstance(value, str):
         return None
     m = _PLAIN_SHIFT.fullmatch(value)
@@ -239,7 +240,7 @@ def _plain_shift(value: object, zone) -> RuleText | None:
     except ValueError:
         return None
     start = zone.to_utc(wall)
-    return RuleText(value, (start, start + hours * 3600))
+    return (start, start + hours * 3600)
 
 
 def _mixed_interval_problem(rule: Rule, span: tuple[int, int] | None) -> str | None:
