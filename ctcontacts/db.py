@@ -26,7 +26,7 @@ BUSY_TIMEOUT_MS = _busy_timeout()
 MIGRATION_SET = "ctcontacts"
 # Names of every migration this version knows, in order. Kept here (and checked
 # against migrations.py by a test) so opening a database needs no sqlite-utils.
-KNOWN_MIGRATIONS = ("m001_initial", "m002_spans_tz")
+KNOWN_MIGRATIONS = ("m001_initial", "m002_spans_tz", "m003_duty_rules_without_rowid")
 
 
 # Paths are plain strings here (os.path, not pathlib): a lookup opens the
@@ -78,13 +78,29 @@ def connect(path: Pathish, *, create: bool = False) -> sqlite3.Connection:
         applied = applied_migrations(conn)
         if not applied:
             _refuse_foreign(conn, path)  # before anything writes to it
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
         _check_schema(conn, path, applied)
     except sqlite3.DatabaseError as e:
         raise _as_database_error(e, path) from None
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch a new file to WAL. The switch needs the file to itself and SQLite does
+    not wait for that (no busy handler): when two first imports race, one is told
+    "locked" at once. Retry until the busy timeout; done as soon as either switched it."""
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _as_database_error(e: sqlite3.DatabaseError, path: Pathish) -> DatabaseError:

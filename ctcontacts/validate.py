@@ -222,6 +222,9 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | No
 _PLAIN_SHIFT = re.compile(r"(\d{4})-(\d\d)-(\d\d)T([01]\d|2[0-3]):([0-5]\d)/PT([1-9]\d{0,3})H")
 
 
+_EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
+
+
 def _plain_shift(value: object, zone) -> tuple[int, int] | None:
     """The UTC instants of the commonest rule in a big file, read without building the
     parsed rule (its text is already the one-string form): ``None`` for anything else
@@ -236,10 +239,10 @@ def _plain_shift(value: object, zone) -> tuple[int, int] | None:
     if not MIN_YEAR <= y <= MAX_YEAR:
         return None
     try:
-        wall = dt.datetime(y, mo, d, h, mi)
+        day = dt.date(y, mo, d).toordinal()
     except ValueError:
         return None
-    start = zone.to_utc(wall)
+    start = zone.utc_of((day - _EPOCH_DAY) * 86400 + h * 3600 + mi * 60)
     return (start, start + hours * 3600)
 
 

@@ -62,7 +62,10 @@ class Zone:
         A time that occurs twice means its first occurrence; a time that does not
         exist is read with the offset in force before the gap.
         """
-        w = naive_to_seconds(wall)
+        return self.utc_of(naive_to_seconds(wall))
+
+    def utc_of(self, w: int) -> int:
+        """``to_utc`` for a wall-clock time given as seconds counted as if it were UTC."""
         lo = max(bisect.bisect_right(self.starts, w - _SLACK) - 1, 0)
         hi = bisect.bisect_right(self.starts, w + _SLACK)
         best = None
@@ -81,7 +84,7 @@ class Zone:
             if self.starts[i] + before <= w < self.starts[i] + after:
                 return w - before
         # Not reachable for a consistent table, but never guess silently.
-        raise ValueError(f"cannot place {wall} in {self.name}")  # pragma: no cover
+        raise ValueError(f"cannot place {seconds_to_naive(w)} in {self.name}")  # pragma: no cover
 
     def to_local(self, instant: int) -> dt.datetime:
         """Aware local datetime (fixed offset) for an instant, for display and JSON."""

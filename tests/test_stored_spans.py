@@ -159,3 +159,32 @@ def test_the_shortcut_leaves_anything_unusual_to_the_parser():
                  "2026-01-01t08:00/pt8h", " 2026-01-01T08:00/PT8H", "2026-01-01T08:00:30/PT8H", "2026-01-01T08:00Z/PT8H",
                  "2200-01-01T08:00/PT8H", "1899-12-31T08:00/PT8H", "off 2026-01-01T08:00/PT8H", 20260101]:
         assert _plain_shift(text, z) is None, text
+
+
+def test_an_older_schema_is_upgraded_with_every_rule_kept(tmp_path):
+    """A database written by the schema before m003 (duty_rules with a rowid) is
+    rebuilt on first open, its rules, instants and view intact."""
+    from sqlite_utils import Database
+
+    from ctcontacts.migrations import migrations
+
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    migrations.apply(Database(conn), stop_before="m003_duty_rules_without_rowid")
+    conn.execute("INSERT INTO imports (id, started_at, os_user, kind, outcome) VALUES (1, '2026-11-01T00:00:00Z', 'u', 'import', 'ok')")
+    conn.execute("INSERT INTO roster_versions (id, network, member, issued, source_file, import_id, created_at, spans_tz) "
+                 "VALUES (1, 'ftf', 'FR', '2026-11-01', 'a.json', 1, '2026-11-01T00:00:00Z', ?)", [tz_version()])
+    conn.execute("INSERT INTO contacts (version_id, id, position, name, phones, languages, timezone) "
+                 "VALUES (1, 'fr-desk', 0, 'Desk', '[\"+33199001234\"]', '[]', 'Europe/Paris')")
+    rows = [(1, "fr-desk", 0, "Mo 08:00-09:00", None, None), (1, "fr-desk", 1, "2026-11-29T02:00/PT8H", NOW - 3600, NOW + 7 * 3600)]
+    conn.executemany("INSERT INTO duty_rules VALUES (?, ?, ?, ?, ?, ?)", rows)
+    conn.execute("INSERT INTO rosters VALUES ('ftf', 'FR', 1)")
+    conn.close()
+
+    upgraded = connect(db)
+    assert upgraded.execute("SELECT sql FROM sqlite_master WHERE name = 'duty_rules'").fetchone()[0].endswith("WITHOUT ROWID")
+    assert [tuple(r) for r in upgraded.execute("SELECT * FROM duty_rules ORDER BY position")] == rows
+    assert upgraded.execute("SELECT duty FROM contact_duty").fetchone()[0] == "Mo 08:00-09:00 | 2026-11-29T02:00/PT8H"
+    assert upgraded.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert _answer(db, NOW).until == NOW + 7 * 3600
