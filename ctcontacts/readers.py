@@ -350,9 +350,10 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
     rows_of: dict[int, int] = {}
     empty: list[tuple[RawContact, int]] = []
     duty_at = columns.index("duty")
-    # (cell count, cells before the duty, cells after it, contact) of the last row that
-    # raised no problem: a row equal to it but for the duty is that contact's next shift
-    # and needs none of the checks it passed (a year of shifts is 700 such rows per contact).
+    # Of the last row that raised no problem: cell count, cells before and after the
+    # duty, its contact's id and the appends of that contact's duty. A row equal to it
+    # but for the duty is that contact's next shift and needs none of the checks it
+    # passed (a year of shifts is 700 such rows per contact).
     same: tuple | None = None
     try:
         for index, cells in enumerate(reader, start=2):
@@ -362,8 +363,9 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
                 duty = cells[duty_at].strip()
                 if duty and "\x00" not in duty and cells[:duty_at] == same[1] and cells[duty_at + 1:] == same[2]:
                     data_rows += 1
-                    rows_of[id(same[3])] += 1
-                    same[3].duty.append(index, unformula(duty))
+                    rows_of[same[3]] += 1
+                    same[4](index)
+                    same[5](unformula(duty) if duty[0] == "'" else duty)
                     continue
             same = None
             before = len(raw.problems)
@@ -431,7 +433,8 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
             if duty:
                 contact.duty.append(index, duty)  # a row number: cheaper than a string per row
                 if len(raw.problems) == before:
-                    same = (len(cells), cells[:duty_at], cells[duty_at + 1:], contact)
+                    same = (len(cells), cells[:duty_at], cells[duty_at + 1:], id(contact),
+                            contact.duty.places.append, contact.duty.values.append)
             else:
                 empty.append((contact, index))
     except csv.Error as e:

@@ -156,26 +156,26 @@ class Duty:
     ``RuleText`` costs 140: the difference between 200 and 400 MB for a world file.
     Reads like a list of ``RuleText``; compares by the texts, in order."""
 
-    __slots__ = ("texts", "_starts", "_ends")
+    __slots__ = ("texts", "starts", "ends")
 
     def __init__(self, rules=()):
         from array import array
 
         self.texts: list[str] = []
-        self._starts = array("q")
-        self._ends = array("q")
+        self.starts = array("q")
+        self.ends = array("q")
         for rule in rules:
             self.append(rule.text(), getattr(rule, "span", None))
 
     def append(self, text: str, span: tuple[int, int] | None = None) -> None:
         self.texts.append(text)
         start, end = span if span is not None else (_NO_INSTANT, _NO_INSTANT)
-        self._starts.append(start)
-        self._ends.append(end)
+        self.starts.append(start)
+        self.ends.append(end)
 
     def rows(self):
         """``(text, starts, ends)`` per rule, instants ``None`` unless dated: what the database stores."""
-        for text, start, end in zip(self.texts, self._starts, self._ends):
+        for text, start, end in zip(self.texts, self.starts, self.ends):
             yield (text, None, None) if start == _NO_INSTANT else (text, start, end)
 
     def __iter__(self):
@@ -183,8 +183,8 @@ class Duty:
             yield RuleText(text, None if start is None else (start, end))
 
     def __getitem__(self, i: int) -> RuleText:
-        start = self._starts[i]
-        return RuleText(self.texts[i], None if start == _NO_INSTANT else (start, self._ends[i]))
+        start = self.starts[i]
+        return RuleText(self.texts[i], None if start == _NO_INSTANT else (start, self.ends[i]))
 
     def __len__(self) -> int:
         return len(self.texts)
