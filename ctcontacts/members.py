@@ -103,10 +103,28 @@ def member_label(code: str) -> str:
 def country_name(code: str) -> str | None:
     if code == "XK":
         return "Kosovo"
-    import pycountry
+    return _country_names().get(code)
 
-    c = pycountry.countries.get(alpha_2=code)
-    return getattr(c, "common_name", None) or getattr(c, "name", None) if c else None
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """ISO 3166-1 short names by alpha-2 code, from pycountry's own data file.
+
+    Read directly: ``import pycountry`` costs about 23 ms (it asks importlib.metadata
+    for its version), a fifth of what a human ``whois`` may take, just to print
+    "France (FR)". Should the file move in a later pycountry, ask pycountry itself."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("pycountry")
+        folder = spec.submodule_search_locations[0]
+        with open(os.path.join(folder, "databases", "iso3166-1.json"), encoding="utf-8") as f:
+            entries = json.load(f)["3166-1"]
+        return {e["alpha_2"]: e.get("common_name") or e["name"] for e in entries}
+    except (AttributeError, OSError, ValueError, KeyError, TypeError, IndexError):
+        import pycountry
+
+        return {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
 
 
 def resolve_member(text: str) -> str:

@@ -47,6 +47,23 @@ def test_whois_json_loads_only_what_it_needs(tmp_path, cli, db_path):
     assert not loaded & set(NOT_NEEDED), sorted(loaded & set(NOT_NEEDED))
 
 
+def test_human_whois_loads_neither_validation_nor_the_pycountry_package(tmp_path, cli, db_path):
+    # It prints "France (FR)" from pycountry's data file; importing the package would
+    # cost a fifth of the lookup (importlib.metadata, email, zipfile...).
+    cli("import", roster_file(tmp_path, roster("FR")))
+    loaded = loaded_modules(tmp_path, "--db", str(db_path), "whois", "-c", "FR", "-n", "ftf")
+    assert "rich" in loaded  # the probe really drew the answer
+    assert not loaded & {"pycountry", "phonenumbers", "sqlite_utils", "typer", "click", "importlib_metadata"}
+
+
+def test_country_names_read_from_the_data_file_are_pycountrys():
+    import pycountry
+
+    from ctcontacts.members import _country_names
+
+    assert _country_names() == {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
+
+
 def test_lint_bans_heavy_module_level_imports():
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
     if not Path(ruff).exists():
