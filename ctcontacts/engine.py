@@ -107,21 +107,23 @@ def _expand(rule: Rule, zone: Zone, lo: int, hi: int) -> list[Span]:
 def _weekly(rule: Weekly, zone: Zone, lo: int, hi: int) -> Iterable[Span]:
     # A window starts on its day and lasts at most 48 wall-clock hours (plus a
     # DST shift), so days from two before ``lo`` to one after ``hi`` suffice.
-    first = zone.wall(lo).date() - dt.timedelta(days=2)
-    last = zone.wall(hi).date() + dt.timedelta(days=1)
+    # Days are counted as local midnights in seconds, wall time read as if UTC (no
+    # datetime objects: a network board expands thousands of these).
+    first = (lo + zone.offset_at(lo)) // DAY - 2
+    last = (hi + zone.offset_at(hi)) // DAY + 1
     by_day: dict[int, list] = {}
     for w in rule.windows:
         by_day.setdefault(w.weekday, []).append(w)
-    day = first
-    while day <= last:
-        for w in by_day.get(day.weekday(), ()):
-            midnight = dt.datetime(day.year, day.month, day.day)
-            start = zone.to_utc(midnight + dt.timedelta(seconds=w.start))
-            end_day = midnight + dt.timedelta(days=1) if w.overnight else midnight
-            end = zone.to_utc(end_day + dt.timedelta(seconds=w.end))
+    for day in range(first, last + 1):
+        windows = by_day.get((day + 3) % 7)  # 1970-01-01 was a Thursday (weekday 3)
+        if not windows:
+            continue
+        midnight = day * DAY
+        for w in windows:
+            start = zone.utc_of(midnight + w.start)
+            end = zone.utc_of(midnight + (DAY if w.overnight else 0) + w.end)
             if end > start:
                 yield (start, end)
-        day += dt.timedelta(days=1)
 
 
 def stamp_instant(stamp: Stamp, zone: Zone) -> int:

@@ -212,6 +212,14 @@ def m003_duty_rules_without_rowid(db: Database) -> None:
         db.execute(view[0])
 
 
+@migrations()
+def m004_contacts_dated_until(db: Database) -> None:
+    # The latest end (UTC) of a contact's dated rules, 0 if it has none: a lookup
+    # that read only the shifts near its moment knows from it whether any come
+    # later, and reads the rest only then. NULL: written before this column.
+    db.execute("ALTER TABLE contacts ADD COLUMN dated_until INTEGER")
+
+
 def apply(conn: sqlite3.Connection) -> None:
     """Apply pending migrations under the write lock, so two processes opening a new
     database at once do not both create it: the second finds nothing pending."""

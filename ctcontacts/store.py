@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from functools import lru_cache
 
 from .errors import DatabaseError
 from .members import Network, builtin_networks
@@ -32,6 +33,9 @@ class StoredRoster:
     version_id: int = 0
     import_id: int = 0
     spans_tz: str | None = None  # the tz release that computed its dated shifts' instants
+    # Loaded for a window: ids of contacts that may have dated shifts after it (the
+    # rest have every rule that matters loaded). None: loaded without a window.
+    partial: set[str] | None = None
 
 
 def networks(conn: sqlite3.Connection) -> dict[str, Network]:
@@ -88,19 +92,37 @@ def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: boo
     if head is None:
         return None
     rules = load_duty(conn, head, parse=parse, window=window)
-    contacts = [
-        Contact(
+    contacts = []
+    partial = None if window is None else set()
+    hi = None if window is None else _filter(head, window)[2]
+    for row in conn.execute("SELECT * FROM contacts WHERE version_id = ? ORDER BY position", [version_id]):
+        contacts.append(Contact(
             id=row["id"], name=row["name"], timezone=row["timezone"], duty=rules.get(row["id"], []),
             agency=row["agency"], role=row["role"], rank=row["rank"],
             phones=json.loads(row["phones"]), email=row["email"],
             secure_channel=row["secure_channel"], languages=json.loads(row["languages"]),
             verified=row["verified"], notes=row["notes"],
-        )
-        for row in conn.execute("SELECT * FROM contacts WHERE version_id = ? ORDER BY position", [version_id])
-    ]
+        ))
+        if partial is not None and (row["dated_until"] is None or row["dated_until"] > hi):
+            partial.add(row["id"])
     return StoredRoster(head["network"], head["member"], head["issued"], head["created_at"],
                         head["source_file"], bool(head["demo"]), contacts, version_id, head["import_id"],
-                        head["spans_tz"])
+                        head["spans_tz"], partial)
+
+
+@lru_cache(maxsize=8192)
+def _parse_stored(text: str):
+    """A stored rule, parsed once per process: rules are immutable, and a network
+    board meets the same texts (Mo-Fr 08:00-18:00, 24/7) in member after member."""
+    return parse_rule(text, stored=True)
+
+
+def _filter(head, window: tuple[int, int]) -> tuple[bool, int, int]:
+    """Whether the version's stored instants can be trusted, and the bounds to filter
+    its dated rules by: ``window`` itself, or wider when another tz release computed them."""
+    trusted = head["spans_tz"] == tz_version()
+    slack = 0 if trusted else _TZ_SLACK
+    return trusted, window[0] - slack, window[1] + slack
 
 
 def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
@@ -112,12 +134,7 @@ def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
     computed the instants is the one in use; otherwise they are parsed from their
     wall-clock text, and the filter widens so no shift is missed."""
     version_id = head["id"]
-    lo = hi = None
-    trusted = False
-    if window is not None:
-        trusted = head["spans_tz"] == tz_version()
-        slack = 0 if trusted else _TZ_SLACK
-        lo, hi = window[0] - slack, window[1] + slack
+    trusted, lo, hi = (False, None, None) if window is None else _filter(head, window)
     rules: dict[str, list] = {}
     for row in conn.execute(
         "SELECT contact_id, rule, starts, ends FROM duty_rules WHERE version_id = ? "
@@ -137,7 +154,7 @@ def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
             rule = Dated(row["starts"], row["ends"], text.startswith("off"), text)
         else:
             try:
-                rule = parse_rule(text, stored=True)
+                rule = _parse_stored(text)
             except RuleError:
                 raise DatabaseError(
                     f"the stored duty rule {text!r} of {head['member']} in {head['network']} cannot be read; "
@@ -164,10 +181,11 @@ def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, crea
     version = cur.lastrowid
     conn.executemany(
         "INSERT INTO contacts (version_id, id, position, name, agency, role, rank, phones, email, "
-        "secure_channel, languages, timezone, verified, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "secure_channel, languages, timezone, verified, notes, dated_until) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             [version, c.id, i, c.name, c.agency, c.role, c.rank, json.dumps(c.phones), c.email,
-             c.secure_channel, json.dumps(c.languages), c.timezone, c.verified, c.notes]
+             c.secure_channel, json.dumps(c.languages), c.timezone, c.verified, c.notes, _dated_until(c.duty)]
             for i, c in enumerate(roster.contacts)
         ],
     )
@@ -176,6 +194,13 @@ def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, crea
         ((version, c.id, j, *row) for c in roster.contacts for j, row in enumerate(_duty_rows(c.duty))),
     )
     return version
+
+
+def _dated_until(duty) -> int:
+    """The latest stored end of a contact's dated rules; 0 when it has none."""
+    if isinstance(duty, Duty):
+        return max(max(duty.ends, default=0), 0)  # rules without instants hold a large negative end
+    return max((end for _, _, end in _duty_rows(duty) if end is not None), default=0)
 
 
 def _duty_rows(duty):

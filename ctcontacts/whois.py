@@ -135,10 +135,11 @@ def _entries(conn: sqlite3.Connection, roster: store.StoredRoster | None, at: in
         zone = lookup_zone(c.timezone)
         flag = flags.get(c.id)
         reach = {"imports": json.loads(flag["import_ids"]), "fields": json.loads(flag["fields"])} if flag else None
-        # First from the dated shifts near ``at``; the few contacts whose answer lies
-        # further out (a long unbroken duty, nobody due within the near window) are
-        # read again over the whole horizon.
-        status = status_at(c.duty, zone, at, HORIZON, known=NEAR)
+        # First from the dated shifts near ``at``. A contact with dated shifts beyond
+        # them whose answer lies further out (a long unbroken duty, nobody due within
+        # the near window) is read again over the whole horizon.
+        partial = roster.partial is not None and c.id in roster.partial
+        status = status_at(c.duty, zone, at, HORIZON, known=NEAR if partial else None)
         if status is None:
             c.duty = store.contact_duty(conn, roster, c.id, (at, at + HORIZON + 1))
             status = status_at(c.duty, zone, at, HORIZON)
