@@ -173,6 +173,10 @@ class Duty:
         self.starts.append(start)
         self.ends.append(end)
 
+    def all_dated(self) -> bool:
+        """Whether every rule has instants (a contact given only dated shifts)."""
+        return _NO_INSTANT not in self.starts
+
     def rows(self):
         """``(text, starts, ends)`` per rule, instants ``None`` unless dated: what the database stores."""
         for text, start, end in zip(self.texts, self.starts, self.ends):

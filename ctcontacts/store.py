@@ -5,6 +5,7 @@ SQL is always parameterised. Writers run inside the caller's transaction.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 from functools import lru_cache
@@ -191,9 +192,19 @@ def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, crea
     )
     conn.executemany(
         "INSERT INTO duty_rules (version_id, contact_id, position, rule, starts, ends) VALUES (?, ?, ?, ?, ?, ?)",
-        ((version, c.id, j, *row) for c in roster.contacts for j, row in enumerate(_duty_rows(c.duty))),
+        itertools.chain.from_iterable(_duty_params(version, c) for c in roster.contacts),
     )
     return version
+
+
+def _duty_params(version: int, c: Contact):
+    """The duty_rules rows of one contact. A contact whose rules are all dated shifts
+    (a year of them, typically) is zipped from its arrays without a Python step per row."""
+    duty = c.duty
+    if isinstance(duty, Duty) and duty.all_dated():
+        n = len(duty)
+        return zip(itertools.repeat(version, n), itertools.repeat(c.id, n), range(n), duty.texts, duty.starts, duty.ends)
+    return ((version, c.id, j, *row) for j, row in enumerate(_duty_rows(duty)))
 
 
 def _dated_until(duty) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from .errors import Problem
 from .isotime import MAX_YEAR, MIN_YEAR, ISOError, parse_date
@@ -225,7 +226,7 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | No
 
 # A dated shift written the way exports and rostering systems write it, already in
 # the one-string form parse_rule would give back: local start, whole hours.
-_PLAIN_SHIFT = re.compile(r"(\d{4})-(\d\d)-(\d\d)T([01]\d|2[0-3]):([0-5]\d)/PT([1-9]\d{0,3})H")
+_PLAIN_SHIFT = re.compile(r"(\d{4}-\d\d-\d\d)T([01]\d|2[0-3]):([0-5]\d)/PT([1-9]\d{0,3})H")
 
 
 _EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
@@ -241,15 +242,25 @@ def _plain_shift(value: object, zone) -> tuple[int, int] | None:
     m = _PLAIN_SHIFT.fullmatch(value)
     if m is None:
         return None
-    y, mo, d, h, mi, hours = map(int, m.groups())
+    day, h, mi, hours = m.groups()
+    midnight = _midnight(day)
+    if midnight is None:
+        return None
+    start = zone.utc_of(midnight + int(h) * 3600 + int(mi) * 60)
+    return (start, start + int(hours) * 3600)
+
+
+@lru_cache(maxsize=4096)
+def _midnight(day: str) -> int | None:
+    """``YYYY-MM-DD`` as seconds (wall time read as if UTC); ``None`` if no such day
+    or out of range. Cached: a file's shifts fall on the same few hundred days."""
+    y, mo, d = int(day[:4]), int(day[5:7]), int(day[8:10])
     if not MIN_YEAR <= y <= MAX_YEAR:
         return None
     try:
-        day = dt.date(y, mo, d).toordinal()
+        return (dt.date(y, mo, d).toordinal() - _EPOCH_DAY) * 86400
     except ValueError:
         return None
-    start = zone.utc_of((day - _EPOCH_DAY) * 86400 + h * 3600 + mi * 60)
-    return (start, start + hours * 3600)
 
 
 def _mixed_interval_problem(rule: Rule, span: tuple[int, int] | None) -> str | None:
