@@ -187,21 +187,9 @@ def m003_duty_rules_without_rowid(db: Database) -> None:
     view = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'contact_duty'").fetchone()
     if view:
         db.execute("DROP VIEW contact_duty")
-    db.execute(
-        """
-        CREATE TABLE duty_rules_packed (
-            version_id INTEGER NOT NULL,
-            contact_id TEXT NOT NULL,
-            position INTEGER NOT NULL,
-            rule TEXT NOT NULL, -- one-string form, e.g. 'Mo-Fr 08:00-18:00' or 'off 2026-12-24T00:00/P3D'
-            -- For a dated interval (plain or 'off'): its UTC instants, so a lookup reads
-            -- only the shifts near its moment. NULL for every other kind of rule.
-            starts INTEGER,
-            ends INTEGER,
-            PRIMARY KEY (version_id, contact_id, position),
-            FOREIGN KEY (version_id, contact_id) REFERENCES contacts (version_id, id)
-        ) WITHOUT ROWID"""
-    )
+    # The same table as m001 wrote it (columns, key, comments), without a rowid.
+    table = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'duty_rules'").fetchone()[0]
+    db.execute(table.replace("CREATE TABLE duty_rules", "CREATE TABLE duty_rules_packed", 1) + " WITHOUT ROWID")
     db.execute(
         "INSERT INTO duty_rules_packed (version_id, contact_id, position, rule, starts, ends) "
         "SELECT version_id, contact_id, position, rule, starts, ends FROM duty_rules"
