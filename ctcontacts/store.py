@@ -136,6 +136,9 @@ def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
     wall-clock text, and the filter widens so no shift is missed."""
     version_id = head["id"]
     trusted, lo, hi = (False, None, None) if window is None else _filter(head, window)
+    # Instants from another tz release are not handed on (a calendar import copies the
+    # contacts it does not name into a new version, which would label them current).
+    spans_current = head["spans_tz"] == tz_version()
     rules: dict[str, list] = {}
     for row in conn.execute(
         "SELECT contact_id, rule, starts, ends FROM duty_rules WHERE version_id = ? "
@@ -144,7 +147,7 @@ def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
         [version_id, contact, contact, lo, lo, hi],
     ):
         if not parse:
-            span = (row["starts"], row["ends"]) if row["starts"] is not None else None
+            span = (row["starts"], row["ends"]) if row["starts"] is not None and spans_current else None
             duty = rules.get(row["contact_id"])
             if duty is None:
                 duty = rules[row["contact_id"]] = Duty()

@@ -226,7 +226,7 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | No
 
 # A dated shift written the way exports and rostering systems write it, already in
 # the one-string form parse_rule would give back: local start, whole hours.
-_PLAIN_SHIFT = re.compile(r"(\d{4}-\d\d-\d\d)T([01]\d|2[0-3]):([0-5]\d)/PT([1-9]\d{0,3})H")
+_PLAIN_SHIFT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T([01][0-9]|2[0-3]):([0-5][0-9])/PT([1-9][0-9]{0,3})H")
 
 
 _EPOCH_DAY = dt.date(1970, 1, 1).toordinal()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -157,7 +158,8 @@ def test_the_shortcut_leaves_anything_unusual_to_the_parser():
     z = lookup_zone("Europe/Paris")
     for text in ["2026-02-30T08:00/PT8H", "2026-01-01T24:00/PT8H", "2026-01-01T08:00/PT0H", "2026-01-01T08:00/PT08H",
                  "2026-01-01t08:00/pt8h", " 2026-01-01T08:00/PT8H", "2026-01-01T08:00:30/PT8H", "2026-01-01T08:00Z/PT8H",
-                 "2200-01-01T08:00/PT8H", "1899-12-31T08:00/PT8H", "off 2026-01-01T08:00/PT8H", 20260101]:
+                 "2200-01-01T08:00/PT8H", "1899-12-31T08:00/PT8H", "off 2026-01-01T08:00/PT8H", 20260101,
+                 "2026-12-01T0\u0668:00/PT1\u0662H"]:  # Arabic-Indic digits: the parser stores them as 0-9
         assert _plain_shift(text, z) is None, text
 
 
@@ -188,3 +190,21 @@ def test_an_older_schema_is_upgraded_with_every_rule_kept(tmp_path):
     assert upgraded.execute("SELECT duty FROM contact_duty").fetchone()[0] == "Mo 08:00-09:00 | 2026-11-29T02:00/PT8H"
     assert upgraded.execute("PRAGMA foreign_key_check").fetchall() == []
     assert _answer(db, NOW).until == NOW + 7 * 3600
+
+
+def test_a_calendar_import_does_not_hand_on_instants_from_another_tz_release(tmp_path):
+    # The contacts a calendar does not name are copied into the new version; their
+    # stored instants, computed under an older release, must not become trusted.
+    doc = roster(contacts=[
+        contact("fr-duty-a", name="Duty officer A (fictional)", email="duty-a@example.org", duty=["Mo 00:00-01:00"]),
+        contact("fr-duty-b", name="Duty officer B (fictional)", email="duty-b@example.org", duty=[]),
+        contact("fr-x", duty=["2026-12-10T08:00/PT8H"]),  # 07:00Z to 15:00Z
+    ])
+    import_files(tmp_path / "ctcontacts.db", [roster_file(tmp_path, doc)], now=NOW)
+    db = tmp_path / "ctcontacts.db"
+    _shift_stored_instants(db, 3600, "2020a")  # as an older release might have put them
+    at = int(dt.datetime(2026, 12, 10, 7, 30, tzinfo=dt.timezone.utc).timestamp())
+    calendar = Path(__file__).parent / "data" / "google.ics"
+    import_files(db, [calendar], now=NOW, network="ftf", member="FR")
+    answer = whois(connect(db), "ftf", "FR", at, NOW, fallback=False)
+    assert [(e.contact.id, e.status.until) for e in answer.on_duty if e.contact.id == "fr-x"] == [("fr-x", at + 7.5 * 3600)]

@@ -251,3 +251,7 @@ def test_the_switch_to_wal_is_retried_while_another_process_holds_the_file(monke
     monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 50)
     with pytest.raises(sqlite3.OperationalError):
         dbmod._use_wal(Racing(10**6))
+    # A database that cannot do WAL keeps its mode; the opener does not wait on it.
+    memory = sqlite3.connect(":memory:")
+    dbmod._use_wal(memory)
+    assert memory.execute("PRAGMA journal_mode").fetchone()[0] == "memory"
