@@ -6,6 +6,7 @@ and its name to ``db.KNOWN_MIGRATIONS``.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from sqlite_utils import Database, Migrations
@@ -188,8 +189,12 @@ def m003_duty_rules_without_rowid(db: Database) -> None:
     if view:
         db.execute("DROP VIEW contact_duty")
     # The same table as m001 wrote it (columns, key, comments), without a rowid.
+    # (SQLite keeps the statement as written; after a rename it quotes the name.)
     table = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'duty_rules'").fetchone()[0]
-    db.execute(table.replace("CREATE TABLE duty_rules", "CREATE TABLE duty_rules_packed", 1) + " WITHOUT ROWID")
+    packed, found = re.subn(r'^CREATE TABLE\s+("duty_rules"|duty_rules)', "CREATE TABLE duty_rules_packed", table)
+    if not found:  # pragma: no cover - a file no ctcontacts wrote
+        raise sqlite3.DatabaseError("duty_rules is not the table ctcontacts created")
+    db.execute(packed + " WITHOUT ROWID")
     db.execute(
         "INSERT INTO duty_rules_packed (version_id, contact_id, position, rule, starts, ends) "
         "SELECT version_id, contact_id, position, rule, starts, ends FROM duty_rules"

@@ -8,6 +8,7 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ctcontacts.db import connect
@@ -163,7 +164,8 @@ def test_the_shortcut_leaves_anything_unusual_to_the_parser():
         assert _plain_shift(text, z) is None, text
 
 
-def test_an_older_schema_is_upgraded_with_every_rule_kept(tmp_path):
+@pytest.mark.parametrize("renamed", [False, True])
+def test_an_older_schema_is_upgraded_with_every_rule_kept(tmp_path, renamed):
     """A database written by the schema before m003 (duty_rules with a rowid) is
     rebuilt on first open, its rules, instants and view intact."""
     from sqlite_utils import Database
@@ -174,6 +176,9 @@ def test_an_older_schema_is_upgraded_with_every_rule_kept(tmp_path):
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA foreign_keys = ON")
     migrations.apply(Database(conn), stop_before="m003_duty_rules_without_rowid")
+    if renamed:  # SQLite then keeps the name quoted in the table's statement
+        conn.execute("ALTER TABLE duty_rules RENAME TO duty_rules_x")
+        conn.execute("ALTER TABLE duty_rules_x RENAME TO duty_rules")
     conn.execute("INSERT INTO imports (id, started_at, os_user, kind, outcome) VALUES (1, '2026-11-01T00:00:00Z', 'u', 'import', 'ok')")
     conn.execute("INSERT INTO roster_versions (id, network, member, issued, source_file, import_id, created_at, spans_tz) "
                  "VALUES (1, 'ftf', 'FR', '2026-11-01', 'a.json', 1, '2026-11-01T00:00:00Z', ?)", [tz_version()])
