@@ -211,6 +211,10 @@ def to_ics(conn: sqlite3.Connection, network: str | None, member: str | None, st
                 ev.add("dtend", dt.datetime.fromtimestamp(e, utc))
                 cal.add_component(ev)
     cal.add_missing_timezones()
+    # icalendar adds the zones in the order of a set, which changes from one process
+    # to the next: sorted by TZID, the same directory exports the same bytes.
+    zones = sorted((x for x in cal.subcomponents if x.name == "VTIMEZONE"), key=lambda x: str(x["TZID"]))
+    cal.subcomponents[:] = zones + [x for x in cal.subcomponents if x.name != "VTIMEZONE"]
     return cal.to_ical().decode("utf-8")
 
 

@@ -169,3 +169,22 @@ def test_ics_export_writes_durations_as_the_rule_says(tmp_path, cli):
     cli("import", roster_file(tmp_path, roster("FR", contacts=[contact("x", duty=["R/2026-11-02T09:00/PT24H/FREQ=WEEKLY"])])))
     text = cli("export", "--format", "ics").stdout
     assert "DURATION:PT24H" in text
+
+
+def test_ics_export_is_the_same_bytes_in_every_process(tmp_path, cli, db_path):
+    # icalendar adds VTIMEZONEs in set order, which Python varies per process.
+    import os
+    import subprocess
+    import sys
+
+    zones = ["Europe/Paris", "Europe/Brussels", "Europe/Amsterdam", "America/Bogota", "Asia/Tokyo", "Africa/Casablanca"]
+    contacts = [contact(f"c{i}", timezone=z, duty=[f"R/2026-01-0{1 + i}T08:00/PT8H/FREQ=WEEKLY"]) for i, z in enumerate(zones)]
+    assert cli("import", roster_file(tmp_path, roster("FR", contacts=contacts))).exit_code == 0
+    outputs = set()
+    for seed in range(6):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        result = subprocess.run([sys.executable, "-m", "ctcontacts", "--db", str(db_path), "export", "--format", "ics"],
+                                capture_output=True, text=True, env=env, check=True)
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+    assert next(iter(outputs)).count("BEGIN:VTIMEZONE") == len(zones)
