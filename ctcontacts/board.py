@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from .record import record
 
 from . import store
 from .coverage import MemberCoverage, member_coverage
 from .describe import describe
 from .members import Network, member_label
+from .record import record
 from .whois import Answer, find_network, whois
 from .zones import format_utc, lookup_zone
 

@@ -7,10 +7,10 @@ domain routes an urgent call to the wrong person.
 
 from __future__ import annotations
 
-from .record import field, record
 from typing import Protocol, Sequence
 
 from .model import Contact
+from .record import field, record
 from .rules import Duty
 
 FIELDS = ("name", "agency", "role", "rank", "phones", "email", "secure_channel", "languages",

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from .record import record
 
 from . import store
 from .coverage import member_coverage
 from .db import schema_version
+from .record import record
 from .whois import ENTRY_MAX_AGE_DAYS
 from .zones import format_utc, tz_version
 

@@ -6,11 +6,11 @@ Pure, like the engine it builds on: every answer here comes from
 
 from __future__ import annotations
 
-from .record import field, record
 from typing import Sequence
 
 from .engine import Span, duty_intervals, merge, subtract
 from .model import Contact
+from .record import field, record
 from .zones import lookup_zone
 
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from .record import field, record
 
 from .errors import Problem
+from .record import field, record
 from .rules import RuleError, RuleText, parse_rule
 from .zones import naive_to_seconds
 

@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import sqlite3
-from .record import field, record, replace
 from pathlib import Path
 from typing import BinaryIO, Callable
 
@@ -25,6 +24,7 @@ from .changes import RosterChange, diff
 from .db import Pathish, connect, in_memory, write_transaction
 from .errors import CtContactsError, InvalidInput, Problem, UsageError
 from .readers import read_file
+from .record import field, record, replace
 from .validate import NetworkDef, Roster, validate
 from .zones import format_utc
 

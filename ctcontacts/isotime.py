@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from .record import record
 from functools import lru_cache
+
+from .record import record
 
 
 class ISOError(ValueError):

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import os
 import re
-from .record import field, record
 from functools import lru_cache
 
 from .errors import UsageError
+from .record import field, record
 
 ORG = re.compile(r"^org:[a-z0-9][a-z0-9._-]*$")
 

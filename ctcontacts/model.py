@@ -6,7 +6,6 @@ Plain data, so that answering a lookup needs none of the validation machinery.
 from __future__ import annotations
 
 from .record import field, record
-
 from .rules import Rule
 
 

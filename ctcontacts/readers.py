@@ -12,10 +12,10 @@ import io
 import itertools
 import json
 from functools import lru_cache
-from .record import field, record
 from typing import BinaryIO, Callable, TextIO
 
 from .errors import Problem
+from .record import field, record
 
 FORMAT = "ctcontacts-roster/1"
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from .record import field, record
 
 from .isotime import Duration, ISOError, Stamp, parse_duration, parse_stamp
+from .record import field, record
 
 
 class RuleError(ValueError):

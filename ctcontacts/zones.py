@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from .record import record
 from functools import lru_cache
 
 import pytz
 
 from .errors import UsageError
+from .record import record
 
 EPOCH = dt.datetime(1970, 1, 1)
 _DAY = 86400
