@@ -8,6 +8,7 @@ grouping) and locates every value (JSON path or CSV row) so that validation
 from __future__ import annotations
 
 import csv
+from array import array
 import io
 import itertools
 import json
@@ -55,8 +56,6 @@ class RawDuty:
 
     def append(self, place: str | int, value: object) -> None:
         if self.places is None:
-            from array import array
-
             self.places = array("I") if isinstance(place, int) else []
         self.places.append(place)
         self.values.append(value)

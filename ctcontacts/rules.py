@@ -159,7 +159,7 @@ class Duty:
     __slots__ = ("texts", "starts", "ends")
 
     def __init__(self, rules=()):
-        from array import array
+        from array import array  # here, not at the top: lookups never build a Duty
 
         self.texts: list[str] = []
         self.starts = array("q")
