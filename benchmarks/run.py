@@ -89,6 +89,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None, help="also write the table here")
     args = parser.parse_args()
+    if args.repeat < 1 or args.import_repeat < 1:
+        parser.error("--repeat and --import-repeat count runs: give 1 or more")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="ctcontacts-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"generating the world in {workdir} ...", file=sys.stderr)
