@@ -34,3 +34,12 @@ def describe_reach(fields: dict) -> str:
         return "(none)" if value in (None, "") else str(value)
 
     return "; ".join(f"{name} {show(v['old'])} -> {show(v['new'])}" for name, v in fields.items())
+
+
+def clip(value: object, limit: int = 60) -> str:
+    """``repr`` of a value for a message, cut to about ``limit`` characters: an error
+    must not echo back a 100 kB argument or a 50 MB field."""
+    text = str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return repr(text[:limit]) + f"… ({len(text):,} characters)"

@@ -1,0 +1,60 @@
+"""How big anything ctcontacts reads or stores may be, in one place.
+
+A roster file comes from outside and may be hostile: a 50 MB ``notes`` field or a
+rule that recurs every second would make every later lookup slow, or never end.
+Each limit below is far above what a real directory needs and low enough that the
+worst roster it allows is still answered within a second (``benchmarks/hostile.py``
+measures that). Import refuses what exceeds a limit, with the limit in the message;
+what an older version stored beyond them is reported, never evaluated (``store.py``).
+docs/rosters.md ("Limits") states them for the people who write roster files.
+
+No imports: every layer may read these.
+"""
+
+from __future__ import annotations
+
+# --- files ---------------------------------------------------------------------------
+
+# Any roster file. CSV is read row by row, so this bounds time, not memory: the
+# world benchmark's 1.5 million rows are about 280 MB.
+MAX_FILE_BYTES = 1 << 30
+# What is held whole while it is read: JSON and iCalendar files, and standard input.
+MAX_WHOLE_FILE_BYTES = 256 << 20
+
+# --- contact fields (characters, after trimming) -----------------------------------------
+
+MAX_FIELD_CHARS = {
+    "name": 200,
+    "agency": 200,
+    "role": 100,
+    "secure_channel": 200,
+    "email": 254,  # RFC 5321's longest address
+    "notes": 4000,
+}
+MAX_PHONES = 10  # numbers per contact
+MAX_PHONE_CHARS = 40  # one number as written, spaces and all
+MAX_LANGUAGES = 20
+MAX_NETWORK_NAME_CHARS = 200  # a network definition's name and organization
+
+# --- rosters -------------------------------------------------------------------------------
+
+MAX_CONTACTS_PER_ROSTER = 500
+MAX_RULES_PER_CONTACT = 20_000  # ten years of 12-hour shifts is 7,300
+MAX_RULES_PER_ROSTER = 100_000
+# Rules every lookup expands (24/7, weekly windows, recurrences, their 'off' forms);
+# dated intervals are read by their stored instants and cost nothing beyond their row.
+MAX_RECURRING_RULES_PER_CONTACT = 50
+# Starts per day of all of a roster's recurring rules together (a weekly window counts
+# a seventh, a recurrence its most starts in a day): what a lookup expands per day of
+# its horizon. 200 contacts on 'Mo-Fr 08:00-18:00' count 143.
+MAX_ROSTER_STARTS_PER_DAY = 240
+
+# --- one duty rule ---------------------------------------------------------------------------
+
+MAX_RULE_CHARS = 1000
+# Recurrences: the shortest period a duty pattern may have, how often it may start,
+# how long one occurrence may last, and how many a COUNT may ask for.
+RECURRENCE_FREQS = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY")
+MAX_STARTS_PER_DAY = 24
+MAX_OCCURRENCE_DAYS = 31
+MAX_COUNT = 10_000
