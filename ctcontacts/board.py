@@ -12,7 +12,7 @@ import sqlite3
 
 from . import store
 from .coverage import MemberCoverage, member_coverage
-from .describe import describe
+from .describe import describe_text
 from .members import Network, member_label
 from .record import record
 from .whois import Answer, find_network, whois
@@ -205,13 +205,13 @@ def contact_dict(c, network: str, member: str) -> dict:
         "network": network, "member": member, "id": c.id, "name": c.name, "agency": c.agency, "role": c.role,
         "rank": c.rank, "phones": list(c.phones), "email": c.email, "secure_channel": c.secure_channel,
         "languages": list(c.languages), "timezone": c.timezone, "verified": c.verified, "notes": c.notes,
-        "duty": [r.text() for r in c.duty], "duty_in_words": [describe(r) for r in c.duty],
+        "duty": [r.text() for r in c.duty], "duty_in_words": [describe_text(r.text()) for r in c.duty],
     }
 
 
 def contacts_list(conn: sqlite3.Connection, network: str, member: str) -> list[dict]:
     net = find_network(conn, network)
-    roster = store.load_roster(conn, net.code, member)
+    roster = store.load_roster(conn, net.code, member, parse=False)  # texts: shown, not evaluated
     if roster is None:
         return []
     contacts = sorted(roster.contacts, key=lambda c: (c.rank, c.name, c.id))

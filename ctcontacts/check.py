@@ -1,8 +1,10 @@
 """``check``: the health of the directory in one command, for cron and for a person.
 
-Each finding has a severity; the exit code is the worst one's:
-0 nothing above ``info``, 1 ``warning``, 2 ``error`` (a contact nobody can reach),
-3 ``critical`` (the database itself is damaged).
+Each finding has a severity; the exit code is the worst one's: 0 nothing above
+``info``, 1 ``warning``, 4 ``error`` (a contact nobody can reach, a duty that is
+not evaluated), 3 ``critical`` (the database itself is damaged, as every command
+says with 3). A usage error stays 2, so cron can tell a broken command line from
+a broken directory.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from .coverage import member_coverage
 from .db import schema_version
 from .record import record
 from .whois import ENTRY_MAX_AGE_DAYS
-from .zones import format_utc, tz_version
+from .zones import format_utc, is_place, tz_version
 
-SEVERITY_EXIT = {"info": 0, "warning": 1, "error": 2, "critical": 3}
+SEVERITIES = ("info", "warning", "error", "critical")  # from least to most severe
+SEVERITY_EXIT = {"info": 0, "warning": 1, "error": 4, "critical": 3}
 GAP_DAYS = 7
 
 
@@ -36,7 +39,8 @@ class Finding:
 
 
 def exit_code(findings: list[Finding]) -> int:
-    return max((SEVERITY_EXIT[f.severity] for f in findings), default=0)
+    worst = max((SEVERITIES.index(f.severity) for f in findings), default=0)
+    return SEVERITY_EXIT[SEVERITIES[worst]]
 
 
 def _today(now: int) -> dt.date:
@@ -99,6 +103,10 @@ def _network(conn: sqlite3.Connection, net, now: int) -> list[Finding]:
         else:
             out.append(Finding("warning", "stale-roster", f"{net.code} {member}: roster has no issue date",
                                net.code, member))
+        for cid, why in roster.unreadable.items():
+            out.append(Finding("error", "unreadable-duty",
+                               f"{net.code} {member} {cid!r}: never named as on duty: {why.rstrip('.')}; "
+                               "re-import the roster within the limits (docs/rosters.md)", net.code, member, cid))
         for c in roster.contacts:
             out.extend(_contact(net.code, member, c, today))
         cov = member_coverage(member, roster.contacts, start, end)
@@ -115,6 +123,10 @@ def _network(conn: sqlite3.Connection, net, now: int) -> list[Finding]:
 def _contact(network: str, member: str, c, today: dt.date) -> list[Finding]:
     out: list[Finding] = []
     where = f"{network} {member} {c.id!r}"
+    if not is_place(c.timezone):
+        out.append(Finding("warning", "legacy-zone", f"{where}: time zone {c.timezone} is an abbreviation or a fixed "
+                           "offset that does not follow a country's clock changes; re-import it with the zone of "
+                           "its place (Europe/Paris)", network, member, c.id))
     if not c.verified:
         out.append(Finding("info", "unverified", f"{where}: no verification date", network, member, c.id))
     elif (today - dt.date.fromisoformat(c.verified)).days > ENTRY_MAX_AGE_DAYS:

@@ -341,8 +341,9 @@ def check(
     db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """The health of the directory: database integrity, schema, time-zone database, stale
-    rosters and entries, unreachable contacts, gaps in the next 7 days. Exit code: 0 fine,
-    1 warnings, 2 errors, 3 the database is damaged.
+    rosters and entries, unreachable contacts, duty beyond the limits, gaps in the next 7
+    days. Exit code: 0 fine, 1 warnings, 4 errors, 3 the database is missing or damaged
+    (2 stays a usage error).
 
     Example: ctcontacts check --json
     """

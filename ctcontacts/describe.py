@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .rules import DAYS, Always, Interval, Off, Recurrence, Rule, Weekly
+from .rules import DAYS, Always, Interval, Off, Recurrence, Rule, RuleError, Weekly, parse_stored
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FREQ = {"YEARLY": "year", "MONTHLY": "month", "WEEKLY": "week", "DAILY": "day", "HOURLY": "hour",
@@ -101,3 +101,11 @@ def describe(rule: Rule) -> str:
 def _stamp(stamp) -> str:
     text = str(stamp).replace("T", " ")
     return text if stamp.offset is not None else f"{text} (local)"
+
+
+def describe_text(text: str) -> str:
+    """A stored rule in words; one beyond the limits is said to be so, not evaluated."""
+    try:
+        return describe(parse_stored(text))
+    except RuleError as e:
+        return f"NOT EVALUATED (beyond ctcontacts' limits): {e}"

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from .isotime import Duration, Stamp
 from .record import record
-from .rules import Always, Dated, Interval, Off, Recurrence, Rule, Weekly
+from .rules import Always, Dated, Interval, Off, Recurrence, Rule, Weekly, rrule_parts
 from .zones import Zone, seconds_to_naive
 
 DAY = 86400
@@ -174,38 +174,72 @@ def _interval_span(rule: Interval, zone: Zone) -> Span:
     return (base - d.seconds, e)
 
 
-@lru_cache(maxsize=4096)
+# Rules expanded recently, each with the occurrences it has produced so far
+# (dateutil's ``cache=True``): the windows one lookup asks about in turn (2 days,
+# 16 days, a year) walk the rule once. Few are needed at a time (a contact's rules),
+# and a dense rule's cache holds a year of starts, so the cache stays small.
+@lru_cache(maxsize=128)
 def _rrule(text: str, start: dt.datetime):
     from dateutil.rrule import rrulestr
 
-    return rrulestr(text, dtstart=start, cache=False)
+    return rrulestr(text, dtstart=start, cache=True)
 
 
-_STEP = {"DAILY": 86400, "WEEKLY": 7 * 86400, "HOURLY": 3600, "MINUTELY": 60, "SECONDLY": 1}
+_STEP = {"DAILY": 86400, "WEEKLY": 7 * 86400, "HOURLY": 3600}
+# Parts that choose days; without any of them dateutil takes the day from the start.
+_DAY_PARTS = ("BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY", "BYEASTER")
 
 
-def _fast_forward(rule: Recurrence, wall_lo: dt.datetime) -> dt.datetime:
-    """A later ``start`` with the same occurrences from ``wall_lo`` on.
+def _fast_forward(rule: Recurrence, wall_lo: dt.datetime) -> tuple[str, dt.datetime]:
+    """The rule (its RRULE text and start) moved to a later start that gives the same
+    occurrences from ``wall_lo`` on, so that a lookup's cost does not grow with the
+    years since the rota began: dateutil walks every period from the start.
 
-    dateutil walks every occurrence from the start; a rota that began years ago
-    would be replayed on every lookup. For a rule without COUNT whose period is
-    a fixed wall-clock length (DAILY, WEEKLY, HOURLY, ...), moving the start by
-    whole periods (times INTERVAL) keeps the same grid of candidate periods and
-    the same expansions, so the occurrences after the new start are unchanged.
-    A start that does not match its own rule is not an occurrence: only a start
-    moved past ``wall_lo``'s window is ever dropped, so this is safe.
+    The start moves by whole periods (times INTERVAL), so the grid of candidate
+    periods is unchanged, and no later than one period before ``wall_lo``:
+    * DAILY, WEEKLY, HOURLY: by a fixed wall-clock length; the time of day and the
+      weekday dateutil takes from the start stay as they were;
+    * MONTHLY, YEARLY: to the first instant of a later month or year, after writing
+      out what dateutil would take from the old start (its day, month, hour, minute,
+      second), since the new start would give other values.
+    A start that does not match its rule is not an occurrence (dateutil), and the
+    new start is an occurrence exactly when the rule says so; periods are kept whole,
+    so BYSETPOS sees the same sets. A rule with COUNT counts from its own start and
+    is not moved (COUNT is at most ``limits.MAX_COUNT``; its occurrences are cached).
     """
-    parts = dict(p.split("=", 1) for p in rule.rrule.upper().split(";") if "=" in p)
-    step = _STEP.get(parts.get("FREQ", ""))
-    if step is None or "COUNT" in parts:
-        return rule.start
-    if parts.get("FREQ") == "WEEKLY" and "BYWEEKNO" in parts:
-        return rule.start  # pragma: no cover - BYWEEKNO is only valid with YEARLY
-    period = step * int(parts.get("INTERVAL", "1") or 1)
-    gap = (wall_lo - rule.start).total_seconds() - period
-    if gap <= 0:
-        return rule.start
-    return rule.start + dt.timedelta(seconds=(int(gap) // period) * period)
+    parts = rrule_parts(rule.rrule)
+    freq = parts.get("FREQ", "")
+    if "COUNT" in parts:
+        return rule.rrule, rule.start
+    interval = int(parts.get("INTERVAL", "1") or 1)
+    start = rule.start
+    step = _STEP.get(freq)
+    if step is not None:
+        period = step * interval
+        gap = (wall_lo - start).total_seconds() - period
+        if gap <= 0:
+            return rule.rrule, start
+        return rule.rrule, start + dt.timedelta(seconds=(int(gap) // period) * period)
+    if freq not in ("MONTHLY", "YEARLY"):
+        return rule.rrule, start  # pragma: no cover - the limits allow no other FREQ
+    months = interval * (12 if freq == "YEARLY" else 1)
+    elapsed = (wall_lo.year - start.year) * 12 + wall_lo.month - start.month - months
+    if elapsed <= 0:
+        return rule.rrule, start
+    moved = (elapsed // months) * months
+    if moved <= 0:
+        return rule.rrule, start
+    first = start.year * 12 + start.month - 1 + moved  # months since year 0
+    new_start = dt.datetime(first // 12, first % 12 + 1, 1)
+    explicit = dict(parts)
+    if not any(p in parts for p in _DAY_PARTS):
+        if freq == "YEARLY":
+            explicit.setdefault("BYMONTH", str(start.month))
+        explicit["BYMONTHDAY"] = str(start.day)
+    explicit.setdefault("BYHOUR", str(start.hour))
+    explicit.setdefault("BYMINUTE", str(start.minute))
+    explicit.setdefault("BYSECOND", str(start.second))
+    return ";".join(f"{k}={v}" for k, v in explicit.items()), new_start
 
 
 def _recurrence(rule: Recurrence, zone: Zone, lo: int, hi: int) -> Iterable[Span]:
@@ -218,8 +252,8 @@ def _recurrence(rule: Recurrence, zone: Zone, lo: int, hi: int) -> Iterable[Span
     last_wall = None
     if until is not None:
         last_wall = until.wall if until.offset is None else seconds_to_naive(until.instant + 27 * 3600)
-    start_at = _fast_forward(rule, wall_lo)
-    for wall in _rrule(rule.rrule, start_at).between(wall_lo, wall_hi, inc=True):
+    text, start_at = _fast_forward(rule, wall_lo)
+    for wall in _rrule(text, start_at).between(wall_lo, wall_hi, inc=True):
         if last_wall is not None and wall > last_wall:
             break
         start = zone.to_utc(wall)

@@ -12,12 +12,15 @@ from . import store
 from .readers import CSV_COLUMNS, FORMAT, FORMULA_START
 
 
-def _rosters(conn: sqlite3.Connection, network: str | None, member: str | None) -> list[store.StoredRoster]:
+def _rosters(conn: sqlite3.Connection, network: str | None, member: str | None,
+             parse: bool = False) -> list[store.StoredRoster]:
+    """The current rosters chosen; with ``parse``, duty as rules (held to the limits:
+    a contact whose duty is beyond them has none, see ``store.load_duty``)."""
     rows = conn.execute(
         "SELECT network, member FROM rosters WHERE (? IS NULL OR network = ?) AND (? IS NULL OR member = ?) "
         "ORDER BY network, member", [network, network, member, member],
     ).fetchall()
-    return [store.load_roster(conn, r["network"], r["member"], parse=False) for r in rows]
+    return [store.load_roster(conn, r["network"], r["member"], parse=parse) for r in rows]
 
 
 def _contact(c) -> dict:
@@ -94,14 +97,13 @@ def _fold(line: str) -> str:
 
 def to_vcf(conn: sqlite3.Connection, network: str | None = None, member: str | None = None) -> str:
     """Every contact as a vCard 4.0, for a phone's address book."""
-    from .describe import describe
+    from .describe import describe_text
     from .members import member_label
-    from .rules import parse_rule
 
     cards = []
     for r in _rosters(conn, network, member):
         for c in r.contacts:
-            duty = "; ".join(describe(parse_rule(rule.text())) for rule in c.duty)
+            duty = "; ".join(describe_text(rule.text()) for rule in c.duty)
             note = f"{r.network} {member_label(r.member)}, rank {c.rank}. Duty ({c.timezone}): {duty or 'none'}."
             if c.secure_channel:
                 note += f" Secure channel: {c.secure_channel}."
@@ -163,7 +165,6 @@ def to_ics(conn: sqlite3.Connection, network: str | None, member: str | None, st
     import icalendar
 
     from .engine import duty_intervals
-    from .rules import parse_rule
     from .zones import lookup_zone
 
     utc = dt.timezone.utc
@@ -172,9 +173,9 @@ def to_ics(conn: sqlite3.Connection, network: str | None, member: str | None, st
     cal.add("version", "2.0")
     cal.add("x-wr-calname", "ctcontacts duty" + (f" {network}" if network else "") + (f" {member}" if member else ""))
     when = dt.datetime.fromtimestamp(stamp, utc)
-    for r in _rosters(conn, network, member):
+    for r in _rosters(conn, network, member, parse=True):
         for c in r.contacts:
-            rules = [parse_rule(rule.text()) for rule in c.duty]
+            rules = c.duty
             label = f"{c.name} on duty ({r.network} {r.member}, rank {c.rank})"
             if r.demo:
                 label = "DEMO: " + label

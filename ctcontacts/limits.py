@@ -49,6 +49,13 @@ MAX_RECURRING_RULES_PER_CONTACT = 50
 # its horizon. 200 contacts on 'Mo-Fr 08:00-18:00' count 143.
 MAX_ROSTER_STARTS_PER_DAY = 240
 
+
+def roster_load_problem(starts_per_day: float) -> str:
+    """Why a roster's recurring rules are refused (at import) or not evaluated (read back)."""
+    return (f"its weekly windows and recurrences start about {starts_per_day:,.0f} shifts a day in all; a roster "
+            f"may start at most {MAX_ROSTER_STARTS_PER_DAY} (a weekly window counts a seventh, a recurrence its "
+            "most starts in a day); give long rotas as dated intervals")
+
 # --- one duty rule ---------------------------------------------------------------------------
 
 MAX_RULE_CHARS = 1000

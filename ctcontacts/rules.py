@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from .isotime import Duration, ISOError, Stamp, parse_duration, parse_stamp
+from .limits import MAX_COUNT, MAX_OCCURRENCE_DAYS, MAX_RULE_CHARS, MAX_STARTS_PER_DAY, RECURRENCE_FREQS
 from .record import field, record
 
 
@@ -26,6 +28,9 @@ _DAY_INDEX = {d.lower(): i for i, d in enumerate(DAYS)}
 class Always:
     def text(self) -> str:
         return "24/7"
+
+    def starts_per_day(self) -> float:
+        return 0.0
 
 
 @record(frozen=True)
@@ -51,6 +56,10 @@ class Weekly:
     def text(self) -> str:
         return self.source
 
+    def starts_per_day(self) -> float:
+        """What a lookup expands per day of its horizon: a seventh of the windows."""
+        return len(self.windows) / 7
+
 
 @record(frozen=True)
 class Interval:
@@ -67,6 +76,9 @@ class Interval:
             return f"{self.start}/{self.duration}"
         return f"{self.duration}/{self.end}"
 
+    def starts_per_day(self) -> float:
+        return 0.0  # one span, whatever the horizon
+
 
 @record(frozen=True)
 class Recurrence:
@@ -82,6 +94,9 @@ class Recurrence:
         stamp = Stamp(self.start)
         return f"R/{stamp}/{self.duration}/{self.source_rrule or self.rrule}"
 
+    def starts_per_day(self) -> float:
+        return float(_starts_per_day(rrule_parts(self.rrule)))
+
 
 @record(frozen=True)
 class Off:
@@ -91,6 +106,9 @@ class Off:
 
     def text(self) -> str:
         return f"off {self.rule.text()}"
+
+    def starts_per_day(self) -> float:
+        return self.rule.starts_per_day()
 
 
 @record(frozen=True)
@@ -107,6 +125,9 @@ class Dated:
 
     def text(self) -> str:
         return self.source
+
+    def starts_per_day(self) -> float:
+        return 0.0
 
 
 Rule = Always | Weekly | Interval | Recurrence | Off | Dated
@@ -214,10 +235,20 @@ def parse_rule(value: object, *, stored: bool = False) -> Rule:
     that a recurrence ever occurs is skipped (a lookup reads it back every time).
     """
     if isinstance(value, str):
+        if len(value) > MAX_RULE_CHARS:
+            raise RuleError(f"{_clip(value)}: a duty rule is at most {MAX_RULE_CHARS:,} characters")
         return _parse_text(value, stored)
     if isinstance(value, dict):
         return _parse_object(value)
     raise RuleError(f"a duty rule must be a string or an object, not {type(value).__name__}")
+
+
+@lru_cache(maxsize=8192)
+def parse_stored(text: str) -> Rule:
+    """A rule read back from the database, parsed once per process (rules are
+    immutable, and a network board meets the same texts, Mo-Fr 08:00-18:00 or 24/7,
+    in member after member). ``RuleError`` when it is beyond the limits."""
+    return parse_rule(text, stored=True)
 
 
 def _parse_text(text: str, stored: bool = False) -> Rule:
@@ -244,13 +275,15 @@ def _parse_text(text: str, stored: bool = False) -> Rule:
 
 def _parse_object(obj: dict) -> Rule:
     keys = set(obj)
+    if len(repr(obj)) > MAX_RULE_CHARS:
+        raise RuleError(f"{_clip(obj)}: a duty rule is at most {MAX_RULE_CHARS:,} characters")
     if keys == {"off"}:
         inner = parse_rule(obj["off"])
         return _off(inner, repr(obj))
     if "rrule" in keys:
         unknown = keys - {"rrule", "start", "duration"}
         if unknown:
-            raise RuleError(f"unknown key(s) {', '.join(sorted(unknown))} in a recurrence; "
+            raise RuleError(f"unknown key(s) {_clip(', '.join(sorted(unknown)))} in a recurrence; "
                             "use rrule, start and duration")
         missing = [k for k in ("rrule", "start", "duration") if k not in obj]
         if missing:
@@ -259,7 +292,7 @@ def _parse_object(obj: dict) -> Rule:
             raise RuleError("rrule, start and duration must be strings")
         return _recurrence(obj["rrule"], obj["start"], obj["duration"], repr(obj))
     raise RuleError(
-        f"unknown duty object with keys {', '.join(sorted(keys)) or 'none'}; "
+        f"unknown duty object with keys {_clip(', '.join(sorted(keys))) if keys else 'none'}; "
         'use {"rrule": ..., "start": ..., "duration": ...} or {"off": ...}'
     )
 
@@ -365,25 +398,176 @@ def _positive(d: Duration, text: str) -> Duration:
 # --- recurrences ----------------------------------------------------------------
 
 _UNTIL = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?$", re.I)
+# How far from its start a recurrence must first occur (checked at import).
+FIRST_WITHIN = dt.timedelta(days=5 * 366)
+MAX_INTERVAL = 1000  # beyond this, dateutil's date arithmetic overflows
 
 
-def _first_by(rule, horizon: dt.datetime) -> bool:
-    """Whether the rule's first occurrence (never before its start) comes by ``horizon``.
-    (``between`` would list every occurrence up to it: 900 for an every-other-day rule.)"""
-    for occurrence in rule:
-        return occurrence <= horizon
+def _clip(value: object) -> str:
+    from .text import clip
+
+    return clip(value, 200)
+
+
+def rrule_parts(rrule: str) -> dict[str, str]:
+    """``FREQ=WEEKLY;BYDAY=MO`` as ``{"FREQ": "WEEKLY", "BYDAY": "MO"}`` (keys upper-case)."""
+    out = {}
+    for item in rrule.split(";"):
+        key, _, value = item.partition("=")
+        if key.strip():
+            out[key.strip().upper()] = value.strip()
+    return out
+
+
+def _values(parts: dict[str, str], key: str) -> int:
+    """How many distinct values a BYxxx part lists (1 when it is absent)."""
+    if key not in parts:
+        return 1
+    return max(len({v.strip() for v in parts[key].split(",") if v.strip()}), 1)
+
+
+def _starts_per_day(parts: dict[str, str]) -> int:
+    """The most occurrences the rule can start in one day: its hours times its minutes
+    times its seconds. BYDAY, BYMONTHDAY and the like choose days; BYSETPOS only
+    removes; a FREQ=HOURLY rule without BYHOUR starts every INTERVAL hours."""
+    if "BYHOUR" in parts:
+        hours = _values(parts, "BYHOUR")
+    elif parts.get("FREQ", "").upper() == "HOURLY":
+        interval = int(parts.get("INTERVAL", "1") or 1)
+        hours = -(-24 // interval)
+    else:
+        hours = 1
+    return hours * _values(parts, "BYMINUTE") * _values(parts, "BYSECOND")
+
+
+# Parts a duty pattern may use (RFC 5545 §3.3.10; dateutil's BYEASTER is not one),
+# and the frequencies each day-choosing part is valid with.
+RRULE_PARTS = ("FREQ", "INTERVAL", "COUNT", "WKST", "BYSETPOS", "BYMONTH", "BYWEEKNO", "BYYEARDAY",
+               "BYMONTHDAY", "BYDAY", "BYHOUR", "BYMINUTE", "BYSECOND")
+_NOT_WITH = {"BYWEEKNO": ("MONTHLY", "WEEKLY", "DAILY", "HOURLY"), "BYYEARDAY": ("MONTHLY", "WEEKLY", "DAILY"),
+             "BYMONTHDAY": ("WEEKLY",)}
+# The Gregorian calendar repeats exactly every 400 years (146,097 days, 20,871 weeks).
+_CYCLE_YEARS = 400
+
+
+def _occurs(text: str, start: dt.datetime, within: dt.timedelta) -> bool:
+    """Whether a rule occurs from ``start`` to ``start + within``.
+
+    dateutil looks for a rule's next occurrence period by period and stops only on
+    finding one, or in the year 9999: for a rule that never matches that is millions
+    of periods. The rule is therefore asked about the same dates moved forward by a
+    multiple of 400 years, to end just before 9999: dates, weekdays, week numbers and
+    leap years repeat every 400 years and the rule's grid moves with its start, so
+    the answer is the same, and the search past the horizon is at most 400 years."""
+    from dateutil.rrule import rrulestr
+
+    horizon = start + within
+    shift = (dt.MAXYEAR - 1 - horizon.year) // _CYCLE_YEARS * _CYCLE_YEARS
+    moved = rrulestr(text, dtstart=start.replace(year=start.year + shift))
+    for occurrence in moved:
+        return occurrence <= horizon.replace(year=horizon.year + shift)
     return False
 
 
+def _per_period(parts: dict[str, str]) -> int:
+    """The most occurrences one period of the rule can hold (a day for DAILY, a month
+    for MONTHLY, ...): the days it may choose in a period times its times of day."""
+    freq = parts["FREQ"].upper()
+    times = _values(parts, "BYMINUTE") * _values(parts, "BYSECOND")
+    if freq == "HOURLY":
+        return times
+    times *= _values(parts, "BYHOUR")
+    days = [d.strip() for d in parts.get("BYDAY", "").split(",") if d.strip()]
+    weekdays = sum(1 if d[:-2] else 5 for d in days)  # an ordinal weekday is one day, a plain one up to 5
+    if freq == "DAILY":
+        return times
+    if freq == "WEEKLY":
+        return (len(days) or 1) * times
+    if freq == "MONTHLY":
+        chosen = _values(parts, "BYMONTHDAY") if "BYMONTHDAY" in parts else (weekdays or 1)
+        return min(chosen, 31) * times
+    return 366 * times  # YEARLY: dateutil walks years, 400 of them at most
+
+
+def _never_matches(parts: dict[str, str], start: dt.datetime) -> bool:
+    """Cheap proofs that a rule never occurs, so that the search for a first one is
+    not run for nothing: BYSETPOS beyond what a period holds, or a daily or hourly
+    step that always lands on the start's weekday when BYDAY names others."""
+    freq = parts["FREQ"].upper()
+    positions = [p.strip() for p in parts.get("BYSETPOS", "").split(",") if p.strip()]
+    size = _per_period(parts)
+    if positions and all(p.lstrip("+-").isdigit() and abs(int(p)) > size for p in positions):
+        return True
+    interval = int(parts.get("INTERVAL", "1") or 1)
+    locked = (freq == "DAILY" and interval % 7 == 0) or (freq == "HOURLY" and interval % 168 == 0)
+    days = parts.get("BYDAY")
+    if locked and days:
+        names = {d.strip().upper()[-2:] for d in days.split(",")}
+        return DAYS[start.weekday()].upper() not in names
+    return False
+
+
+def _first_within(cleaned: str, parts: dict[str, str], start: dt.datetime) -> bool:
+    """Whether the rule first occurs within ``FIRST_WITHIN`` of its start. The days the
+    rule may fall on are tried first, yearly (a 31 April is found out in 400 steps,
+    not 146,000), then the rule itself."""
+    if _never_matches(parts, start):
+        return False
+    date_parts = [f"{k}={parts[k]}" for k in ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO") if k in parts]
+    days = parts.get("BYDAY", "")
+    if days and all(d.strip()[:-2] == "" for d in days.split(",")):
+        date_parts.append(f"BYDAY={days}")  # weekdays without ordinals choose dates alike in every FREQ
+    if date_parts and not _occurs(";".join(["FREQ=YEARLY", *date_parts]), start, FIRST_WITHIN):
+        return False
+    return _occurs(cleaned, start, FIRST_WITHIN)
+
+
+def _limits(parts: dict[str, str], dur: Duration, text: str) -> None:
+    """The limits a duty pattern may have (docs/rosters.md, "Limits"): each bounds what
+    every later lookup must expand, whatever the rule (``limits.py``)."""
+    unknown = [k for k in parts if k not in RRULE_PARTS]
+    if unknown:
+        raise RuleError(f"{_clip(text)}: {_clip(unknown[0])} is not a part of an RRULE a duty pattern may use; "
+                        f"use {', '.join(RRULE_PARTS)}")
+    freq = parts.get("FREQ", "").upper()
+    if freq not in RECURRENCE_FREQS:
+        raise RuleError(f"{_clip(text)}: FREQ={parts.get('FREQ', '')} is not a duty pattern; "
+                        "use HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY")
+    for key in ("INTERVAL", "COUNT"):
+        value = parts.get(key)
+        if value is not None and not (value.isdigit() and int(value) >= 1):
+            raise RuleError(f"{_clip(text)}: {key} must be a whole number from 1")
+    if int(parts.get("INTERVAL", "1")) > MAX_INTERVAL:
+        raise RuleError(f"{_clip(text)}: INTERVAL is at most {MAX_INTERVAL}")
+    if int(parts.get("COUNT", "1")) > MAX_COUNT:
+        raise RuleError(f"{_clip(text)}: COUNT is at most {MAX_COUNT:,}; for a longer rota give UNTIL or no end")
+    for key, freqs in _NOT_WITH.items():
+        if key in parts and freq in freqs:
+            raise RuleError(f"{_clip(text)}: {key} cannot be used with FREQ={freq} (RFC 5545)")
+    if freq in ("DAILY", "HOURLY") and "BYDAY" in parts and "BYMONTHDAY" in parts:
+        raise RuleError(f"{_clip(text)}: with FREQ={freq} give BYDAY or BYMONTHDAY, not both; "
+                        "for a weekday on given dates use FREQ=MONTHLY or YEARLY with BYHOUR")
+    starts = _starts_per_day(parts)
+    if starts > MAX_STARTS_PER_DAY:
+        raise RuleError(f"{_clip(text)}: the rule can start {starts:,} shifts a day; a duty pattern starts "
+                        f"at most {MAX_STARTS_PER_DAY} a day")
+    if dur.longest_seconds() > (MAX_OCCURRENCE_DAYS + 1) * 86400:
+        raise RuleError(f"{_clip(text)}: each occurrence lasts {dur}; a recurring shift lasts at most "
+                        f"{MAX_OCCURRENCE_DAYS} days (P1M); write longer duty as intervals")
+
+
 def _recurrence(rrule: str, start: str, duration: str, text: str, stored: bool = False) -> Recurrence:
+    """A recurrence, within the limits. ``stored``: read back from the database, so
+    the search for a first occurrence is skipped; every limit is still checked, as a
+    database written by an older version may hold what this one refuses."""
     try:
         stamp = parse_stamp(start)
         dur = _positive(parse_duration(duration), text)
     except ISOError as e:
-        raise RuleError(f"{text!r}: {e}") from None
+        raise RuleError(f"{_clip(text)}: {e}") from None
     if stamp.offset is not None:
         raise RuleError(
-            f"{text!r}: a recurrence start is a wall-clock time in the contact's zone; "
+            f"{_clip(text)}: a recurrence start is a wall-clock time in the contact's zone; "
             f"write it without an offset ({str(stamp)[:16]})"
         )
     body = rrule.strip()
@@ -400,44 +584,32 @@ def _recurrence(rrule: str, start: str, duration: str, text: str, stored: bool =
         if key == "UNTIL":
             m = _UNTIL.match(val.strip())
             if not m:
-                raise RuleError(f"{text!r}: UNTIL={val} is not a date (20261231) or date-time (20261231T235959 or …Z)")
+                raise RuleError(f"{_clip(text)}: UNTIL={_clip(val)} is not a date (20261231) or date-time "
+                                "(20261231T235959 or …Z)")
             y, mo, d, h, mi, s, z = m.groups()
             try:
                 wall = dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
             except ValueError:
-                raise RuleError(f"{text!r}: UNTIL={val} is not a real date-time") from None
+                raise RuleError(f"{_clip(text)}: UNTIL={val} is not a real date-time") from None
             until = Stamp(wall, 0 if z else None)
         elif key == "DTSTART":
-            raise RuleError(f"{text!r}: give the start as 'start', not DTSTART inside the rule")
-        elif key in ("INTERVAL", "COUNT") and not (val.strip().isdigit() and int(val) >= 1):
-            raise RuleError(f"{text!r}: {key} must be a whole number from 1")
+            raise RuleError(f"{_clip(text)}: give the start as 'start', not DTSTART inside the rule")
         else:
             kept.append(f"{key}={val.strip()}")
     cleaned = ";".join(kept)
-    if not any(item.startswith("FREQ=") for item in kept):
-        raise RuleError(f"{text!r}: the RRULE needs FREQ, e.g. FREQ=WEEKLY;BYDAY=MO")
-    if stored:
-        return Recurrence(cleaned, stamp.wall, dur, until, source_rrule=body.strip())
+    parts = rrule_parts(cleaned)
+    if "FREQ" not in parts:
+        raise RuleError(f"{_clip(text)}: the RRULE needs FREQ, e.g. FREQ=WEEKLY;BYDAY=MO")
+    if until is not None and "COUNT" in parts:
+        raise RuleError(f"{_clip(text)}: an RRULE may have COUNT or UNTIL, not both")
+    _limits(parts, dur, text)
     try:
         from dateutil.rrule import rrulestr
 
-        parsed = rrulestr(cleaned, dtstart=stamp.wall)
-        # dateutil looks for a rule's next occurrence up to the year 9999, period
-        # by period: for a rule that never matches (BYMONTH=4;BYMONTHDAY=31) that
-        # takes seconds at every lookup. Its date filters alone, tried year by
-        # year, find such a rule cheaply; then the rule itself must match soon.
-        date_parts = [k for k in kept if k.split("=")[0] in ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO")]
-        horizon = stamp.wall + dt.timedelta(days=5 * 366)
-        first = True
-        if date_parts:
-            probe = rrulestr(";".join(["FREQ=YEARLY", *date_parts]), dtstart=stamp.wall)
-            first = _first_by(probe, horizon)
-        if first:
-            first = _first_by(parsed, horizon)
+        rrulestr(cleaned, dtstart=stamp.wall)  # every part dateutil reads, and its values
+        first = stored or _first_within(cleaned, parts, stamp.wall)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
-        raise RuleError(f"{text!r}: the RRULE cannot be read ({e})") from None
+        raise RuleError(f"{_clip(text)}: the RRULE cannot be read ({_clip(e)})") from None
     if not first:
-        raise RuleError(f"{text!r}: the RRULE has no occurrence in the five years from its start")
-    if until is not None and "COUNT=" in cleaned.upper():
-        raise RuleError(f"{text!r}: an RRULE may have COUNT or UNTIL, not both")
+        raise RuleError(f"{_clip(text)}: the RRULE has no occurrence in the five years from its start")
     return Recurrence(cleaned, stamp.wall, dur, until, source_rrule=body.strip())

@@ -8,13 +8,12 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
-from functools import lru_cache
 
-from .errors import DatabaseError
 from .members import Network, builtin_networks
 from .model import Contact, NetworkDef, Roster
-from .record import record
-from .rules import Dated, Duty, RuleError, parse_rule
+from .limits import MAX_ROSTER_STARTS_PER_DAY, roster_load_problem
+from .record import field, record
+from .rules import Dated, Duty, RuleError, parse_stored
 from .zones import tz_version
 
 # How far a dated shift's stored instants may be off when the time-zone release
@@ -37,6 +36,10 @@ class StoredRoster:
     # Loaded for a window: ids of contacts that may have dated shifts after it (the
     # rest have every rule that matters loaded). None: loaded without a window.
     partial: set[str] | None = None
+    # Contacts whose duty is not evaluated, and why: a rule beyond the limits (stored
+    # by an older version, or damaged), or a roster whose rules exceed them together.
+    # Their duty is left empty, so they are never named as on duty.
+    unreadable: dict[str, str] = field(default_factory=dict)
 
 
 def networks(conn: sqlite3.Connection) -> dict[str, Network]:
@@ -92,7 +95,8 @@ def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: boo
     ).fetchone()
     if head is None:
         return None
-    rules = load_duty(conn, head, parse=parse, window=window)
+    unreadable: dict[str, str] = {}
+    rules = load_duty(conn, head, parse=parse, window=window, unreadable=unreadable)
     contacts = []
     partial = None if window is None else set()
     hi = None if window is None else _filter(head, window)[2]
@@ -108,14 +112,7 @@ def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: boo
             partial.add(row["id"])
     return StoredRoster(head["network"], head["member"], head["issued"], head["created_at"],
                         head["source_file"], bool(head["demo"]), contacts, version_id, head["import_id"],
-                        head["spans_tz"], partial)
-
-
-@lru_cache(maxsize=8192)
-def _parse_stored(text: str):
-    """A stored rule, parsed once per process: rules are immutable, and a network
-    board meets the same texts (Mo-Fr 08:00-18:00, 24/7) in member after member."""
-    return parse_rule(text, stored=True)
+                        head["spans_tz"], partial, unreadable)
 
 
 def _filter(head, window: tuple[int, int]) -> tuple[bool, int, int]:
@@ -127,19 +124,28 @@ def _filter(head, window: tuple[int, int]) -> tuple[bool, int, int]:
 
 
 def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
-              window: tuple[int, int] | None = None, contact: str | None = None) -> dict[str, list]:
+              window: tuple[int, int] | None = None, contact: str | None = None,
+              unreadable: dict[str, str] | None = None) -> dict[str, list]:
     """Duty rules of a version (``head``: its roster_versions row), by contact id.
 
     With ``window``, dated rules that cannot touch it are left out, and those kept
     come back as ``Dated`` (their stored instants) when the time-zone release that
     computed the instants is the one in use; otherwise they are parsed from their
-    wall-clock text, and the filter widens so no shift is missed."""
+    wall-clock text, and the filter widens so no shift is missed.
+
+    Parsed rules are held to the limits again (``limits.py``): a rule this version
+    refuses, or a roster whose rules together exceed them, is never expanded (a
+    database written by an older version may hold one that would take hours). Such
+    a contact gets no duty at all, so it is never named as on duty (an 'off' rule
+    left out would name it wrongly), and ``unreadable`` says why."""
     version_id = head["id"]
     trusted, lo, hi = (False, None, None) if window is None else _filter(head, window)
     # Instants from another tz release are not handed on (a calendar import copies the
     # contacts it does not name into a new version, which would label them current).
     spans_current = head["spans_tz"] == tz_version()
     rules: dict[str, list] = {}
+    problems = unreadable if unreadable is not None else {}
+    load = 0.0
     for row in conn.execute(
         "SELECT contact_id, rule, starts, ends FROM duty_rules WHERE version_id = ? "
         "AND (? IS NULL OR contact_id = ?) "
@@ -158,13 +164,18 @@ def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
             rule = Dated(row["starts"], row["ends"], text.startswith("off"), text)
         else:
             try:
-                rule = _parse_stored(text)
-            except RuleError:
-                raise DatabaseError(
-                    f"the stored duty rule {text!r} of {head['member']} in {head['network']} cannot be read; "
-                    "re-import that roster or restore the database from a backup."
-                ) from None
+                rule = parse_stored(text)
+            except RuleError as e:
+                problems.setdefault(row["contact_id"], f"a stored duty rule is beyond what ctcontacts evaluates: {e}")
+                continue
+            load += rule.starts_per_day()
         rules.setdefault(row["contact_id"], []).append(rule)
+    if parse and contact is None and load > MAX_ROSTER_STARTS_PER_DAY:
+        for cid, duty in rules.items():
+            if any(r.starts_per_day() for r in duty):
+                problems.setdefault(cid, f"the roster is beyond what ctcontacts evaluates: {roster_load_problem(load)}")
+    for cid in problems:
+        rules[cid] = []
     return rules
 
 

@@ -11,14 +11,15 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+from . import limits
 from .errors import Problem
 from .isotime import MAX_YEAR, MIN_YEAR, ISOError, parse_date
 from .members import ORG, find_member, unknown_member_message
 from .model import Contact, NetworkDef, Roster
 from .readers import RawContact, RawFile, RawRoster
 from .rules import Duty, Interval, Off, Rule, RuleError, parse_rule
-from .text import LANGUAGE, unsafe
-from .zones import find_zone_name, lookup_zone, unknown_zone_message
+from .text import LANGUAGE, clip, unsafe
+from .zones import lookup_zone, place_zone_name, unknown_zone_message
 
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$")
 EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -56,6 +57,10 @@ class _Checker:
             self.add(where, key, f"must be text, not {type(value).__name__}")
             return ""
         value = value.strip()
+        most = limits.MAX_FIELD_CHARS.get(key)
+        if most is not None and len(value) > most:
+            self.add(where, key, f"is {len(value):,} characters long; at most {most:,} are allowed")
+            return ""
         bad = _bad_text(value, multiline)
         if bad:
             self.add(where, key, bad)
@@ -117,6 +122,10 @@ def _network(file: str, where: str, n: dict, problems: list[Problem]) -> Network
     if not isinstance(org, str):
         problems.append(Problem(file, where, "organization", "must be text"))
     for key, value in (("name", name), ("organization", org)):
+        if isinstance(value, str) and len(value.strip()) > limits.MAX_NETWORK_NAME_CHARS:
+            problems.append(Problem(file, where, key, f"is {len(value.strip()):,} characters long; at most "
+                                    f"{limits.MAX_NETWORK_NAME_CHARS} are allowed"))
+            continue
         bad = _bad_text(value) if isinstance(value, str) else None
         if bad:
             problems.append(Problem(file, where, key, bad))
@@ -135,7 +144,7 @@ def _roster(raw: RawRoster, networks: set[str], problems: list[Problem]) -> Rost
 
         close = difflib.get_close_matches(network, sorted(networks), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        check.add(raw.where, "network", f"unknown network {raw.network!r}; {hint}known: {', '.join(sorted(networks))}")
+        check.add(raw.where, "network", f"unknown network {clip(raw.network)}; {hint}known: {', '.join(sorted(networks))}")
     member = find_member(raw.member) if isinstance(raw.member, str) else None
     if member is None:
         check.add(raw.where, "member", unknown_member_message(str(raw.member or "")) if raw.member else "is required")
@@ -148,10 +157,20 @@ def _roster(raw: RawRoster, networks: set[str], problems: list[Problem]) -> Rost
     contacts: list[Contact] = []
     ids: dict[str, str] = {}
     region = member if member and not ORG.match(member) else None
+    if len(raw.contacts) > limits.MAX_CONTACTS_PER_ROSTER:
+        check.add(raw.where, "contacts", f"holds {len(raw.contacts):,} contacts; a roster may have at most "
+                  f"{limits.MAX_CONTACTS_PER_ROSTER}")
+    rule_count = sum(len(c.duty) for c in raw.contacts)
+    if rule_count > limits.MAX_RULES_PER_ROSTER:
+        check.add(raw.where, "contacts", f"holds {rule_count:,} duty rules; a roster may have at most "
+                  f"{limits.MAX_RULES_PER_ROSTER:,}")
+    starts_per_day = 0.0
     for c in raw.contacts:
-        contact = _contact(c, check, region)
-        if contact is None:
+        checked = _contact(c, check, region)
+        if checked is None:
             continue
+        contact, load = checked
+        starts_per_day += load
         if contact.id in ids:
             check.add(c.where, "id", f"{contact.id!r} is already used by the contact at {ids[contact.id]}; ids are unique within a roster")
             continue
@@ -159,17 +178,20 @@ def _roster(raw: RawRoster, networks: set[str], problems: list[Problem]) -> Rost
         contacts.append(contact)
     if not raw.contacts and not raw.rejected_rows:
         check.add(raw.where, "contacts", "a roster needs at least one contact")
+    if starts_per_day > limits.MAX_ROSTER_STARTS_PER_DAY:
+        check.add(raw.where, "contacts", limits.roster_load_problem(starts_per_day))
     problems.extend(check.problems)
     if check.problems:
         return None
     return Roster(network, member, issued, contacts, raw.file, raw.demo)
 
 
-def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | None:
+def _contact(c: RawContact, check: _Checker, region: str | None) -> tuple[Contact, float] | None:
     before = len(check.problems)
     cid = check.text(c, "id", required=True)
     if cid and not ID.match(cid):
-        check.add(c.places.get("id", c.where), "id", f"{cid!r} is not a usable id; use letters, digits, '.', '-', '_' (e.g. fr-desk)")
+        check.add(c.places.get("id", c.where), "id",
+                  f"{clip(cid)} is not a usable id; use letters, digits, '.', '-', '_', at most 100 (e.g. fr-desk)")
     name = check.text(c, "name", required=True)
     agency = check.text(c, "agency")
     role = check.text(c, "role")
@@ -193,6 +215,11 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | No
         check.add(c.where, "duty", "is required (a list of duty rules, e.g. [\"24/7\"])")
     rules = Duty()
     zone = lookup_zone(zone_name) if zone_name else None
+    starts_per_day, recurring = 0.0, 0
+    if len(c.duty) > limits.MAX_RULES_PER_CONTACT:
+        check.add(c.where, "duty", f"holds {len(c.duty):,} rules; a contact may have at most "
+                  f"{limits.MAX_RULES_PER_CONTACT:,} (split a long rota over several contacts or rosters)")
+        c.duty.clear()
     # Bound once: this loop runs once per row of a file (1.5 million for a world).
     add_text, add_start, add_end = rules.texts.append, rules.starts.append, rules.ends.append
     for where, value in c.duty:
@@ -213,15 +240,22 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> Contact | No
         if problem:
             check.add(place, "duty", problem)
             continue
+        if span is None:  # expanded by every lookup, unlike a dated interval
+            recurring += 1
+            starts_per_day += rule.starts_per_day()
         rules.append(rule.text(), span)
     c.duty.clear()  # the raw rows are no longer needed; a big file should not be held twice
+    if recurring > limits.MAX_RECURRING_RULES_PER_CONTACT:
+        check.add(c.where, "duty", f"holds {recurring} weekly windows, recurrences and 24/7 rules; a contact may "
+                  f"have at most {limits.MAX_RECURRING_RULES_PER_CONTACT} (dated intervals do not count)")
     if len(check.problems) > before:
         return None
-    return Contact(
+    contact = Contact(
         id=cid, name=name, timezone=zone_name, duty=rules, agency=agency, role=role,
         rank=rank, phones=phones, email=email, secure_channel=secure,
         languages=languages, verified=verified, notes=notes,
     )
+    return contact, starts_per_day
 
 
 # A dated shift written the way exports and rostering systems write it, already in
@@ -297,7 +331,7 @@ def _rank(c: RawContact, check: _Checker) -> int:
     except ValueError:
         rank = None
     if rank is None or not 1 <= rank <= 999 or (isinstance(value, float)):
-        check.add(where, "rank", f"{value!r} is not a rank; use a whole number from 1 (called first) to 999")
+        check.add(where, "rank", f"{clip(value)} is not a rank; use a whole number from 1 (called first) to 999")
         return 1
     return rank
 
@@ -311,11 +345,14 @@ def _zone(c: RawContact, check: _Checker) -> str:
     if not isinstance(value, str):
         check.add(where, "timezone", "must be text, an IANA name such as Europe/Paris")
         return ""
-    name = find_zone_name(value)
+    name = place_zone_name(value)
     if name is None:
         check.add(where, "timezone", unknown_zone_message(value))
         return ""
     return name
+
+
+_MOST = {"phones": (limits.MAX_PHONES, limits.MAX_PHONE_CHARS), "languages": (limits.MAX_LANGUAGES, 35)}
 
 
 def _list(c: RawContact, check: _Checker, key: str) -> list[str]:
@@ -328,7 +365,16 @@ def _list(c: RawContact, check: _Checker, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         check.add(where, key, "must be a list of text values")
         return []
-    return [v.strip() for v in value if v.strip()]
+    values = [v.strip() for v in value if v.strip()]
+    count, chars = _MOST[key]
+    if len(values) > count:
+        check.add(where, key, f"holds {len(values):,} values; at most {count} are allowed")
+        return []
+    long = next((v for v in values if len(v) > chars), None)
+    if long is not None:
+        check.add(where, key, f"{clip(long)} is {len(long):,} characters long; at most {chars} are allowed")
+        return []
+    return values
 
 
 def _phones(c: RawContact, check: _Checker, region: str | None) -> list[str]:
@@ -349,14 +395,14 @@ def _phones(c: RawContact, check: _Checker, region: str | None) -> list[str]:
             number = phonenumbers.parse(text, region)
         except phonenumbers.NumberParseException:
             hint = "" if region else " (write it in international form, +CC …)"
-            check.add(place, "phones", f"{text!r} is not a phone number{hint}")
+            check.add(place, "phones", f"{clip(text)} is not a phone number{hint}")
             continue
         if number.extension:
-            check.add(place, "phones", f"{text!r} has an extension, which cannot be dialled directly; "
+            check.add(place, "phones", f"{clip(text)} has an extension, which cannot be dialled directly; "
                       "give the direct number and put the extension in notes")
             continue
         if not phonenumbers.is_valid_number(number):
-            check.add(place, "phones", f"{text!r} is not a valid number for its country; check the digits")
+            check.add(place, "phones", f"{clip(text)} is not a valid number for its country; check the digits")
             continue
         e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         if e164 not in out:
@@ -367,7 +413,7 @@ def _phones(c: RawContact, check: _Checker, region: str | None) -> list[str]:
 def _email(c: RawContact, check: _Checker) -> str:
     value = check.text(c, "email")
     if value and not EMAIL.match(value):
-        check.add(c.places.get("email", c.where), "email", f"{value!r} is not an e-mail address")
+        check.add(c.places.get("email", c.where), "email", f"{clip(value)} is not an e-mail address")
     return value
 
 
@@ -375,7 +421,8 @@ def _languages(c: RawContact, check: _Checker) -> list[str]:
     out: list[str] = []
     for text in _list(c, check, "languages"):
         if not LANGUAGE.match(text):
-            check.add(c.places.get("languages", c.where), "languages", f"{text!r} is not a language code; use ISO 639-1 such as en, fr")
+            check.add(c.places.get("languages", c.where), "languages",
+                      f"{clip(text)} is not a language code; use ISO 639-1 such as en, fr")
             continue
         tag = text.lower()
         if tag not in out:

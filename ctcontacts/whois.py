@@ -130,8 +130,8 @@ def _entries(conn: sqlite3.Connection, roster: store.StoredRoster | None, at: in
     flags = store.unconfirmed_reach(conn, roster.network, roster.member)
     out = []
     for c in roster.contacts:
-        if not _speaks(c, speaks):
-            continue
+        if not _speaks(c, speaks) or c.id in roster.unreadable:
+            continue  # a duty that cannot be evaluated never names anyone (see _unreadable)
         zone = lookup_zone(c.timezone)
         flag = flags.get(c.id)
         reach = {"imports": json.loads(flag["import_ids"]), "fields": json.loads(flag["fields"])} if flag else None
@@ -176,6 +176,7 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
         warnings.append(f"{member_label(member)} has no roster in {net.code}; nobody can be named for it.")
     else:
         answer.demo = roster.demo
+        warnings.extend(_unreadable(roster))
         warnings.extend(_staleness(roster, now))
         if speaks and not entries and roster.contacts:
             warnings.append(f"nobody in the {member} roster speaks {speaks!r}.")
@@ -189,8 +190,9 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
         warnings.extend(_reach_warnings(net.fallback, answer.fallback))
         if fb is None:
             warnings.append(f"the fallback {net.fallback} has no roster in {net.code}.")
-        elif fb.demo:
-            answer.demo = True
+        else:
+            warnings.extend(_unreadable(fb))
+            answer.demo = answer.demo or fb.demo
     warnings[0:0] = _reach_warnings(member, entries)
     if at + HORIZON >= PYTZ_LAST_RULES:
         warnings.append("the time-zone database has no clock changes after 2037; answers that far ahead "
@@ -198,6 +200,13 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
     if answer.demo:
         warnings.insert(0, DEMO_WARNING)
     return answer
+
+
+def _unreadable(roster: store.StoredRoster) -> list[str]:
+    """Contacts left out because their duty is beyond the limits: said, never hidden."""
+    return [f"{roster.member} {cid!r} is not named as on duty or next, whatever its roster says: {why.rstrip('.')}. "
+            f"Re-import the {roster.member} roster (ctcontacts check lists every such contact)."
+            for cid, why in roster.unreadable.items()]
 
 
 ACTIVE_STATUSES = {"member", "observer", "party", "secretariat"}

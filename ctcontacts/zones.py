@@ -183,7 +183,31 @@ def find_zone_name(name: str) -> str | None:
     return found
 
 
+def is_place(name: str) -> bool:
+    """Whether a canonical zone name names a place (``Europe/Paris``, or ``UTC``). The
+    others are abbreviations and fixed offsets kept for old systems (``EST``, ``CET``,
+    ``MST7MDT``, ``Etc/GMT+5``, whose sign is inverted): a desk's clock follows its
+    country's changes, which ``EST`` never does (it has no summer time)."""
+    return name in ("UTC", "Etc/UTC") or ("/" in name and not name.startswith("Etc/"))
+
+
+def place_zone_name(name: str) -> str | None:
+    """``find_zone_name`` for a zone someone gives (a roster, ``--tz``): places only.
+    What is already stored is read with ``find_zone_name``, whatever it is."""
+    found = find_zone_name(name)
+    return found if found is not None and is_place(found) else None
+
+
 def unknown_zone_message(name: str) -> str:
+    from .text import clip
+
+    if len(name) > 64:
+        return f"unknown time zone {clip(name)}; use an IANA name such as Europe/Paris or America/New_York."
+    found = find_zone_name(name)
+    if found is not None and not is_place(found):
+        return (f"{name!r} is an abbreviation, a fixed offset or an old alias, not the name of a place (Area/City): "
+                "an abbreviation such as EST or CET does not follow a country's clock changes. Use the IANA name "
+                "of the place, such as Europe/Paris or America/New_York.")
     hint = suggest_zones(name)
     if hint:
         return f"unknown time zone {name!r}; did you mean {' or '.join(hint)}? Use an IANA name such as Europe/Paris."

@@ -191,7 +191,7 @@ def test_fast_forward_gives_the_same_occurrences_as_walking_from_the_start():
     fast = duty_intervals([rule], z, lo, hi)
     original = engine._fast_forward
     try:
-        engine._fast_forward = lambda r, w: r.start
+        engine._fast_forward = lambda r, w: (r.rrule, r.start)
         slow = duty_intervals([rule], z, lo, hi)
     finally:
         engine._fast_forward = original
@@ -237,7 +237,8 @@ def test_next_counts_a_break_in_a_current_duty():
     ("Mo-Fr 8h-18h", "not a time range"),
     ("2026-13-01T08:00/PT1H", "does not exist"),
     ("2026-12-01T08:00/PT0S", "duration is zero"),
-    ("R/2026-11-02T09:00/P7D/FREQ=SOMETIMES", "RRULE cannot be read"),
+    ("R/2026-11-02T09:00/P7D/FREQ=SOMETIMES", "not a duty pattern"),
+    ("R/2026-11-02T09:00/P7D/FREQ=DAILY;BYDAY=XX", "RRULE cannot be read"),
     ("R/2026-11-02T09:00Z/P7D/FREQ=DAILY", "without an offset"),
     ("off 24/7", "'off' takes"),
     ("", "empty"),

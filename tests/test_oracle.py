@@ -9,7 +9,7 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ctcontacts.engine import status_at
-from ctcontacts.rules import parse_rule
+from ctcontacts.rules import RuleError, parse_rule
 from ctcontacts.zones import lookup_zone
 
 from . import oracle
@@ -68,7 +68,41 @@ def recurrence_rule(draw):
     return f"R/{start:%Y-%m-%dT%H:%M}/{dur}/{rule}", ("recurrence", bare, start, days, hours * 3600, until)
 
 
-any_rule = st.one_of(weekly_rule(), interval_rule(), recurrence_rule())
+@st.composite
+def calendar_recurrence_rule(draw):
+    """Monthly, yearly and hourly rules with the parts that choose days and times: the
+    engine moves their start forward (``engine._fast_forward``) and must not change a
+    single occurrence by it, whatever day of the month the rota began on (the 31st)."""
+    freq = draw(st.sampled_from(["MONTHLY", "YEARLY", "HOURLY"]))
+    start = draw(st.datetimes(dt.datetime(2005, 1, 1), dt.datetime(2023, 1, 1))).replace(
+        minute=draw(st.sampled_from([0, 30])), second=0, microsecond=0)
+    if draw(st.booleans()):  # the last days of a month, where a moved start could lose the day
+        start = start.replace(month=draw(st.sampled_from([1, 3, 5, 8])), day=draw(st.sampled_from([29, 30, 31])))
+    rule = f"FREQ={freq};INTERVAL={draw(st.integers(1, 3) if freq != 'HOURLY' else st.sampled_from([5, 12, 24, 36]))}"
+    parts = draw(st.lists(st.sampled_from(["BYMONTHDAY", "BYDAY", "BYMONTH", "BYHOUR", "BYSETPOS"]),
+                          unique=True, max_size=3))
+    if "BYMONTHDAY" in parts:
+        rule += ";BYMONTHDAY=" + draw(st.sampled_from(["1", "15", "31", "-1", "1,15"]))
+    if "BYDAY" in parts:
+        rule += ";BYDAY=" + draw(st.sampled_from(
+            ["MO", "FR,SA", "1FR", "-1SU", "MO,TU,WE,TH,FR"] if freq != "HOURLY" else ["MO", "SA,SU"]))
+    if "BYMONTH" in parts:
+        rule += ";BYMONTH=" + draw(st.sampled_from(["1", "3,10", "2,6,11"]))
+    if "BYHOUR" in parts and freq != "HOURLY":
+        rule += ";BYHOUR=" + draw(st.sampled_from(["7", "7,19", "0,12"]))
+    if "BYSETPOS" in parts and freq != "HOURLY" and "BYDAY" in parts:
+        rule += ";BYSETPOS=" + draw(st.sampled_from(["1", "-1"]))
+    hours = draw(st.sampled_from([1, 8, 12, 24]))
+    days = 0 if freq == "HOURLY" else draw(st.sampled_from([0, 1, 7]))
+    dur = "P" + (f"{days}D" if days else "") + f"T{hours}H"
+    try:
+        parse_rule(f"R/{start:%Y-%m-%dT%H:%M}/{dur}/{rule}")
+    except RuleError:
+        rule, start = f"FREQ={freq}", start.replace(day=1)  # a rule the importer takes
+    return f"R/{start:%Y-%m-%dT%H:%M}/{dur}/{rule}", ("recurrence", rule, start, days, hours * 3600, None)
+
+
+any_rule = st.one_of(weekly_rule(), interval_rule(), recurrence_rule(), calendar_recurrence_rule())
 
 
 def oracle_spans(zone, rules, lo, hi):
@@ -118,3 +152,17 @@ def test_engine_agrees_with_the_oracle(zone, rules, offs, at):
         expected = oracle.status(truth, t)
         got = status_at(parsed, z, t)
         assert (got.on_duty, got.until, got.next_start) == expected, (zone, [r[1][0] for r in rules], t)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(zone=st.sampled_from(ZONES), rule=calendar_recurrence_rule(), at=st.integers(LO, HI))
+def test_moved_start_keeps_every_occurrence(zone, rule, at):
+    """Monthly, yearly and hourly rules begun years before the moment asked about."""
+    text, spec = rule
+    z = lookup_zone(zone)
+    truth = oracle_spans(zone, [(False, spec)], at - 40 * 86400, at + 31 * 86400 + oracle.HORIZON + 2 * 86400)
+    edges = {at} | {t + d for s, e in truth for t in (s, e) for d in (-1, 0, 1) if at - 86400 <= t <= at + 30 * 86400}
+    parsed = [parse_rule(text)]
+    for t in sorted(edges)[:40]:
+        got = status_at(parsed, z, t)
+        assert (got.on_duty, got.until, got.next_start) == oracle.status(truth, t), (zone, text, t)
