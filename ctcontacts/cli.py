@@ -428,9 +428,7 @@ def contacts(
     else:
         from . import render
 
-        render.simple_table(rows, [("rank", "#"), ("name", "name"), ("role", "role"), ("phones", "phones"),
-                                   ("email", "e-mail"), ("timezone", "zone"), ("duty_in_words", "duty")],
-                            render.stdout(), empty="no roster for that member in that network.")
+        render.contacts(rows, render.stdout())
 
 
 @app.command()
@@ -452,8 +450,7 @@ def search(
     else:
         from . import render
 
-        render.simple_table(rows, [("network", "network"), ("member", "member"), ("name", "name"),
-                                   ("agency", "agency"), ("phones", "phones"), ("email", "e-mail")], render.stdout())
+        render.search(rows, render.stdout())
 
 
 @app.command("export")

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .members import member_label
+from .reach import MARK
 from .text import safe
 from .whois import Answer, Entry
 from .zones import Zone, lookup_zone
@@ -71,7 +72,7 @@ def _table(entries: list[Entry], answer: Answer, user: Zone, title: str) -> Tabl
         else:
             until_text = lines(clock(e.zone, until), (clock(user, until), "dim"))
         reach = [(p, "bold cyan") for p in c.phones] + [c.email, (c.secure_channel, "dim")]
-        flag = ("REACH CHANGED, NOT CONFIRMED", "bold white on red") if e.reach_changed else ""
+        flag = (MARK, "bold white on red") if e.reach_changed else ""
         table.add_row(
             T(c.rank),
             lines((c.name, "bold"), c.agency, (c.role, "dim"), flag),
@@ -217,6 +218,19 @@ STATUS_STYLE = {"covered": ("covered", "green"), "backup_only": ("backup only", 
                 "nobody": ("NOBODY ON DUTY", "bold white on red"), "no_roster": ("no roster", "red")}
 
 
+def _marks_below(items: list[tuple[str, str, str, dict]], out: Console) -> None:
+    """One line per marked contact under a table: (network, member, id, mark)."""
+    from .reach import describe
+
+    seen = set()
+    for network, member, cid, mark in items:
+        if (network, member, cid) in seen:
+            continue
+        seen.add((network, member, cid))
+        out.print(T(f"{MARK}: {network} {member} {cid!r}: {describe(mark)}; check it out of band, then "
+                    f"ctcontacts confirm --network {network} --country {member} --contact {cid}", "bold red"))
+
+
 def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: str | None = None) -> None:
     out.print(T(f"at {clock(user, at)} your time ({user.name})"
                 + (f"; only contacts who speak {speaks!r}" if speaks else "")))
@@ -242,10 +256,12 @@ def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: st
         local = e["local_time"]
         there = "" if local is None else local[11:16] + " " + local[19:]
         first = e["on_duty"][0] if e["on_duty"] else None
-        who = lines(*[f"{d['rank']} {d['name']}" for d in e["on_duty"]]) if first else T("")
+        who = lines(*[(f"{d['rank']} {d['name']}" + (" (reach changed)" if d["reach_changed"] else ""),
+                       "bold red" if d["reach_changed"] else "") for d in e["on_duty"]]) if first else T("")
         if not first and e["next"]:
             who = T(f"next {e['next'][0]['from'][5:16].replace('T', ' ')}: {e['next'][0]['name']}", "dim")
-        number = T(first["phones"][0] if first and first["phones"] else (first or {}).get("email", ""), "bold cyan")
+        number = lines((first["phones"][0] if first and first["phones"] else (first or {}).get("email", ""), "bold cyan"),
+                       (MARK, "bold white on red") if first and first["reach_changed"] else "")
         until = T("-" if not first else (first["until"] or "no end").replace("T", " ").replace(":00Z", "").rstrip("Z"))
         cells = [T(member_label(e["member"])), T(label, style), T(there), who, number, until]
         table.add_row(*([T(e["network"])] if several else []), *cells)
@@ -253,6 +269,8 @@ def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: st
     if missing:
         codes = " ".join(f"{e['network']}:{e['member']}" if several else e["member"] for e in missing)
         out.print(T(f"no roster ({len(missing)}): {codes}", "red"))
+    _marks_below([(e["network"], e["member"], d["id"], d["reach_changed"])
+                  for e in entries for d in e["on_duty"] if d["reach_changed"]], out)
 
 
 def schedule(doc: dict, user: Zone, out: Console) -> None:
@@ -274,10 +292,13 @@ def schedule(doc: dict, user: Zone, out: Console) -> None:
         zone = lookup_zone(item["timezone"])
         start = T("(before the window)", "dim") if item["continues_before"] else lines(clock(zone, s), (clock(user, s), "dim"))
         end = T("(after the window)", "dim") if item["continues_after"] else lines(clock(zone, e), (clock(user, e), "dim"))
-        table.add_row(start, end, T(item["rank"]), T(item["name"], "bold"), T(", ".join(item["phones"]), "cyan"))
+        who = lines((item["name"], "bold"), (MARK, "bold white on red") if item["reach_changed"] else "")
+        table.add_row(start, end, T(item["rank"]), who, T(", ".join(item["phones"]), "cyan"))
     out.print(table)
     if not doc["gaps"]:
         out.print(T("no gap in this window.", "green"))
+    _marks_below([(doc["network"], doc["member"], s["id"], s["reach_changed"])
+                  for s in doc["shifts"] if s["reach_changed"]], out)
 
 
 def _instant(text: str) -> int:
@@ -347,6 +368,25 @@ def check(findings, out: Console) -> None:
         out.print(T(f"{f.severity:8} {f.code:13} {f.message}", SEVERITY_STYLE[f.severity]))
 
 
+def marked(rows: list[dict]) -> list[dict]:
+    """Rows whose contact has an unconfirmed reach change carry the mark under its name."""
+    return [dict(r, name=lines((r["name"], "bold"), (MARK, "bold white on red"))) if r.get("reach_changed") else r
+            for r in rows]
+
+
+def contacts(rows: list[dict], out: Console) -> None:
+    simple_table(marked(rows), [("rank", "#"), ("name", "name"), ("role", "role"), ("phones", "phones"),
+                                ("email", "e-mail"), ("timezone", "zone"), ("duty_in_words", "duty")],
+                 out, empty="no roster for that member in that network.")
+    _marks_below([(r["network"], r["member"], r["id"], r["reach_changed"]) for r in rows if r["reach_changed"]], out)
+
+
+def search(rows: list[dict], out: Console) -> None:
+    simple_table(marked(rows), [("network", "network"), ("member", "member"), ("name", "name"),
+                                ("agency", "agency"), ("phones", "phones"), ("email", "e-mail")], out)
+    _marks_below([(r["network"], r["member"], r["id"], r["reach_changed"]) for r in rows if r["reach_changed"]], out)
+
+
 def simple_table(rows: list[dict], columns: list[tuple[str, str]], out: Console, empty: str = "nothing found.") -> None:
     """A plain table of dicts: ``columns`` are (key, heading)."""
     if not rows:
@@ -359,7 +399,9 @@ def simple_table(rows: list[dict], columns: list[tuple[str, str]], out: Console,
         cells = []
         for key, _ in columns:
             value = r.get(key)
-            if isinstance(value, list):
+            if isinstance(value, Text):  # already made safe
+                cells.append(value)
+            elif isinstance(value, list):
                 cells.append(lines(*value))
             else:
                 cells.append(T("" if value is None else value))

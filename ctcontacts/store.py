@@ -339,6 +339,20 @@ def unconfirmed_reach(conn: sqlite3.Connection, network: str, member: str) -> di
     }
 
 
+def all_unconfirmed_reach(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT * FROM reach_flags WHERE confirmed_at IS NULL ORDER BY network, member, contact_id"
+    ).fetchall()
+
+
+def contact_ids(conn: sqlite3.Connection, network: str, member: str) -> list[str] | None:
+    """Ids of the contacts in a member's current roster; ``None``: no roster."""
+    version = current_version(conn, network, member)
+    if version is None:
+        return None
+    return [r[0] for r in conn.execute("SELECT id FROM contacts WHERE version_id = ? ORDER BY position", [version])]
+
+
 def confirm_reach(conn: sqlite3.Connection, network: str, member: str, contact_ids: list[str] | None,
                   user: str, when: str) -> list[sqlite3.Row]:
     pending = unconfirmed_reach(conn, network, member)
