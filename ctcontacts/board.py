@@ -89,6 +89,15 @@ def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, spe
     return out
 
 
+def network_fallbacks(conn: sqlite3.Connection, codes: list[str]) -> list[dict]:
+    """Each network's fallback member and its unconfirmed change, if any."""
+    out = []
+    for code in codes:
+        net = find_network(conn, code)
+        out.append({"code": net.code, "fallback": net.fallback, "fallback_changed": reach.fallback_mark(conn, net.code)})
+    return out
+
+
 # --- windows: schedule and coverage ---------------------------------------------
 
 

@@ -60,11 +60,15 @@ def run(conn: sqlite3.Connection, now: int) -> list[Finding]:
 
 
 def _unconfirmed(conn: sqlite3.Connection) -> list[Finding]:
-    """Reach changes nobody has confirmed yet: a tampered number looks just like a
-    genuine change until someone checks it out of band."""
+    """Reach changes nobody has confirmed yet: a tampered number or fallback looks just
+    like a genuine change until someone checks it out of band."""
     from . import reach
 
     out = []
+    for code, mark in reach.all_fallback_marks(conn).items():
+        out.append(Finding("warning", "unconfirmed-fallback",
+                           f"{reach.describe_fallback(code, mark)}; check it out of band, then "
+                           f"ctcontacts confirm --network {code} --fallback", code))
     current: dict[tuple[str, str], list[str] | None] = {}
     for (network, member, cid), mark in reach.all_contact_marks(conn).items():
         if (network, member) not in current:

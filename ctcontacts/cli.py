@@ -169,27 +169,35 @@ def rollback(
 
 @app.command()
 def confirm(
-    country: str = typer.Option(..., "--country", "-c", help="Member whose contacts were checked."),
+    country: Optional[str] = typer.Option(None, "--country", "-c", help="Member whose contacts were checked."),
     network: str = typer.Option(..., "--network", "-n", help="Network code."),
     contact: Optional[List[str]] = typer.Option(None, "--contact", help="Contact id (repeatable); default: all flagged."),
+    fallback: bool = typer.Option(False, "--fallback", help="The network's changed fallback member was checked."),
     db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
-    """Record that changed phone numbers, e-mail domains or secure channels were checked
-    out of band (for example by calling the previous number), and clear their mark.
+    """Record that changed phone numbers, e-mail domains or secure channels (--country), or a
+    network's changed fallback member (--fallback), were checked out of band (for example by
+    calling the number on record), and clear their mark. Prints exactly what was confirmed.
 
     Example: ctcontacts confirm --country FR --network ftf --contact fr-desk
     """
     from . import clock
     from .history import confirm as record
-
     from .history import describe_reach
 
-    done = _run(lambda: record(_path(db), network, _member(country), contact or None, now=clock.now()))
+    done, mark = _run(lambda: record(_path(db), network, _member(country), contact or None, now=clock.now(),
+                                     fallback=fallback))
     for c in done:
         imports = ", ".join(f"#{i}" for i in c["imports"])
         typer.echo(_plain(f"confirmed {c['id']}: {describe_reach(c['fields'])} (import {imports})"))
-    if not done:
+    if mark:
+        imports = ", ".join(f"#{i}" for i in mark["imports"])
+        typer.echo(_plain(f"confirmed the fallback of {network}: {mark['old'] or '(none)'} -> "
+                          f"{mark['new'] or '(none)'} (import {imports})"))
+    if country and not done:
         typer.echo("nothing to confirm: no unconfirmed reach change for those contacts.")
+    if fallback and not mark:
+        typer.echo(_plain(f"nothing to confirm for the fallback of {network}: it has no unconfirmed change."))
 
 
 @app.command()
@@ -245,7 +253,7 @@ def now(
     Example: ctcontacts now --network ftf
     """
     from . import clock
-    from .board import now_board
+    from .board import network_fallbacks, now_board
     from .db import connect
     from .errors import UsageError
     from .whois import speaks_option
@@ -259,17 +267,19 @@ def now(
         from . import store
 
         codes = sorted(store.networks(conn)) if all_networks else [network]
-        return user, instant, now_board(conn, codes, instant, clock.now(), speaks=speaks_option(speaks))
+        board = now_board(conn, codes, instant, clock.now(), speaks=speaks_option(speaks))
+        return user, instant, board, network_fallbacks(conn, codes)
 
-    user, instant, entries = _run(call)
+    user, instant, entries, fallbacks = _run(call)
     if as_json:
         from .zones import format_utc
 
-        _print_json({"at": format_utc(instant), "speaks": speaks_option(speaks), "members": entries}, ascii_only=False)
+        _print_json({"at": format_utc(instant), "speaks": speaks_option(speaks), "members": entries,
+                     "networks": fallbacks}, ascii_only=False)
     else:
         from . import render
 
-        render.now_board(entries, user, instant, render.stdout(), speaks=speaks_option(speaks))
+        render.now_board(entries, user, instant, render.stdout(), speaks=speaks_option(speaks), networks=fallbacks)
 
 
 @app.command()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from . import store
+from . import reach, store
 from .db import Pathish, connect, write_transaction
-from .importer import os_user
+from .errors import UsageError
+from .importer import NetworkChange, os_user
 from .text import describe_reach  # noqa: F401  (re-exported for the command layer)
 from .zones import format_utc
 
@@ -44,6 +45,7 @@ def imports(conn: sqlite3.Connection, *, network: str | None = None, member: str
             "files": json.loads(row["files"]),
             "counts": {"added": row["added"], "removed": row["removed"], "changed": row["changed"],
                        "reach_changes": row["reach_changes"]},
+            "networks": [_network(n) for n in store.import_networks(conn, row["id"])],
             "rosters": rosters,
         })
         if len(out) >= limit:
@@ -51,14 +53,29 @@ def imports(conn: sqlite3.Connection, *, network: str | None = None, member: str
     return out
 
 
-def confirm(db_path: Pathish, network: str, member: str, contact_ids: list[str] | None, *, now: int) -> list[dict]:
-    """Clear the reach-change mark of the given contacts (all flagged ones by default);
-    returns exactly what was confirmed: each contact's changed fields, old and new."""
+def _network(row) -> dict:
+    """A network definition an import changed: ``{code, old, new, fallback_changed}``
+    (``old``/``new`` ``None``: the shipped definition) and the fallbacks in force."""
+    change = NetworkChange(row["code"], json.loads(row["before"]) if row["before"] else None,
+                           json.loads(row["after"]) if row["after"] else None, bool(row["fallback_cleared"]))
+    return change.as_dict() | {"fallback": {"old": change.old_fallback, "new": change.new_fallback}}
+
+
+def confirm(db_path: Pathish, network: str, member: str | None, contact_ids: list[str] | None, *, now: int,
+            fallback: bool = False) -> tuple[list[dict], dict | None]:
+    """Clear the reach-change mark of the given contacts of ``member`` (all flagged ones by
+    default) and, with ``fallback``, of the network's fallback; returns exactly what was
+    confirmed: each contact's changed fields, old and new, and the fallback's change."""
     from .whois import find_network
 
+    if member is None and not fallback:
+        raise UsageError("say what was checked: --country MEMBER for its contacts, --fallback for the network's "
+                         "fallback member, or both.")
     conn = connect(db_path)
     net = find_network(conn, network)
+    user, when = os_user(), format_utc(now)
     with write_transaction(conn, db_path):
-        rows = store.confirm_reach(conn, net.code, member, contact_ids, os_user(), format_utc(now))
-    return [{"id": r["contact_id"], "fields": json.loads(r["fields"]), "imports": json.loads(r["import_ids"])}
-            for r in rows]
+        rows = store.confirm_reach(conn, net.code, member, contact_ids, user, when) if member is not None else []
+        row = store.confirm_fallback(conn, net.code, user, when) if fallback else None
+    return ([{"id": r["contact_id"], **reach.contact_mark(r)} for r in rows],
+            reach.fallback_mark_of(row) if row is not None else None)

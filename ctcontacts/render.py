@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .members import member_label
-from .reach import MARK
+from .reach import FALLBACK_MARK, MARK
 from .text import safe
 from .whois import Answer, Entry
 from .zones import Zone, lookup_zone
@@ -56,7 +56,7 @@ def warnings(messages: list[str], err: Console) -> None:
         err.print(T(f"warning: {m}" if not m.startswith("DEMO DATA") else m, style))
 
 
-def _table(entries: list[Entry], answer: Answer, user: Zone, title: str) -> Table:
+def _table(entries: list[Entry], answer: Answer, user: Zone, title: str, fallback: bool = False) -> Table:
     table = Table(title=T(title), title_justify="left", show_lines=True)
     table.add_column("#", justify="right")
     table.add_column("contact", overflow="fold", ratio=3)
@@ -73,9 +73,10 @@ def _table(entries: list[Entry], answer: Answer, user: Zone, title: str) -> Tabl
             until_text = lines(clock(e.zone, until), (clock(user, until), "dim"))
         reach = [(p, "bold cyan") for p in c.phones] + [c.email, (c.secure_channel, "dim")]
         flag = (MARK, "bold white on red") if e.reach_changed else ""
+        moved = (FALLBACK_MARK, "bold white on red") if fallback and answer.fallback_changed else ""
         table.add_row(
             T(c.rank),
-            lines((c.name, "bold"), c.agency, (c.role, "dim"), flag),
+            lines((c.name, "bold"), c.agency, (c.role, "dim"), flag, moved),
             lines(*reach),
             T(", ".join(c.languages)),
             lines(clock(e.zone, answer.at), (e.zone.name, "dim")),
@@ -97,9 +98,14 @@ def whois(answer: Answer, user: Zone, out: Console) -> None:
     else:
         lang = f" who speaks {answer.speaks!r}" if answer.speaks else ""
         out.print(T(f"NOBODY ON DUTY{lang} for {where} in {net.code} at this time.", "bold white on red"))
+        if answer.fallback_changed and answer.fallback_member != answer.member:
+            mark = answer.fallback_changed
+            out.print(T(f"{FALLBACK_MARK}: {net.code} fallback {mark['old'] or '(none)'} -> "
+                        f"{mark['new'] or '(none)'} (import {', '.join(f'#{i}' for i in mark['imports'])})",
+                        "bold white on red"))
         if answer.fallback:
             out.print(_table(answer.fallback, answer, user,
-                             f"Fallback: {answer.fallback_member} (the network's fallback) on duty now"))
+                             f"Fallback: {answer.fallback_member} (the network's fallback) on duty now", fallback=True))
         elif answer.fallback_member and answer.fallback_member != answer.member:
             out.print(T(f"The fallback {answer.fallback_member} has nobody on duty either.", "bold red"))
         else:
@@ -148,16 +154,25 @@ def import_report(report, out: Console) -> None:
                               f"({values['rules_removed']} removed, {values['rules_added']} added)")
                 out.print(T(f"  changed {safe(c['id'])} {name}: {detail}"))
         for cid, fields in r.reach.items():
-            out.print(T(f"  REACH CHANGE {safe(cid)}: {', '.join(fields)} (check out of band, then ctcontacts confirm)",
-                        "bold white on red"))
+            if cid in r.cleared:
+                out.print(T(f"  REACH CHANGE {safe(cid)}: {', '.join(fields)}: back to the value on record, "
+                            "its unconfirmed mark is cleared", "bold"))
+            else:
+                out.print(T(f"  REACH CHANGE {safe(cid)}: {', '.join(fields)} (check out of band, then ctcontacts "
+                            "confirm)", "bold white on red"))
+        for cid in r.cleared:
+            if cid not in r.reach:
+                out.print(T(f"  reach mark of {safe(cid)} cleared: back to the value on record", "bold"))
     for n in report.networks:
         new = n.new or {}
         what = "restored to the shipped definition" if n.new is None else (
             f"defined: {new.get('name')} (fallback {new.get('fallback') or 'none'})")
         out.print(T(f"network {n.code}: {what}", "bold"))
         if n.fallback_changed:
+            tail = (": back to the fallback on record, its unconfirmed mark is cleared" if n.cleared else
+                    f" (check out of band, then ctcontacts confirm --network {n.code} --fallback)")
             out.print(T(f"  REACH CHANGE network {n.code} fallback: {n.old_fallback or '(none)'} -> "
-                        f"{n.new_fallback or '(none)'}", "bold white on red"))
+                        f"{n.new_fallback or '(none)'}{tail}", "bold" if n.cleared else "bold white on red"))
     if report.dry_run:
         out.print(T("dry run: nothing was written."))
     elif report.import_id is not None and not report.changed_anything:
@@ -186,7 +201,14 @@ def history(entries: list[dict], out: Console) -> None:
         if e["outcome"] == "ok":
             c = e["counts"]
             parts = [f"{len(e['rosters'])} rosters", f"+{c['added']} -{c['removed']} ~{c['changed']}"]
-            changes = lines(*parts, (f"{c['reach_changes']} reach changes", "bold red") if c["reach_changes"] else "")
+            nets = [(f"network {n['code']}: fallback {n['fallback']['old'] or '(none)'} -> "
+                     f"{n['fallback']['new'] or '(none)'}"
+                     + (" (back as on record: mark cleared)" if n.get("fallback_cleared") else ""), "bold red")
+                    if n["fallback_changed"] else f"network {n['code']}: definition changed" for n in e["networks"]]
+            nets += [f"{r['network']} {r['member']}: reach mark cleared ({_ids(r['reach_cleared'])})"
+                     for r in e["rosters"] if r.get("reach_cleared")]
+            changes = lines(*parts, *nets,
+                            (f"{c['reach_changes']} reach changes", "bold red") if c["reach_changes"] else "")
             outcome = T("ok", "green")
         else:
             changes = T(e["reason"])
@@ -231,7 +253,17 @@ def _marks_below(items: list[tuple[str, str, str, dict]], out: Console) -> None:
                     f"ctcontacts confirm --network {network} --country {member} --contact {cid}", "bold red"))
 
 
-def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: str | None = None) -> None:
+def _fallback_lines(networks: list[dict], out: Console) -> None:
+    for n in networks:
+        mark = n["fallback_changed"]
+        if mark:
+            out.print(T(f"{FALLBACK_MARK}: {n['code']} fallback {mark['old'] or '(none)'} -> {mark['new'] or '(none)'} "
+                        f"(import {', '.join(f'#{i}' for i in mark['imports'])}); check it out of band, then "
+                        f"ctcontacts confirm --network {n['code']} --fallback", "bold red"))
+
+
+def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: str | None = None,
+              networks: list[dict] | None = None) -> None:
     out.print(T(f"at {clock(user, at)} your time ({user.name})"
                 + (f"; only contacts who speak {speaks!r}" if speaks else "")))
     if any(e["demo"] for e in entries):
@@ -271,6 +303,7 @@ def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: st
         out.print(T(f"no roster ({len(missing)}): {codes}", "red"))
     _marks_below([(e["network"], e["member"], d["id"], d["reach_changed"])
                   for e in entries for d in e["on_duty"] if d["reach_changed"]], out)
+    _fallback_lines(networks or [], out)
 
 
 def schedule(doc: dict, user: Zone, out: Console) -> None:

@@ -45,6 +45,7 @@ class Answer:
     roster: store.StoredRoster | None = None
     speaks: str | None = None
     demo: bool = False
+    fallback_changed: dict | None = None  # the network's unconfirmed fallback change (reach.fallback_mark)
 
     @property
     def next_from(self) -> int | None:
@@ -62,6 +63,7 @@ class Answer:
                 for e in self.next
             ],
             "fallback": [_on_duty_json(e, self.at) for e in self.fallback],
+            "fallback_changed": self.fallback_changed,
             "warnings": list(self.warnings),
         }
 
@@ -156,6 +158,10 @@ def _reach_warnings(member: str, entries: list[Entry]) -> list[str]:
     ]
 
 
+def _fallback_warning(code: str, mark: dict) -> str:
+    return (f"{reach.describe_fallback(code, mark)}; check it out of band before calling the fallback, then run "
+            f"ctcontacts confirm --network {code} --fallback.")
+
 
 def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int,
           speaks: str | None = None, fallback: bool = True) -> Answer:
@@ -181,6 +187,11 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
             status_at(c.duty, lookup_zone(c.timezone), at, 0).on_duty for c in roster.contacts
         ):
             warnings.append(f"contacts are on duty, but none of them speaks {speaks!r}.")
+    if fallback:
+        # One indexed read: whether calls that fall back go where they went when last confirmed.
+        answer.fallback_changed = reach.fallback_mark(conn, net.code)
+        if answer.fallback_changed and not on_duty and net.fallback != member:
+            warnings.append(_fallback_warning(net.code, answer.fallback_changed))
     if fallback and not on_duty and net.fallback and net.fallback != member:
         fb = store.load_roster(conn, net.code, net.fallback, window=(at, at + NEAR))
         answer.fallback = sorted((e for e in _entries(conn, fb, at, speaks) if e.status.on_duty), key=_order)

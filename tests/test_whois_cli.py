@@ -46,6 +46,7 @@ def test_on_duty_json_matches_the_contract(fr, cli):
         "next": [{"id": "fr-night", "name": "Night line", "rank": 1, "from": "2026-11-27T17:00:00Z",
                   "reach_changed": None}],
         "fallback": [],
+        "fallback_changed": None,
         "warnings": [],
     }
 
