@@ -173,6 +173,7 @@ def confirm(
     network: str = typer.Option(..., "--network", "-n", help="Network code."),
     contact: Optional[List[str]] = typer.Option(None, "--contact", help="Contact id (repeatable); default: all flagged."),
     fallback: bool = typer.Option(False, "--fallback", help="The network's changed fallback member was checked."),
+    as_json: bool = typer.Option(False, "--json", help="Print what was confirmed as JSON on stdout."),
     db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Record that changed phone numbers, e-mail domains or secure channels (--country), or a
@@ -185,19 +186,28 @@ def confirm(
     from .history import confirm as record
     from .history import describe_reach
 
-    done, mark = _run(lambda: record(_path(db), network, _member(country), contact or None, now=clock.now(),
-                                     fallback=fallback))
-    for c in done:
+    done = _run(lambda: record(_path(db), network, _member(country), contact or None, now=clock.now(),
+                               fallback=fallback), as_json)
+    if as_json:
+        _print_json(done.as_dict())
+        return
+    for c in done.contacts:
         imports = ", ".join(f"#{i}" for i in c["imports"])
         typer.echo(_plain(f"confirmed {c['id']}: {describe_reach(c['fields'])} (import {imports})"))
-    if mark:
+    if done.fallback:
+        mark = done.fallback
         imports = ", ".join(f"#{i}" for i in mark["imports"])
-        typer.echo(_plain(f"confirmed the fallback of {network}: {mark['old'] or '(none)'} -> "
+        typer.echo(_plain(f"confirmed the fallback of {done.network}: {mark['old'] or '(none)'} -> "
                           f"{mark['new'] or '(none)'} (import {imports})"))
-    if country and not done:
-        typer.echo("nothing to confirm: no unconfirmed reach change for those contacts.")
-    if fallback and not mark:
-        typer.echo(_plain(f"nothing to confirm for the fallback of {network}: it has no unconfirmed change."))
+    where = f"{done.member} in {done.network}"
+    if done.unchanged:
+        typer.echo(_plain(f"nothing to confirm for {', '.join(done.unchanged)} ({where}): no unconfirmed reach change."))
+    elif done.member is not None and not done.contacts:
+        typer.echo(_plain(f"nothing to confirm for {where}: no unconfirmed reach change."))
+    if done.fallback_asked and not done.fallback:
+        typer.echo(_plain(f"nothing to confirm for the fallback of {done.network}: it has no unconfirmed change."))
+    if done.contacts or done.fallback:
+        typer.echo(_plain(f"recorded as checked by {done.by} at {done.at}."))
 
 
 @app.command()

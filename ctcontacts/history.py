@@ -9,6 +9,8 @@ from . import reach, store
 from .db import Pathish, connect, write_transaction
 from .errors import UsageError
 from .importer import NetworkChange, os_user
+from .record import record
+from .text import clip
 from .text import describe_reach  # noqa: F401  (re-exported for the command layer)
 from .zones import format_utc
 
@@ -61,21 +63,65 @@ def _network(row) -> dict:
     return change.as_dict() | {"fallback": {"old": change.old_fallback, "new": change.new_fallback}}
 
 
+@record
+class Confirmation:
+    """What one ``confirm`` ended: contact marks and the network's fallback mark, by whom, when."""
+
+    network: str
+    member: str | None
+    contacts: list[dict]  # [{"id", "imports", "fields"}]: the marks confirmed
+    unchanged: list[str]  # contacts named with --contact that had no unconfirmed change
+    fallback: dict | None  # the fallback mark confirmed, if --fallback and there was one
+    fallback_asked: bool
+    by: str
+    at: str
+
+    def as_dict(self) -> dict:
+        return {"network": self.network, "member": self.member, "confirmed_by": self.by, "confirmed_at": self.at,
+                "contacts": self.contacts, "nothing_to_confirm": self.unchanged, "fallback": self.fallback}
+
+
 def confirm(db_path: Pathish, network: str, member: str | None, contact_ids: list[str] | None, *, now: int,
-            fallback: bool = False) -> tuple[list[dict], dict | None]:
-    """Clear the reach-change mark of the given contacts of ``member`` (all flagged ones by
-    default) and, with ``fallback``, of the network's fallback; returns exactly what was
-    confirmed: each contact's changed fields, old and new, and the fallback's change."""
+            fallback: bool = False) -> Confirmation:
+    """Record that the marked reach changes of a member's contacts (all of them, or
+    ``contact_ids``) and, with ``fallback``, the network's fallback change were checked
+    out of band, and end their marks. A network, member or contact that does not exist
+    is a usage error, never "nothing to confirm": a typo in a security step must not
+    look like success."""
+    from .members import member_label
     from .whois import find_network
 
+    if contact_ids and member is None:
+        raise UsageError("--contact needs --country: give the member whose roster the contact is in.")
     if member is None and not fallback:
         raise UsageError("say what was checked: --country MEMBER for its contacts, --fallback for the network's "
                          "fallback member, or both.")
     conn = connect(db_path)
     net = find_network(conn, network)
     user, when = os_user(), format_utc(now)
+    contacts: list[dict] = []
+    unchanged: list[str] = []
+    mark = None
     with write_transaction(conn, db_path):
-        rows = store.confirm_reach(conn, net.code, member, contact_ids, user, when) if member is not None else []
-        row = store.confirm_fallback(conn, net.code, user, when) if fallback else None
-    return ([{"id": r["contact_id"], **reach.contact_mark(r)} for r in rows],
-            reach.fallback_mark_of(row) if row is not None else None)
+        if member is not None:
+            pending = store.unconfirmed_reach(conn, net.code, member)
+            current = store.contact_ids(conn, net.code, member)
+            if current is None and not pending:
+                raise UsageError(
+                    f"{member_label(member)} has no roster in {net.code} and no unconfirmed reach change: nothing "
+                    f"was confirmed. Check --country and --network ('ctcontacts members --network {net.code}').")
+            if contact_ids:
+                asked = list(dict.fromkeys(contact_ids))
+                unknown = [c for c in asked if c not in pending and c not in (current or [])]
+                if unknown:
+                    raise UsageError(
+                        f"no contact {', '.join(clip(c) for c in unknown)} in the roster of {member} in {net.code}, "
+                        f"nor any unconfirmed change for one: nothing was confirmed. 'ctcontacts contacts --network "
+                        f"{net.code} --country {member}' lists the ids.")
+                unchanged = [c for c in asked if c not in pending]
+            rows = store.confirm_reach(conn, net.code, member, contact_ids, user, when)
+            contacts = [{"id": r["contact_id"], **reach.contact_mark(r)} for r in rows]
+        if fallback:
+            row = store.confirm_fallback(conn, net.code, user, when)
+            mark = reach.fallback_mark_of(row) if row is not None else None
+    return Confirmation(net.code, member, contacts, unchanged, mark, fallback, user, when)

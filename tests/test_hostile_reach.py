@@ -95,14 +95,14 @@ def test_confirming_a_fallback_takes_an_explicit_flag(tmp_path, cli):
     result = cli("confirm", "-n", "ftf")
     assert result.exit_code == 2 and "--fallback" in result.stderr
     assert whois(cli, "DE")["fallback_changed"] is not None
-    # With --country too, both are confirmed at once.
+    # With --country too, both are confirmed at once; JSON says exactly what.
     cli("import", roster_file(tmp_path, roster("FR", contacts=[desk()]), name="fr1.json"))
     cli("import", roster_file(tmp_path, roster("FR", contacts=[desk(phones=["+33 1 99 00 12 99"])]), name="fr2.json"))
-    result = cli("confirm", "-n", "ftf", "-c", "FR", "--fallback")
+    result, doc = cli.json("confirm", "-n", "ftf", "-c", "FR", "--fallback")
     assert result.exit_code == 0
-    assert "confirmed the fallback of ftf: org:coe -> org:evil (import #2)" in result.stdout
-    assert "confirmed fr-desk: phones [+33199001234] -> [+33199001299] (import #4)" in result.stdout
-    assert whois(cli, "DE")["fallback_changed"] is None and whois(cli)["on_duty"][0]["reach_changed"] is None
+    assert doc["fallback"] == {"imports": [2], "old": "org:coe", "new": "org:evil"}
+    assert doc["contacts"] == [{"id": "fr-desk", "imports": [4], "fields": PHONES_2}]
+    assert doc["confirmed_by"] and doc["confirmed_at"] == "2026-11-29T02:00:00Z"
 
 
 def test_a_second_fallback_change_keeps_the_one_on_record(tmp_path, cli):
@@ -240,7 +240,7 @@ def test_rolling_back_a_reach_change_leaves_no_false_alarm(tmp_path, cli):
     assert findings(cli, "unconfirmed-reach") == []
     rollback = cli.json("history")[1][0]
     assert rollback["rosters"][0]["reach_cleared"] == ["fr-desk"]
-    assert "nothing to confirm" in cli("confirm", "-c", "FR", "-n", "ftf").stdout
+    assert "nothing to confirm for FR in ftf" in cli("confirm", "-c", "FR", "-n", "ftf").stdout
     # Undoing the rollback puts the new number back: marked again.
     cli("rollback", "3")  # #4
     assert whois(cli)["on_duty"][0]["reach_changed"] == {"imports": [4], "fields": PHONES_2}
@@ -288,6 +288,39 @@ def test_a_removed_roster_keeps_its_mark(tmp_path, cli):
     cli("rollback", "1", "--force")  # no FR roster at all
     (finding,) = findings(cli, "unconfirmed-reach")
     assert finding["contact"] == "fr-desk" and "not in the current roster" in finding["message"]
+
+
+# --- item 5: confirm refuses what does not exist ----------------------------------------
+
+
+def test_confirm_of_what_does_not_exist_is_a_usage_error(tmp_path, cli):
+    changed_desk(tmp_path, cli)
+    result = cli("confirm", "-c", "FR", "-n", "fft")
+    assert result.exit_code == 2 and "unknown network 'fft'" in result.stderr
+    result = cli("confirm", "-c", "ES", "-n", "ftf")
+    assert result.exit_code == 2 and "Spain (ES) has no roster in ftf" in result.stderr
+    result = cli("confirm", "-c", "FR", "-n", "ftf", "--contact", "fr-desk", "--contact", "fr-dsek")
+    assert result.exit_code == 2 and "'fr-dsek'" in result.stderr and "Traceback" not in result.stderr
+    # Nothing was confirmed: the whole command is refused.
+    assert whois(cli)["on_duty"][0]["reach_changed"] is not None
+    result = cli("confirm", "-n", "ftf", "--contact", "fr-desk")
+    assert result.exit_code == 2 and "--country" in result.stderr
+    # A contact that left its roster (here with the whole roster) is still flagged: it can be confirmed.
+    cli("rollback", "1", "--force")
+    result = cli("confirm", "-c", "FR", "-n", "ftf", "--contact", "fr-desk")
+    assert result.exit_code == 0 and "confirmed fr-desk" in result.stdout
+
+
+def test_confirm_of_an_existing_contact_without_a_change_says_so(tmp_path, cli):
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[desk(), contact("fr-b", name="B")]), name="v1.json"))
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[desk(phones=["+33 1 99 00 12 99"]), contact("fr-b", name="B")]),
+                              name="v2.json"))
+    result = cli("confirm", "-c", "FR", "-n", "ftf", "--contact", "fr-b")
+    assert result.exit_code == 0 and "nothing to confirm for fr-b (FR in ftf)" in flat(result.stdout)
+    result, doc = cli.json("confirm", "-c", "FR", "-n", "ftf", "--contact", "fr-desk", "--contact", "fr-b")
+    assert result.exit_code == 0
+    assert [c["id"] for c in doc["contacts"]] == ["fr-desk"] and doc["nothing_to_confirm"] == ["fr-b"]
+    assert doc["fallback"] is None
 
 
 # --- the schema -------------------------------------------------------------------------
