@@ -23,8 +23,9 @@ def imports(conn: sqlite3.Connection, *, network: str | None = None, member: str
     net = network.strip().lower() if network else None
     for row in conn.execute("SELECT * FROM imports ORDER BY id DESC"):
         pairs = [tuple(p) for p in json.loads(row["rosters"])]
-        if net and all(p[0] != net for p in pairs):
-            continue
+        networks = [_network(n) for n in store.import_networks(conn, row["id"])]
+        if net and all(p[0] != net for p in pairs) and all(n["code"] != net for n in networks):
+            continue  # (an import that only redefined the network is kept: its fallback may have moved)
         if member and all(p[1] != member for p in pairs):
             continue
         if net and member and (net, member) not in pairs:
@@ -47,7 +48,7 @@ def imports(conn: sqlite3.Connection, *, network: str | None = None, member: str
             "files": json.loads(row["files"]),
             "counts": {"added": row["added"], "removed": row["removed"], "changed": row["changed"],
                        "reach_changes": row["reach_changes"]},
-            "networks": [_network(n) for n in store.import_networks(conn, row["id"])],
+            "networks": networks,
             "rosters": rosters,
         })
         if len(out) >= limit:

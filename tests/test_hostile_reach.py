@@ -134,6 +134,15 @@ def test_an_import_that_puts_the_fallback_back_clears_its_mark(tmp_path, cli):
     assert whois(cli, "DE")["fallback_changed"] is None
 
 
+def test_history_of_a_network_lists_imports_that_only_redefined_it(tmp_path, cli):
+    cli("import", roster_file(tmp_path, coe(), name="coe.json"))
+    cli("import", roster_file(tmp_path, networks=[{"code": "ftf", "name": "FTF", "fallback": "FR"}], name="nets.json"))
+    entries = cli.json("history", "--network", "ftf")[1]
+    assert [e["import_id"] for e in entries] == [2, 1]
+    assert entries[0]["networks"][0]["fallback"] == {"old": "org:coe", "new": "FR"}
+    assert [e["import_id"] for e in cli.json("history", "--network", "vot")[1]] == []
+
+
 # --- item 3: the mark in every view that names someone to call --------------------------
 
 
