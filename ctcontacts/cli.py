@@ -184,7 +184,8 @@ def confirm(
     """
     from . import clock
     from .history import confirm as record
-    from .history import describe_reach
+    from .reach import describe as describe_mark
+    from .reach import imports_text
 
     done = _run(lambda: record(_path(db), network, _member(country), contact or None, now=clock.now(),
                                fallback=fallback), as_json)
@@ -192,13 +193,11 @@ def confirm(
         _print_json(done.as_dict())
         return
     for c in done.contacts:
-        imports = ", ".join(f"#{i}" for i in c["imports"])
-        typer.echo(_plain(f"confirmed {c['id']}: {describe_reach(c['fields'])} (import {imports})"))
+        typer.echo(_plain(f"confirmed {c['id']}: {describe_mark(c)}"))
     if done.fallback:
         mark = done.fallback
-        imports = ", ".join(f"#{i}" for i in mark["imports"])
         typer.echo(_plain(f"confirmed the fallback of {done.network}: {mark['old'] or '(none)'} -> "
-                          f"{mark['new'] or '(none)'} (import {imports})"))
+                          f"{mark['new'] or '(none)'} (import {imports_text(mark)})"))
     where = f"{done.member} in {done.network}"
     if done.unchanged:
         typer.echo(_plain(f"nothing to confirm for {', '.join(done.unchanged)} ({where}): no unconfirmed reach change."))

@@ -11,7 +11,6 @@ from .errors import UsageError
 from .importer import NetworkChange, os_user
 from .record import record
 from .text import clip
-from .text import describe_reach  # noqa: F401  (re-exported for the command layer)
 from .zones import format_utc
 
 

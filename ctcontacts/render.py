@@ -12,7 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from .members import member_label
-from .reach import FALLBACK_MARK, MARK
+from .reach import FALLBACK_MARK, MARK, imports_text
+from .reach import describe as describe_mark
 from .text import safe
 from .whois import Answer, Entry
 from .zones import Zone, lookup_zone
@@ -99,10 +100,7 @@ def whois(answer: Answer, user: Zone, out: Console) -> None:
         lang = f" who speaks {answer.speaks!r}" if answer.speaks else ""
         out.print(T(f"NOBODY ON DUTY{lang} for {where} in {net.code} at this time.", "bold white on red"))
         if answer.fallback_changed and answer.fallback_member != answer.member:
-            mark = answer.fallback_changed
-            out.print(T(f"{FALLBACK_MARK}: {net.code} fallback {mark['old'] or '(none)'} -> "
-                        f"{mark['new'] or '(none)'} (import {', '.join(f'#{i}' for i in mark['imports'])})",
-                        "bold white on red"))
+            out.print(T(_fallback_line(net.code, answer.fallback_changed), "bold white on red"))
         if answer.fallback:
             out.print(_table(answer.fallback, answer, user,
                              f"Fallback: {answer.fallback_member} (the network's fallback) on duty now", fallback=True))
@@ -242,23 +240,24 @@ STATUS_STYLE = {"covered": ("covered", "green"), "backup_only": ("backup only", 
 
 def _marks_below(items: list[tuple[str, str, str, dict]], out: Console) -> None:
     """One line per marked contact under a table: (network, member, id, mark)."""
-    from .reach import describe
-
     seen = set()
     for network, member, cid, mark in items:
         if (network, member, cid) in seen:
             continue
         seen.add((network, member, cid))
-        out.print(T(f"{MARK}: {network} {member} {cid!r}: {describe(mark)}; check it out of band, then "
+        out.print(T(f"{MARK}: {network} {member} {cid!r}: {describe_mark(mark)}; check it out of band, then "
                     f"ctcontacts confirm --network {network} --country {member} --contact {cid}", "bold red"))
+
+
+def _fallback_line(code: str, mark: dict) -> str:
+    return (f"{FALLBACK_MARK}: {code} fallback {mark['old'] or '(none)'} -> {mark['new'] or '(none)'} "
+            f"(import {imports_text(mark)})")
 
 
 def _fallback_lines(networks: list[dict], out: Console) -> None:
     for n in networks:
-        mark = n["fallback_changed"]
-        if mark:
-            out.print(T(f"{FALLBACK_MARK}: {n['code']} fallback {mark['old'] or '(none)'} -> {mark['new'] or '(none)'} "
-                        f"(import {', '.join(f'#{i}' for i in mark['imports'])}); check it out of band, then "
+        if n["fallback_changed"]:
+            out.print(T(f"{_fallback_line(n['code'], n['fallback_changed'])}; check it out of band, then "
                         f"ctcontacts confirm --network {n['code']} --fallback", "bold red"))
 
 
