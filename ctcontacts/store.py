@@ -382,12 +382,6 @@ def contact_ids(conn: sqlite3.Connection, network: str, member: str) -> list[str
     return [r[0] for r in conn.execute("SELECT id FROM contacts WHERE version_id = ? ORDER BY position", [version])]
 
 
-def has_reach_flags(conn: sqlite3.Connection, network: str, member: str) -> bool:
-    """Whether any reach flag (pending or not) was ever raised for a member in a network."""
-    return conn.execute("SELECT 1 FROM reach_flags WHERE network = ? AND member = ? LIMIT 1",
-                        [network, member]).fetchone() is not None
-
-
 # --- network fallback flags ----------------------------------------------------------
 
 
