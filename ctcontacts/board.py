@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import sqlite3
 
-from . import store
+from . import reach, store
 from .coverage import MemberCoverage, member_coverage
 from .describe import describe_text
 from .members import Network, member_label
@@ -76,14 +76,25 @@ def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, spe
                 "on_duty": [
                     {"id": e.contact.id, "name": e.contact.name, "rank": e.contact.rank,
                      "phones": list(e.contact.phones), "email": e.contact.email,
-                     "until": format_utc(e.status.until) if e.status.until is not None else None}
+                     "until": format_utc(e.status.until) if e.status.until is not None else None,
+                     "reach_changed": e.reach_changed}
                     for e in answer.on_duty
                 ],
                 "next": [{"id": e.contact.id, "name": e.contact.name, "rank": e.contact.rank,
-                          "from": format_utc(e.status.next_start)} for e in answer.next],
+                          "from": format_utc(e.status.next_start), "reach_changed": e.reach_changed}
+                         for e in answer.next],
                 "demo": answer.demo,
             })
     out.sort(key=lambda e: (STATUS_ORDER[e["status"]], e["network"], e["member"]))
+    return out
+
+
+def network_fallbacks(conn: sqlite3.Connection, codes: list[str]) -> list[dict]:
+    """Each network's fallback member and its unconfirmed change, if any."""
+    out = []
+    for code in codes:
+        net = find_network(conn, code)
+        out.append({"code": net.code, "fallback": net.fallback, "fallback_changed": reach.fallback_mark(conn, net.code)})
     return out
 
 
@@ -113,9 +124,11 @@ def schedule(conn: sqlite3.Connection, network: str, member: str, start: int, en
     lo, hi = start - SCHEDULE_MARGIN, end + SCHEDULE_MARGIN
     contacts = _contacts(conn, net.code, member, (lo, hi))
     cov = member_coverage(member, contacts, start, end)
+    marks = reach.contact_marks(conn, net.code, member) if contacts else {}
     shifts = [
         {"id": c.id, "name": c.name, "rank": c.rank, "timezone": c.timezone, "phones": list(c.phones),
-         "start": format_utc(s), "end": format_utc(e), "continues_before": s == lo, "continues_after": e == hi}
+         "start": format_utc(s), "end": format_utc(e), "continues_before": s == lo, "continues_after": e == hi,
+         "reach_changed": marks.get(c.id)}
         for c in contacts or []
         for s, e in duty_intervals(c.duty, lookup_zone(c.timezone), lo, hi)
         if s < end and e > start
@@ -200,12 +213,13 @@ def members_overview(conn: sqlite3.Connection, network: str, now: int) -> list[d
     return out
 
 
-def contact_dict(c, network: str, member: str) -> dict:
+def contact_dict(c, network: str, member: str, reach_changed: dict | None = None) -> dict:
     return {
         "network": network, "member": member, "id": c.id, "name": c.name, "agency": c.agency, "role": c.role,
         "rank": c.rank, "phones": list(c.phones), "email": c.email, "secure_channel": c.secure_channel,
         "languages": list(c.languages), "timezone": c.timezone, "verified": c.verified, "notes": c.notes,
         "duty": [r.text() for r in c.duty], "duty_in_words": [describe_text(r.text()) for r in c.duty],
+        "reach_changed": reach_changed,
     }
 
 
@@ -215,7 +229,8 @@ def contacts_list(conn: sqlite3.Connection, network: str, member: str) -> list[d
     if roster is None:
         return []
     contacts = sorted(roster.contacts, key=lambda c: (c.rank, c.name, c.id))
-    return [contact_dict(c, net.code, member) for c in contacts]
+    marks = reach.contact_marks(conn, net.code, member)
+    return [contact_dict(c, net.code, member, marks.get(c.id)) for c in contacts]
 
 
 def search(conn: sqlite3.Connection, text: str) -> list[dict]:
@@ -226,6 +241,7 @@ def search(conn: sqlite3.Connection, text: str) -> list[dict]:
     if not needle:
         return []
     out = []
+    marks = reach.all_contact_marks(conn)
     rows = conn.execute(
         "SELECT network, member, id, name, agency, phones, email FROM current_contacts "
         "ORDER BY network, member, rank, name, id"
@@ -239,5 +255,6 @@ def search(conn: sqlite3.Connection, text: str) -> list[dict]:
             hit = any(stripped in p for p in phones)
         if hit:
             out.append({"network": row["network"], "member": row["member"], "id": row["id"], "name": row["name"],
-                        "agency": row["agency"], "phones": phones, "email": row["email"]})
+                        "agency": row["agency"], "phones": phones, "email": row["email"],
+                        "reach_changed": marks.get((row["network"], row["member"], row["id"]))})
     return out

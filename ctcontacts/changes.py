@@ -75,6 +75,7 @@ class RosterChange:
     changed: list[dict] = field(default_factory=list)  # [{"id": …, "fields": {f: {"old", "new"}}}]
     reach: dict[str, dict] = field(default_factory=dict)  # id -> fields
     demo: dict | None = None  # {"old": bool, "new": bool} when the demo mark changed
+    cleared: list[str] = field(default_factory=list)  # ids whose unconfirmed reach mark this put back as on record
 
     @property
     def unchanged(self) -> bool:
@@ -99,6 +100,8 @@ class RosterChange:
             out["demo"] = self.demo
         if self.gone:
             out["removed_roster"] = True
+        if self.cleared:
+            out["reach_cleared"] = self.cleared
         return out
 
 

@@ -169,27 +169,44 @@ def rollback(
 
 @app.command()
 def confirm(
-    country: str = typer.Option(..., "--country", "-c", help="Member whose contacts were checked."),
+    country: Optional[str] = typer.Option(None, "--country", "-c", help="Member whose contacts were checked."),
     network: str = typer.Option(..., "--network", "-n", help="Network code."),
     contact: Optional[List[str]] = typer.Option(None, "--contact", help="Contact id (repeatable); default: all flagged."),
+    fallback: bool = typer.Option(False, "--fallback", help="The network's changed fallback member was checked."),
+    as_json: bool = typer.Option(False, "--json", help="Print what was confirmed as JSON on stdout."),
     db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
-    """Record that changed phone numbers, e-mail domains or secure channels were checked
-    out of band (for example by calling the previous number), and clear their mark.
+    """Record that changed phone numbers, e-mail domains or secure channels (--country), or a
+    network's changed fallback member (--fallback), were checked out of band (for example by
+    calling the number on record), and clear their mark. Prints exactly what was confirmed.
 
     Example: ctcontacts confirm --country FR --network ftf --contact fr-desk
     """
     from . import clock
     from .history import confirm as record
+    from .reach import describe as describe_mark
+    from .reach import imports_text
 
-    from .history import describe_reach
-
-    done = _run(lambda: record(_path(db), network, _member(country), contact or None, now=clock.now()))
-    for c in done:
-        imports = ", ".join(f"#{i}" for i in c["imports"])
-        typer.echo(_plain(f"confirmed {c['id']}: {describe_reach(c['fields'])} (import {imports})"))
-    if not done:
-        typer.echo("nothing to confirm: no unconfirmed reach change for those contacts.")
+    done = _run(lambda: record(_path(db), network, _member(country), contact or None, now=clock.now(),
+                               fallback=fallback), as_json)
+    if as_json:
+        _print_json(done.as_dict())
+        return
+    for c in done.contacts:
+        typer.echo(_plain(f"confirmed {c['id']}: {describe_mark(c)}"))
+    if done.fallback:
+        mark = done.fallback
+        typer.echo(_plain(f"confirmed the fallback of {done.network}: {mark['old'] or '(none)'} -> "
+                          f"{mark['new'] or '(none)'} (import {imports_text(mark)})"))
+    where = f"{done.member} in {done.network}"
+    if done.unchanged:
+        typer.echo(_plain(f"nothing to confirm for {', '.join(done.unchanged)} ({where}): no unconfirmed reach change."))
+    elif done.member is not None and not done.contacts:
+        typer.echo(_plain(f"nothing to confirm for {where}: no unconfirmed reach change."))
+    if done.fallback_asked and not done.fallback:
+        typer.echo(_plain(f"nothing to confirm for the fallback of {done.network}: it has no unconfirmed change."))
+    if done.contacts or done.fallback:
+        typer.echo(_plain(f"recorded as checked by {done.by} at {done.at}."))
 
 
 @app.command()
@@ -245,7 +262,7 @@ def now(
     Example: ctcontacts now --network ftf
     """
     from . import clock
-    from .board import now_board
+    from .board import network_fallbacks, now_board
     from .db import connect
     from .errors import UsageError
     from .whois import speaks_option
@@ -259,17 +276,19 @@ def now(
         from . import store
 
         codes = sorted(store.networks(conn)) if all_networks else [network]
-        return user, instant, now_board(conn, codes, instant, clock.now(), speaks=speaks_option(speaks))
+        board = now_board(conn, codes, instant, clock.now(), speaks=speaks_option(speaks))
+        return user, instant, board, network_fallbacks(conn, codes)
 
-    user, instant, entries = _run(call)
+    user, instant, entries, fallbacks = _run(call)
     if as_json:
         from .zones import format_utc
 
-        _print_json({"at": format_utc(instant), "speaks": speaks_option(speaks), "members": entries}, ascii_only=False)
+        _print_json({"at": format_utc(instant), "speaks": speaks_option(speaks), "members": entries,
+                     "networks": fallbacks}, ascii_only=False)
     else:
         from . import render
 
-        render.now_board(entries, user, instant, render.stdout(), speaks=speaks_option(speaks))
+        render.now_board(entries, user, instant, render.stdout(), speaks=speaks_option(speaks), networks=fallbacks)
 
 
 @app.command()
@@ -429,9 +448,7 @@ def contacts(
     else:
         from . import render
 
-        render.simple_table(rows, [("rank", "#"), ("name", "name"), ("role", "role"), ("phones", "phones"),
-                                   ("email", "e-mail"), ("timezone", "zone"), ("duty_in_words", "duty")],
-                            render.stdout(), empty="no roster for that member in that network.")
+        render.contacts(rows, render.stdout())
 
 
 @app.command()
@@ -453,8 +470,7 @@ def search(
     else:
         from . import render
 
-        render.simple_table(rows, [("network", "network"), ("member", "member"), ("name", "name"),
-                                   ("agency", "agency"), ("phones", "phones"), ("email", "e-mail")], render.stdout())
+        render.search(rows, render.stdout())
 
 
 @app.command("export")

@@ -27,7 +27,7 @@ MIGRATION_SET = "ctcontacts"
 # Names of every migration this version knows, in order. Kept here (and checked
 # against migrations.py by a test) so opening a database needs no sqlite-utils.
 KNOWN_MIGRATIONS = ("m001_initial", "m002_spans_tz", "m003_duty_rules_without_rowid",
-                    "m004_contacts_dated_until")
+                    "m004_contacts_dated_until", "m005_network_flags")
 
 
 # Paths are plain strings here (os.path, not pathlib): a lookup opens the

@@ -8,7 +8,7 @@ import io
 import json
 import sqlite3
 
-from . import store
+from . import reach, store
 from .readers import CSV_COLUMNS, FORMAT, FORMULA_START
 
 
@@ -21,6 +21,14 @@ def _rosters(conn: sqlite3.Connection, network: str | None, member: str | None,
         "ORDER BY network, member", [network, network, member, member],
     ).fetchall()
     return [store.load_roster(conn, r["network"], r["member"], parse=parse) for r in rows]
+
+
+def _mark_note(mark: dict | None) -> str:
+    """The warning a calendar event or an address-book entry carries while the contact's
+    reach change is unconfirmed (JSON and CSV are roster files: they carry no state)."""
+    if not mark:
+        return ""
+    return f"{reach.MARK}: {reach.describe(mark)}; check it out of band before calling. "
 
 
 def _contact(c) -> dict:
@@ -102,11 +110,13 @@ def to_vcf(conn: sqlite3.Connection, network: str | None = None, member: str | N
 
     cards = []
     for r in _rosters(conn, network, member):
+        marks = reach.contact_marks(conn, r.network, r.member)
         for c in r.contacts:
             duty = "; ".join(describe_text(rule.text()) for rule in c.duty)
             note = f"{r.network} {member_label(r.member)}, rank {c.rank}. Duty ({c.timezone}): {duty or 'none'}."
             if c.secure_channel:
                 note += f" Secure channel: {c.secure_channel}."
+            note = _mark_note(marks.get(c.id)) + note
             if r.demo:
                 note = "DEMO DATA, fictional. " + note
             lines = [
@@ -174,19 +184,21 @@ def to_ics(conn: sqlite3.Connection, network: str | None, member: str | None, st
     cal.add("x-wr-calname", "ctcontacts duty" + (f" {network}" if network else "") + (f" {member}" if member else ""))
     when = dt.datetime.fromtimestamp(stamp, utc)
     for r in _rosters(conn, network, member, parse=True):
+        marks = reach.contact_marks(conn, r.network, r.member)
         for c in r.contacts:
             rules = c.duty
+            note = _mark_note(marks.get(c.id))
             label = f"{c.name} on duty ({r.network} {r.member}, rank {c.rank})"
             if r.demo:
                 label = "DEMO: " + label
-            reach = ", ".join(c.phones + ([c.email] if c.email else []))
+            channels = ", ".join(c.phones + ([c.email] if c.email else []))
 
             def event(uid: str) -> icalendar.Event:
                 ev = icalendar.Event()
                 ev.add("uid", f"{uid}@ctcontacts")
                 ev.add("dtstamp", when)
                 ev.add("summary", label)
-                ev.add("description", f"Reach: {reach}. Zone: {c.timezone}.")
+                ev.add("description", f"{note}Reach: {channels}. Zone: {c.timezone}.")
                 ev.add("categories", [r.network, r.member])
                 return ev
 

@@ -36,6 +36,7 @@ class NetworkChange:
     code: str
     old: dict | None  # None: the shipped definition, or none
     new: dict | None
+    cleared: bool = False  # it put back the fallback on record: its unconfirmed mark ended
 
     @property
     def old_fallback(self) -> str | None:
@@ -51,7 +52,10 @@ class NetworkChange:
         return self.old_fallback != self.new_fallback
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "old": self.old, "new": self.new, "fallback_changed": self.fallback_changed}
+        out = {"code": self.code, "old": self.old, "new": self.new, "fallback_changed": self.fallback_changed}
+        if self.cleared:
+            out["fallback_cleared"] = True
+        return out
 
 
 def _fallback(code: str, definition: dict | None) -> str | None:
@@ -243,10 +247,13 @@ def _record_refusal(db_path: Pathish, when: str, kind: str, infos: list[dict], r
 
 
 def _apply(conn: sqlite3.Connection, import_id: int, rosters: list[Roster | None],
-           changes: list[RosterChange], targets: list[int | None] | None, when: str) -> None:
+           changes: list[RosterChange], targets: list[int | None] | None, when: str, networks: int = 0) -> None:
     """Make each roster's new state current and record it. ``targets`` are existing
-    versions to return to (rollback); otherwise new versions are written."""
-    totals = dict(added=0, removed=0, changed=0, reach=0)
+    versions to return to (rollback); otherwise new versions are written. ``networks``:
+    how many network fallbacks the import changed (reach changes too)."""
+    from .reach import settle_roster
+
+    totals = dict(added=0, removed=0, changed=0, reach=networks)
     for i, change in enumerate(changes):
         before = store.current_version(conn, change.network, change.member)
         after = before
@@ -256,11 +263,11 @@ def _apply(conn: sqlite3.Connection, import_id: int, rosters: list[Roster | None
             after = store.write_version(conn, rosters[i], import_id, when)
         if after != before:
             store.set_current(conn, change.network, change.member, after)
+        if not change.unchanged:
+            # Raised marks merge into pending ones; a mark stands only while the contact
+            # still differs from what was on record (a rollback that puts it back clears it).
+            change.cleared = settle_roster(conn, change.network, change.member, import_id, change.reach, when)
         store.record_roster_change(conn, import_id, change.network, change.member, before, after, change.as_dict())
-        # Flags are never dropped here, not even for a removed contact or roster: a
-        # number must not lose its mark by leaving and coming back.
-        for cid, fields in change.reach.items():
-            store.flag_reach(conn, change.network, change.member, cid, import_id, fields, when)
         totals["added"] += len(change.added)
         totals["removed"] += len(change.removed)
         totals["changed"] += len(change.changed)
@@ -278,10 +285,16 @@ def _network_changes(conn: sqlite3.Connection, defs: list[NetworkDef]) -> list[N
     return out
 
 
-def _apply_networks(conn: sqlite3.Connection, import_id: int, changes: list[NetworkChange]) -> None:
+def _apply_networks(conn: sqlite3.Connection, import_id: int, changes: list[NetworkChange], when: str) -> int:
+    """Put the network definitions in force and settle their fallback marks; returns
+    how many fallbacks changed."""
+    from .reach import settle_fallback
+
     for n in changes:
         store.set_network_definition(conn, n.code, n.new)
-        store.record_network_change(conn, import_id, n.code, n.old, n.new)
+        n.cleared = settle_fallback(conn, n.code, n.old_fallback, n.new_fallback, import_id, when)
+        store.record_network_change(conn, import_id, n.code, n.old, n.new, n.cleared)
+    return sum(n.fallback_changed for n in changes)
 
 
 def _diff_from_current(conn: sqlite3.Connection, network: str, member: str, new) -> RosterChange:
@@ -394,8 +407,8 @@ def import_files(db_path: Pathish, paths: list[Path], *, now: int, network: str 
         if not refused:
             report.import_id = store.record_import(conn, started_at=when, os_user=os_user(), kind=kind,
                                                    files=infos, rosters=keys, outcome="ok", options=options)
-            _apply_networks(conn, report.import_id, report.networks)
-            _apply(conn, report.import_id, rosters, report.rosters, None, when)
+            fallbacks = _apply_networks(conn, report.import_id, report.networks, when)
+            _apply(conn, report.import_id, rosters, report.rosters, None, when, fallbacks)
     if refused:
         reason = ReachChangeRefused(report, None)
         raise ReachChangeRefused(report, _record_refusal(db_path, when, kind, infos, keys, str(reason)))
@@ -442,8 +455,8 @@ def rollback(db_path: Pathish, import_id: int, *, now: int, force: bool = False)
         new_id = store.record_import(conn, started_at=when, os_user=os_user(), kind="rollback", files=[],
                                      rosters=[(t["network"], t["member"]) for t in touched], outcome="ok",
                                      rollback_of=import_id)
-        _apply_networks(conn, new_id, networks)
-        _apply(conn, new_id, [None] * len(touched), changes, targets, when)
+        fallbacks = _apply_networks(conn, new_id, networks, when)
+        _apply(conn, new_id, [None] * len(touched), changes, targets, when, fallbacks)
     return ImportReport(new_id, False, [], changes, networks, "rollback")
 
 

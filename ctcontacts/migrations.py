@@ -213,6 +213,34 @@ def m004_contacts_dated_until(db: Database) -> None:
     db.execute("ALTER TABLE contacts ADD COLUMN dated_until INTEGER")
 
 
+@migrations()
+def m005_network_flags(db: Database) -> None:
+    # A network's fallback member changing is a reach change like a contact's phone:
+    # calls that fall back go somewhere else. One row per network, merged like
+    # reach_flags: ``old`` is the fallback on record when it was last confirmed,
+    # ``new`` the one in force, ``import_ids`` every import since.
+    db.execute(
+        """
+        CREATE TABLE network_flags (
+            code TEXT PRIMARY KEY,
+            import_id INTEGER NOT NULL REFERENCES imports (id), -- the latest one
+            import_ids TEXT NOT NULL DEFAULT '[]', -- JSON: every import since the last confirmation
+            old TEXT,  -- fallback on record when last confirmed (NULL: none)
+            new TEXT,  -- fallback in force (NULL: none)
+            flagged_at TEXT NOT NULL,
+            confirmed_at TEXT,
+            confirmed_by TEXT,
+            cleared_by INTEGER REFERENCES imports (id) -- put back as on record by this import
+        )"""
+    )
+    # A contact's mark ends by confirmation, or when an import or rollback puts back
+    # what was on record: that import is kept here instead of the row being deleted.
+    db.execute("ALTER TABLE reach_flags ADD COLUMN cleared_by INTEGER REFERENCES imports (id)")
+    # The same for a fallback, kept with the import that changed the definition (a
+    # network has one flag row, which the next change overwrites; the history does not).
+    db.execute("ALTER TABLE import_networks ADD COLUMN fallback_cleared INTEGER NOT NULL DEFAULT 0")
+
+
 def apply(conn: sqlite3.Connection) -> None:
     """Apply pending migrations under the write lock, so two processes opening a new
     database at once do not both create it: the second finds nothing pending."""

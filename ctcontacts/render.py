@@ -12,6 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from .members import member_label
+from .reach import FALLBACK_MARK, MARK, imports_text
+from .reach import describe as describe_mark
 from .text import safe
 from .whois import Answer, Entry
 from .zones import Zone, lookup_zone
@@ -55,7 +57,7 @@ def warnings(messages: list[str], err: Console) -> None:
         err.print(T(f"warning: {m}" if not m.startswith("DEMO DATA") else m, style))
 
 
-def _table(entries: list[Entry], answer: Answer, user: Zone, title: str) -> Table:
+def _table(entries: list[Entry], answer: Answer, user: Zone, title: str, fallback: bool = False) -> Table:
     table = Table(title=T(title), title_justify="left", show_lines=True)
     table.add_column("#", justify="right")
     table.add_column("contact", overflow="fold", ratio=3)
@@ -71,10 +73,11 @@ def _table(entries: list[Entry], answer: Answer, user: Zone, title: str) -> Tabl
         else:
             until_text = lines(clock(e.zone, until), (clock(user, until), "dim"))
         reach = [(p, "bold cyan") for p in c.phones] + [c.email, (c.secure_channel, "dim")]
-        flag = ("REACH CHANGED, NOT CONFIRMED", "bold white on red") if e.reach_changed else ""
+        flag = (MARK, "bold white on red") if e.reach_changed else ""
+        moved = (FALLBACK_MARK, "bold white on red") if fallback and answer.fallback_changed else ""
         table.add_row(
             T(c.rank),
-            lines((c.name, "bold"), c.agency, (c.role, "dim"), flag),
+            lines((c.name, "bold"), c.agency, (c.role, "dim"), flag, moved),
             lines(*reach),
             T(", ".join(c.languages)),
             lines(clock(e.zone, answer.at), (e.zone.name, "dim")),
@@ -96,9 +99,11 @@ def whois(answer: Answer, user: Zone, out: Console) -> None:
     else:
         lang = f" who speaks {answer.speaks!r}" if answer.speaks else ""
         out.print(T(f"NOBODY ON DUTY{lang} for {where} in {net.code} at this time.", "bold white on red"))
+        if answer.fallback_changed and answer.fallback_member != answer.member:
+            out.print(T(_fallback_line(net.code, answer.fallback_changed), "bold white on red"))
         if answer.fallback:
             out.print(_table(answer.fallback, answer, user,
-                             f"Fallback: {answer.fallback_member} (the network's fallback) on duty now"))
+                             f"Fallback: {answer.fallback_member} (the network's fallback) on duty now", fallback=True))
         elif answer.fallback_member and answer.fallback_member != answer.member:
             out.print(T(f"The fallback {answer.fallback_member} has nobody on duty either.", "bold red"))
         else:
@@ -147,16 +152,25 @@ def import_report(report, out: Console) -> None:
                               f"({values['rules_removed']} removed, {values['rules_added']} added)")
                 out.print(T(f"  changed {safe(c['id'])} {name}: {detail}"))
         for cid, fields in r.reach.items():
-            out.print(T(f"  REACH CHANGE {safe(cid)}: {', '.join(fields)} (check out of band, then ctcontacts confirm)",
-                        "bold white on red"))
+            if cid in r.cleared:
+                out.print(T(f"  REACH CHANGE {safe(cid)}: {', '.join(fields)}: back to the value on record, "
+                            "its unconfirmed mark is cleared", "bold"))
+            else:
+                out.print(T(f"  REACH CHANGE {safe(cid)}: {', '.join(fields)} (check out of band, then ctcontacts "
+                            "confirm)", "bold white on red"))
+        for cid in r.cleared:
+            if cid not in r.reach:
+                out.print(T(f"  reach mark of {safe(cid)} cleared: back to the value on record", "bold"))
     for n in report.networks:
         new = n.new or {}
         what = "restored to the shipped definition" if n.new is None else (
             f"defined: {new.get('name')} (fallback {new.get('fallback') or 'none'})")
         out.print(T(f"network {n.code}: {what}", "bold"))
         if n.fallback_changed:
+            tail = (": back to the fallback on record, its unconfirmed mark is cleared" if n.cleared else
+                    f" (check out of band, then ctcontacts confirm --network {n.code} --fallback)")
             out.print(T(f"  REACH CHANGE network {n.code} fallback: {n.old_fallback or '(none)'} -> "
-                        f"{n.new_fallback or '(none)'}", "bold white on red"))
+                        f"{n.new_fallback or '(none)'}{tail}", "bold" if n.cleared else "bold white on red"))
     if report.dry_run:
         out.print(T("dry run: nothing was written."))
     elif report.import_id is not None and not report.changed_anything:
@@ -185,7 +199,14 @@ def history(entries: list[dict], out: Console) -> None:
         if e["outcome"] == "ok":
             c = e["counts"]
             parts = [f"{len(e['rosters'])} rosters", f"+{c['added']} -{c['removed']} ~{c['changed']}"]
-            changes = lines(*parts, (f"{c['reach_changes']} reach changes", "bold red") if c["reach_changes"] else "")
+            nets = [(f"network {n['code']}: fallback {n['fallback']['old'] or '(none)'} -> "
+                     f"{n['fallback']['new'] or '(none)'}"
+                     + (" (back as on record: mark cleared)" if n.get("fallback_cleared") else ""), "bold red")
+                    if n["fallback_changed"] else f"network {n['code']}: definition changed" for n in e["networks"]]
+            nets += [f"{r['network']} {r['member']}: reach mark cleared ({_ids(r['reach_cleared'])})"
+                     for r in e["rosters"] if r.get("reach_cleared")]
+            changes = lines(*parts, *nets,
+                            (f"{c['reach_changes']} reach changes", "bold red") if c["reach_changes"] else "")
             outcome = T("ok", "green")
         else:
             changes = T(e["reason"])
@@ -217,7 +238,31 @@ STATUS_STYLE = {"covered": ("covered", "green"), "backup_only": ("backup only", 
                 "nobody": ("NOBODY ON DUTY", "bold white on red"), "no_roster": ("no roster", "red")}
 
 
-def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: str | None = None) -> None:
+def _marks_below(items: list[tuple[str, str, str, dict]], out: Console) -> None:
+    """One line per marked contact under a table: (network, member, id, mark)."""
+    seen = set()
+    for network, member, cid, mark in items:
+        if (network, member, cid) in seen:
+            continue
+        seen.add((network, member, cid))
+        out.print(T(f"{MARK}: {network} {member} {cid!r}: {describe_mark(mark)}; check it out of band, then "
+                    f"ctcontacts confirm --network {network} --country {member} --contact {cid}", "bold red"))
+
+
+def _fallback_line(code: str, mark: dict) -> str:
+    return (f"{FALLBACK_MARK}: {code} fallback {mark['old'] or '(none)'} -> {mark['new'] or '(none)'} "
+            f"(import {imports_text(mark)})")
+
+
+def _fallback_lines(networks: list[dict], out: Console) -> None:
+    for n in networks:
+        if n["fallback_changed"]:
+            out.print(T(f"{_fallback_line(n['code'], n['fallback_changed'])}; check it out of band, then "
+                        f"ctcontacts confirm --network {n['code']} --fallback", "bold red"))
+
+
+def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: str | None = None,
+              networks: list[dict] | None = None) -> None:
     out.print(T(f"at {clock(user, at)} your time ({user.name})"
                 + (f"; only contacts who speak {speaks!r}" if speaks else "")))
     if any(e["demo"] for e in entries):
@@ -242,10 +287,12 @@ def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: st
         local = e["local_time"]
         there = "" if local is None else local[11:16] + " " + local[19:]
         first = e["on_duty"][0] if e["on_duty"] else None
-        who = lines(*[f"{d['rank']} {d['name']}" for d in e["on_duty"]]) if first else T("")
+        who = lines(*[(f"{d['rank']} {d['name']}" + (" (reach changed)" if d["reach_changed"] else ""),
+                       "bold red" if d["reach_changed"] else "") for d in e["on_duty"]]) if first else T("")
         if not first and e["next"]:
             who = T(f"next {e['next'][0]['from'][5:16].replace('T', ' ')}: {e['next'][0]['name']}", "dim")
-        number = T(first["phones"][0] if first and first["phones"] else (first or {}).get("email", ""), "bold cyan")
+        number = lines((first["phones"][0] if first and first["phones"] else (first or {}).get("email", ""), "bold cyan"),
+                       (MARK, "bold white on red") if first and first["reach_changed"] else "")
         until = T("-" if not first else (first["until"] or "no end").replace("T", " ").replace(":00Z", "").rstrip("Z"))
         cells = [T(member_label(e["member"])), T(label, style), T(there), who, number, until]
         table.add_row(*([T(e["network"])] if several else []), *cells)
@@ -253,6 +300,9 @@ def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: st
     if missing:
         codes = " ".join(f"{e['network']}:{e['member']}" if several else e["member"] for e in missing)
         out.print(T(f"no roster ({len(missing)}): {codes}", "red"))
+    _marks_below([(e["network"], e["member"], d["id"], d["reach_changed"])
+                  for e in entries for d in e["on_duty"] if d["reach_changed"]], out)
+    _fallback_lines(networks or [], out)
 
 
 def schedule(doc: dict, user: Zone, out: Console) -> None:
@@ -274,10 +324,13 @@ def schedule(doc: dict, user: Zone, out: Console) -> None:
         zone = lookup_zone(item["timezone"])
         start = T("(before the window)", "dim") if item["continues_before"] else lines(clock(zone, s), (clock(user, s), "dim"))
         end = T("(after the window)", "dim") if item["continues_after"] else lines(clock(zone, e), (clock(user, e), "dim"))
-        table.add_row(start, end, T(item["rank"]), T(item["name"], "bold"), T(", ".join(item["phones"]), "cyan"))
+        who = lines((item["name"], "bold"), (MARK, "bold white on red") if item["reach_changed"] else "")
+        table.add_row(start, end, T(item["rank"]), who, T(", ".join(item["phones"]), "cyan"))
     out.print(table)
     if not doc["gaps"]:
         out.print(T("no gap in this window.", "green"))
+    _marks_below([(doc["network"], doc["member"], s["id"], s["reach_changed"])
+                  for s in doc["shifts"] if s["reach_changed"]], out)
 
 
 def _instant(text: str) -> int:
@@ -347,6 +400,25 @@ def check(findings, out: Console) -> None:
         out.print(T(f"{f.severity:8} {f.code:13} {f.message}", SEVERITY_STYLE[f.severity]))
 
 
+def marked(rows: list[dict]) -> list[dict]:
+    """Rows whose contact has an unconfirmed reach change carry the mark under its name."""
+    return [dict(r, name=lines((r["name"], "bold"), (MARK, "bold white on red"))) if r.get("reach_changed") else r
+            for r in rows]
+
+
+def contacts(rows: list[dict], out: Console) -> None:
+    simple_table(marked(rows), [("rank", "#"), ("name", "name"), ("role", "role"), ("phones", "phones"),
+                                ("email", "e-mail"), ("timezone", "zone"), ("duty_in_words", "duty")],
+                 out, empty="no roster for that member in that network.")
+    _marks_below([(r["network"], r["member"], r["id"], r["reach_changed"]) for r in rows if r["reach_changed"]], out)
+
+
+def search(rows: list[dict], out: Console) -> None:
+    simple_table(marked(rows), [("network", "network"), ("member", "member"), ("name", "name"),
+                                ("agency", "agency"), ("phones", "phones"), ("email", "e-mail")], out)
+    _marks_below([(r["network"], r["member"], r["id"], r["reach_changed"]) for r in rows if r["reach_changed"]], out)
+
+
 def simple_table(rows: list[dict], columns: list[tuple[str, str]], out: Console, empty: str = "nothing found.") -> None:
     """A plain table of dicts: ``columns`` are (key, heading)."""
     if not rows:
@@ -359,7 +431,9 @@ def simple_table(rows: list[dict], columns: list[tuple[str, str]], out: Console,
         cells = []
         for key, _ in columns:
             value = r.get(key)
-            if isinstance(value, list):
+            if isinstance(value, Text):  # already made safe
+                cells.append(value)
+            elif isinstance(value, list):
                 cells.append(lines(*value))
             else:
                 cells.append(T("" if value is None else value))

@@ -314,29 +314,30 @@ def import_rosters(conn: sqlite3.Connection, import_id: int) -> list[sqlite3.Row
 
 
 # --- reach flags ----------------------------------------------------------------
+# A flag is pending until it is confirmed (confirmed_at) or an import or rollback
+# puts back what was on record (cleared_by). Its fields are merged and settled by
+# ``reach.settle_roster``; the views read it through ``reach``.
+
+PENDING = "confirmed_at IS NULL AND cleared_by IS NULL"
 
 
-def flag_reach(conn: sqlite3.Connection, network: str, member: str, contact_id: str, import_id: int,
-               fields: dict, when: str) -> None:
-    """Flag a reach change. While an earlier flag is unconfirmed the two merge: each
-    field keeps its oldest "old" value (the one on record when it was last confirmed)
-    and every import id, so a second change never hides the first."""
-    row = conn.execute(
-        "SELECT fields, import_ids FROM reach_flags WHERE network = ? AND member = ? AND contact_id = ? "
-        "AND confirmed_at IS NULL", [network, member, contact_id],
-    ).fetchone()
-    merged, ids = dict(fields), [import_id]
-    if row is not None:
-        earlier = json.loads(row["fields"])
-        for name, change in earlier.items():
-            merged[name] = {"old": change["old"], "new": fields[name]["new"] if name in fields else change["new"]}
-        ids = json.loads(row["import_ids"]) + ids
+def put_reach_flag(conn: sqlite3.Connection, network: str, member: str, contact_id: str, import_id: int,
+                   import_ids: list[int], fields: dict, when: str) -> None:
+    """Write a contact's pending flag as given (``reach.settle_roster`` has merged it)."""
     conn.execute(
         "INSERT INTO reach_flags (network, member, contact_id, import_id, import_ids, fields, flagged_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (network, member, contact_id) DO UPDATE SET "
         "import_id = excluded.import_id, import_ids = excluded.import_ids, fields = excluded.fields, "
-        "flagged_at = excluded.flagged_at, confirmed_at = NULL, confirmed_by = NULL",
-        [network, member, contact_id, import_id, json.dumps(ids), json.dumps(merged), when],
+        "flagged_at = excluded.flagged_at, confirmed_at = NULL, confirmed_by = NULL, cleared_by = NULL",
+        [network, member, contact_id, import_id, json.dumps(import_ids), json.dumps(fields), when],
+    )
+
+
+def clear_reach_flag(conn: sqlite3.Connection, network: str, member: str, contact_id: str, import_id: int) -> None:
+    """End a pending flag because import ``import_id`` put back what was on record; the row stays."""
+    conn.execute(
+        f"UPDATE reach_flags SET cleared_by = ? WHERE network = ? AND member = ? AND contact_id = ? AND {PENDING}",
+        [import_id, network, member, contact_id],
     )
 
 
@@ -344,10 +345,15 @@ def unconfirmed_reach(conn: sqlite3.Connection, network: str, member: str) -> di
     return {
         row["contact_id"]: row
         for row in conn.execute(
-            "SELECT * FROM reach_flags WHERE network = ? AND member = ? AND confirmed_at IS NULL",
-            [network, member],
+            f"SELECT * FROM reach_flags WHERE network = ? AND member = ? AND {PENDING}", [network, member],
         )
     }
+
+
+def all_unconfirmed_reach(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute(
+        f"SELECT * FROM reach_flags WHERE {PENDING} ORDER BY network, member, contact_id"
+    ).fetchall()
 
 
 def confirm_reach(conn: sqlite3.Connection, network: str, member: str, contact_ids: list[str] | None,
@@ -355,11 +361,70 @@ def confirm_reach(conn: sqlite3.Connection, network: str, member: str, contact_i
     pending = unconfirmed_reach(conn, network, member)
     chosen = [row for cid, row in pending.items() if contact_ids is None or cid in contact_ids]
     conn.executemany(
-        "UPDATE reach_flags SET confirmed_at = ?, confirmed_by = ? "
-        "WHERE network = ? AND member = ? AND contact_id = ?",
+        f"UPDATE reach_flags SET confirmed_at = ?, confirmed_by = ? "
+        f"WHERE network = ? AND member = ? AND contact_id = ? AND {PENDING}",
         [[when, user, network, member, row["contact_id"]] for row in chosen],
     )
     return chosen
+
+
+def current_reach_values(conn: sqlite3.Connection, network: str, member: str) -> tuple[bool, dict] | None:
+    """What settling a roster's flags compares with: whether the current roster is demo
+    data, and each current contact's phones, e-mail and secure channel. ``None``: no roster."""
+    head = conn.execute(
+        "SELECT v.id, v.demo FROM rosters r JOIN roster_versions v ON v.id = r.version_id "
+        "WHERE r.network = ? AND r.member = ?", [network, member],
+    ).fetchone()
+    if head is None:
+        return None
+    contacts = {
+        row["id"]: {"phones": json.loads(row["phones"]), "email": row["email"], "secure_channel": row["secure_channel"]}
+        for row in conn.execute("SELECT id, phones, email, secure_channel FROM contacts WHERE version_id = ?",
+                                [head["id"]])
+    }
+    return bool(head["demo"]), contacts
+
+
+def contact_ids(conn: sqlite3.Connection, network: str, member: str) -> list[str] | None:
+    """Ids of the contacts in a member's current roster; ``None``: no roster."""
+    version = current_version(conn, network, member)
+    if version is None:
+        return None
+    return [r[0] for r in conn.execute("SELECT id FROM contacts WHERE version_id = ? ORDER BY position", [version])]
+
+
+# --- network fallback flags ----------------------------------------------------------
+
+
+def unconfirmed_fallback(conn: sqlite3.Connection, code: str) -> sqlite3.Row | None:
+    return conn.execute(f"SELECT * FROM network_flags WHERE code = ? AND {PENDING}", [code]).fetchone()
+
+
+def all_unconfirmed_fallbacks(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute(f"SELECT * FROM network_flags WHERE {PENDING} ORDER BY code").fetchall()
+
+
+def put_fallback_flag(conn: sqlite3.Connection, code: str, import_id: int, import_ids: list[int],
+                      old: str | None, new: str | None, when: str) -> None:
+    conn.execute(
+        "INSERT INTO network_flags (code, import_id, import_ids, old, new, flagged_at) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (code) DO UPDATE SET import_id = excluded.import_id, import_ids = excluded.import_ids, "
+        "old = excluded.old, new = excluded.new, flagged_at = excluded.flagged_at, "
+        "confirmed_at = NULL, confirmed_by = NULL, cleared_by = NULL",
+        [code, import_id, json.dumps(import_ids), old, new, when],
+    )
+
+
+def clear_fallback_flag(conn: sqlite3.Connection, code: str, import_id: int) -> None:
+    conn.execute(f"UPDATE network_flags SET cleared_by = ? WHERE code = ? AND {PENDING}", [import_id, code])
+
+
+def confirm_fallback(conn: sqlite3.Connection, code: str, user: str, when: str) -> sqlite3.Row | None:
+    row = unconfirmed_fallback(conn, code)
+    if row is not None:
+        conn.execute(f"UPDATE network_flags SET confirmed_at = ?, confirmed_by = ? WHERE code = ? AND {PENDING}",
+                     [when, user, code])
+    return row
 
 
 # --- network definitions --------------------------------------------------------
@@ -378,10 +443,11 @@ def set_network_definition(conn: sqlite3.Connection, code: str, definition: dict
 
 
 def record_network_change(conn: sqlite3.Connection, import_id: int, code: str, before: dict | None,
-                          after: dict | None) -> None:
+                          after: dict | None, fallback_cleared: bool = False) -> None:
     conn.execute(
-        "INSERT INTO import_networks (import_id, code, before, after) VALUES (?, ?, ?, ?)",
-        [import_id, code, json.dumps(before) if before else None, json.dumps(after) if after else None],
+        "INSERT INTO import_networks (import_id, code, before, after, fallback_cleared) VALUES (?, ?, ?, ?, ?)",
+        [import_id, code, json.dumps(before) if before else None, json.dumps(after) if after else None,
+         int(fallback_cleared)],
     )
 
 

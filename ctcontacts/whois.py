@@ -7,10 +7,9 @@ and shapes the answer the contract defines. Rendering lives elsewhere.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 
-from . import store
+from . import reach, store
 from .engine import HORIZON, NEAR, Status, status_at
 from .errors import UsageError
 from .members import Network, member_label
@@ -30,7 +29,7 @@ class Entry:
     contact: Contact
     zone: Zone
     status: Status
-    reach_changed: dict | None = None  # unconfirmed reach change: {"import_id", "fields"}
+    reach_changed: dict | None = None  # unconfirmed reach change: reach.contact_marks' shape
 
 
 @record
@@ -46,6 +45,7 @@ class Answer:
     roster: store.StoredRoster | None = None
     speaks: str | None = None
     demo: bool = False
+    fallback_changed: dict | None = None  # the network's unconfirmed fallback change (reach.fallback_mark)
 
     @property
     def next_from(self) -> int | None:
@@ -59,10 +59,11 @@ class Answer:
             "on_duty": [_on_duty_json(e, self.at) for e in self.on_duty],
             "next": [
                 {"id": e.contact.id, "name": e.contact.name, "rank": e.contact.rank,
-                 "from": format_utc(e.status.next_start)}
+                 "from": format_utc(e.status.next_start), "reach_changed": e.reach_changed}
                 for e in self.next
             ],
             "fallback": [_on_duty_json(e, self.at) for e in self.fallback],
+            "fallback_changed": self.fallback_changed,
             "warnings": list(self.warnings),
         }
 
@@ -80,6 +81,7 @@ def _on_duty_json(e: Entry, at: int) -> dict:
         "timezone": c.timezone,
         "local_time": e.zone.to_local(at).isoformat(),
         "until": format_utc(e.status.until) if e.status.until is not None else None,
+        "reach_changed": e.reach_changed,
     }
 
 
@@ -127,14 +129,12 @@ def _entries(conn: sqlite3.Connection, roster: store.StoredRoster | None, at: in
              speaks: str | None) -> list[Entry]:
     if roster is None:
         return []
-    flags = store.unconfirmed_reach(conn, roster.network, roster.member)
+    marks = reach.contact_marks(conn, roster.network, roster.member)
     out = []
     for c in roster.contacts:
         if not _speaks(c, speaks) or c.id in roster.unreadable:
             continue  # a duty that cannot be evaluated never names anyone (see _unreadable)
         zone = lookup_zone(c.timezone)
-        flag = flags.get(c.id)
-        reach = {"imports": json.loads(flag["import_ids"]), "fields": json.loads(flag["fields"])} if flag else None
         # First from the dated shifts near ``at``. A contact with dated shifts beyond
         # them whose answer lies further out (a long unbroken duty, nobody due within
         # the near window) is read again over the whole horizon.
@@ -143,7 +143,7 @@ def _entries(conn: sqlite3.Connection, roster: store.StoredRoster | None, at: in
         if status is None:
             c.duty = store.contact_duty(conn, roster, c.id, (at, at + HORIZON + 1))
             status = status_at(c.duty, zone, at, HORIZON)
-        out.append(Entry(c, zone, status, reach))
+        out.append(Entry(c, zone, status, marks.get(c.id)))
     return out
 
 
@@ -151,12 +151,16 @@ def _reach_warnings(member: str, entries: list[Entry]) -> list[str]:
     from .text import describe_reach
 
     return [
-        f"how {member} {e.contact.id!r} is reached changed in import "
-        f"{', '.join(f'#{i}' for i in e.reach_changed['imports'])} and is not confirmed "
-        f"({describe_reach(e.reach_changed['fields'])}); check it out of band (the old value is the one on record) "
-        f"before relying on it, then run ctcontacts confirm."
+        f"how {member} {e.contact.id!r} is reached changed in import {reach.imports_text(e.reach_changed)} "
+        f"and is not confirmed ({describe_reach(e.reach_changed['fields'])}); check it out of band (the old value "
+        f"is the one on record) before relying on it, then run ctcontacts confirm."
         for e in entries if e.reach_changed and (e.status.on_duty or e.status.next_start is not None)
     ]
+
+
+def _fallback_warning(code: str, mark: dict) -> str:
+    return (f"{reach.describe_fallback(code, mark)}; check it out of band before calling the fallback, then run "
+            f"ctcontacts confirm --network {code} --fallback.")
 
 
 def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int,
@@ -184,6 +188,11 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
             status_at(c.duty, lookup_zone(c.timezone), at, 0).on_duty for c in roster.contacts
         ):
             warnings.append(f"contacts are on duty, but none of them speaks {speaks!r}.")
+    if fallback:
+        # One indexed read: whether calls that fall back go where they went when last confirmed.
+        answer.fallback_changed = reach.fallback_mark(conn, net.code)
+        if answer.fallback_changed and not on_duty and net.fallback != member:
+            warnings.append(_fallback_warning(net.code, answer.fallback_changed))
     if fallback and not on_duty and net.fallback and net.fallback != member:
         fb = store.load_roster(conn, net.code, net.fallback, window=(at, at + NEAR))
         answer.fallback = sorted((e for e in _entries(conn, fb, at, speaks) if e.status.on_duty), key=_order)

@@ -38,13 +38,15 @@ def test_on_duty_json_matches_the_contract(fr, cli):
         "on_duty": [
             {"id": "fr-office", "name": "Office", "rank": 1, "role": "primary", "phones": ["+33199001234"],
              "email": "office@example.org", "languages": ["fr", "en"], "timezone": "Europe/Paris",
-             "local_time": "2026-11-27T10:00:00+01:00", "until": "2026-11-27T17:00:00Z"},
+             "local_time": "2026-11-27T10:00:00+01:00", "until": "2026-11-27T17:00:00Z", "reach_changed": None},
             {"id": "fr-backup", "name": "Backup", "rank": 2, "role": "", "phones": ["+33199001234"],
              "email": "", "languages": ["en"], "timezone": "Europe/Paris",
-             "local_time": "2026-11-27T10:00:00+01:00", "until": "2026-11-27T17:00:00Z"},
+             "local_time": "2026-11-27T10:00:00+01:00", "until": "2026-11-27T17:00:00Z", "reach_changed": None},
         ],
-        "next": [{"id": "fr-night", "name": "Night line", "rank": 1, "from": "2026-11-27T17:00:00Z"}],
+        "next": [{"id": "fr-night", "name": "Night line", "rank": 1, "from": "2026-11-27T17:00:00Z",
+                  "reach_changed": None}],
         "fallback": [],
+        "fallback_changed": None,
         "warnings": [],
     }
 
