@@ -57,14 +57,23 @@ def status_of(answer: Answer) -> str:
     return "covered" if any(e.contact.rank == 1 for e in answer.on_duty) else "backup_only"
 
 
+# How far the network board looks for the end of a duty and for who comes next. A
+# board is about now: 16 days show every shift pattern's handover (office hours,
+# 12-hour rotas, a week on call) and every 24/7 line as "16+ days", while the 366 days
+# of whois would make the board cost every member's full year. On the hostile
+# directory (benchmarks/hostile.py) the board took 1.6 s with 366 days, 0.43 s with 16.
+BOARD_HORIZON = 16 * 86400
+
+
 def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, speaks: str | None = None) -> list[dict]:
-    """One entry per (network, member): status, local time there, who is on duty."""
+    """One entry per (network, member): status, local time there, who is on duty, until
+    when and who is next, both within ``BOARD_HORIZON``."""
     out = []
     for code in codes:
         net = find_network(conn, code)
         for member in network_members(conn, net):
             # The board shows each member's own status; the fallback is one row of its own.
-            answer = whois(conn, net.code, member, at, now, speaks=speaks, fallback=False)
+            answer = whois(conn, net.code, member, at, now, speaks=speaks, fallback=False, horizon=BOARD_HORIZON)
             zone = member_zone(member, answer.roster.contacts if answer.roster else None)
             out.append({
                 "network": net.code,

@@ -119,7 +119,8 @@ def _network(conn: sqlite3.Connection, net, now: int) -> list[Finding]:
     today = _today(now)
     start, end = now, now + GAP_DAYS * 86400
     for member in members:
-        roster = store.load_roster(conn, net.code, member)
+        # Dated shifts only near the week checked: a roster may hold 50,000 of them.
+        roster = store.load_roster(conn, net.code, member, window=(start, end))
         if roster.issued:
             age = (today - dt.date.fromisoformat(roster.issued)).days
             if age > net.roster_max_age_days:

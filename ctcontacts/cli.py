@@ -283,12 +283,18 @@ def now(
     if as_json:
         from .zones import format_utc
 
-        _print_json({"at": format_utc(instant), "speaks": speaks_option(speaks), "members": entries,
-                     "networks": fallbacks}, ascii_only=False)
+        from .board import BOARD_HORIZON
+
+        _print_json({"at": format_utc(instant), "speaks": speaks_option(speaks),
+                     "horizon_days": BOARD_HORIZON // 86400, "members": entries, "networks": fallbacks},
+                    ascii_only=False)
     else:
         from . import render
 
-        render.now_board(entries, user, instant, render.stdout(), speaks=speaks_option(speaks), networks=fallbacks)
+        from .board import BOARD_HORIZON
+
+        render.now_board(entries, user, instant, render.stdout(), speaks=speaks_option(speaks), networks=fallbacks,
+                         horizon_days=BOARD_HORIZON // 86400)
 
 
 @app.command()

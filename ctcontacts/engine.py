@@ -174,15 +174,44 @@ def _interval_span(rule: Interval, zone: Zone) -> Span:
     return (base - d.seconds, e)
 
 
-# Rules expanded recently, each with the occurrences it has produced so far
-# (dateutil's ``cache=True``): the windows one lookup asks about in turn (2 days,
-# 16 days, a year) walk the rule once. Few are needed at a time (a contact's rules),
-# and a dense rule's cache holds a year of starts, so the cache stays small.
+class _Walk:
+    """A rule's occurrences as far as a lookup has walked them, kept while the lookup
+    asks about its windows in turn (2 days, 16 days, a year): each occurrence is
+    produced once. dateutil's own cache (``cache=True``) produces ten at a time, which
+    for a rule on 29 February walks forty years of days to answer for one."""
+
+    __slots__ = ("_next", "seen")
+
+    def __init__(self, rule):
+        self._next = iter(rule).__next__
+        self.seen: list[dt.datetime] = []
+
+    def between(self, lo: dt.datetime, hi: dt.datetime) -> Iterable[dt.datetime]:
+        """Occurrences in ``[lo, hi]``, walking no further than the first one after ``hi``."""
+        for wall in self.seen:
+            if wall > hi:
+                return
+            if wall >= lo:
+                yield wall
+        while True:
+            try:
+                wall = self._next()
+            except StopIteration:
+                return
+            self.seen.append(wall)
+            if wall > hi:
+                return
+            if wall >= lo:
+                yield wall
+
+
+# The rules walked recently: few are needed at a time (one contact's), and a dense
+# rule's walk holds a year of starts, so the cache stays small.
 @lru_cache(maxsize=128)
-def _rrule(text: str, start: dt.datetime):
+def _rrule(text: str, start: dt.datetime) -> _Walk:
     from dateutil.rrule import rrulestr
 
-    return rrulestr(text, dtstart=start, cache=True)
+    return _Walk(rrulestr(text, dtstart=start, cache=False))
 
 
 _STEP = {"DAILY": 86400, "WEEKLY": 7 * 86400, "HOURLY": 3600}
@@ -253,7 +282,7 @@ def _recurrence(rule: Recurrence, zone: Zone, lo: int, hi: int) -> Iterable[Span
     if until is not None:
         last_wall = until.wall if until.offset is None else seconds_to_naive(until.instant + 27 * 3600)
     text, start_at = _fast_forward(rule, wall_lo)
-    for wall in _rrule(text, start_at).between(wall_lo, wall_hi, inc=True):
+    for wall in _rrule(text, start_at).between(wall_lo, wall_hi):
         if last_wall is not None and wall > last_wall:
             break
         start = zone.to_utc(wall)

@@ -128,11 +128,13 @@ class Duration:
         return not (self.years or self.months or self.days or self.seconds)
 
     def add_nominal(self, wall: dt.datetime) -> dt.datetime:
-        """The wall-clock time after adding the nominal part (years, months, days)."""
+        """The wall-clock time after adding the nominal part (years, months, days).
+        A month later than 31 January is the last day of February (as dateutil's
+        ``relativedelta``, written out: a month-long shift is added once per occurrence)."""
         if self.years or self.months:
-            from dateutil.relativedelta import relativedelta
-
-            wall = wall + relativedelta(years=self.years, months=self.months)
+            months = wall.month - 1 + self.months + 12 * self.years
+            year, month = wall.year + months // 12, months % 12 + 1
+            wall = wall.replace(year=year, month=month, day=min(wall.day, _month_days(year, month)))
         return wall + dt.timedelta(days=self.days)
 
     def longest_seconds(self) -> int:
@@ -161,6 +163,12 @@ class Duration:
 
 
 @lru_cache(maxsize=1024)
+def _month_days(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
 def parse_duration(text: str) -> Duration:
     """A duration; cached, since a rota repeats the same few (PT12H) thousands of times."""
     m = _DURATION.match(text.strip().upper())

@@ -40,7 +40,7 @@ MAX_NETWORK_NAME_CHARS = 200  # a network definition's name and organization
 
 MAX_CONTACTS_PER_ROSTER = 500
 MAX_RULES_PER_CONTACT = 20_000  # ten years of 12-hour shifts is 7,300
-MAX_RULES_PER_ROSTER = 100_000
+MAX_RULES_PER_ROSTER = 50_000
 # Rules every lookup expands (24/7, weekly windows, recurrences, their 'off' forms);
 # dated intervals are read by their stored instants and cost nothing beyond their row.
 MAX_RECURRING_RULES_PER_CONTACT = 50
@@ -64,4 +64,7 @@ MAX_RULE_CHARS = 1000
 RECURRENCE_FREQS = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY")
 MAX_STARTS_PER_DAY = 24
 MAX_OCCURRENCE_DAYS = 31
+# Starts a day times the days each occurrence lasts: how many of one rule's shifts can
+# run at once, each of which a lookup reaching back over them must compute.
+MAX_OVERLAP = 31
 MAX_COUNT = 10_000

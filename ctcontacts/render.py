@@ -262,7 +262,7 @@ def _fallback_lines(networks: list[dict], out: Console) -> None:
 
 
 def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: str | None = None,
-              networks: list[dict] | None = None) -> None:
+              networks: list[dict] | None = None, horizon_days: int = 16) -> None:
     out.print(T(f"at {clock(user, at)} your time ({user.name})"
                 + (f"; only contacts who speak {speaks!r}" if speaks else "")))
     if any(e["demo"] for e in entries):
@@ -293,7 +293,8 @@ def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: st
             who = T(f"next {e['next'][0]['from'][5:16].replace('T', ' ')}: {e['next'][0]['name']}", "dim")
         number = lines((first["phones"][0] if first and first["phones"] else (first or {}).get("email", ""), "bold cyan"),
                        (MARK, "bold white on red") if first and first["reach_changed"] else "")
-        until = T("-" if not first else (first["until"] or "no end").replace("T", " ").replace(":00Z", "").rstrip("Z"))
+        until = T("-" if not first else (first["until"] or f"{horizon_days}+ days").replace("T", " ")
+                  .replace(":00Z", "").rstrip("Z"))
         cells = [T(member_label(e["member"])), T(label, style), T(there), who, number, until]
         table.add_row(*([T(e["network"])] if several else []), *cells)
     out.print(table)

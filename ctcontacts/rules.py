@@ -12,7 +12,8 @@ import re
 from functools import lru_cache
 
 from .isotime import Duration, ISOError, Stamp, parse_duration, parse_stamp
-from .limits import MAX_COUNT, MAX_OCCURRENCE_DAYS, MAX_RULE_CHARS, MAX_STARTS_PER_DAY, RECURRENCE_FREQS
+from .limits import (MAX_COUNT, MAX_OCCURRENCE_DAYS, MAX_OVERLAP, MAX_RULE_CHARS, MAX_STARTS_PER_DAY,
+                     RECURRENCE_FREQS)
 from .record import field, record
 
 
@@ -554,6 +555,11 @@ def _limits(parts: dict[str, str], dur: Duration, text: str) -> None:
     if dur.longest_seconds() > (MAX_OCCURRENCE_DAYS + 1) * 86400:
         raise RuleError(f"{_clip(text)}: each occurrence lasts {dur}; a recurring shift lasts at most "
                         f"{MAX_OCCURRENCE_DAYS} days (P1M); write longer duty as intervals")
+    days = dur.years * 366 + dur.months * 31 + dur.days + dur.seconds / 86400
+    if starts * days > MAX_OVERLAP:
+        raise RuleError(f"{_clip(text)}: {starts} starts a day of shifts lasting {dur} overlap up to "
+                        f"{starts * days:,.0f} at a time; one recurrence's shifts may overlap at most {MAX_OVERLAP} "
+                        "(a daily shift may last a month, an hourly one 31 hours)")
 
 
 def _recurrence(rrule: str, start: str, duration: str, text: str, stored: bool = False) -> Recurrence:

@@ -126,7 +126,7 @@ def _speaks(c: Contact, lang: str | None) -> bool:
 
 
 def _entries(conn: sqlite3.Connection, roster: store.StoredRoster | None, at: int,
-             speaks: str | None) -> list[Entry]:
+             speaks: str | None, horizon: int = HORIZON) -> list[Entry]:
     if roster is None:
         return []
     marks = reach.contact_marks(conn, roster.network, roster.member)
@@ -139,10 +139,10 @@ def _entries(conn: sqlite3.Connection, roster: store.StoredRoster | None, at: in
         # them whose answer lies further out (a long unbroken duty, nobody due within
         # the near window) is read again over the whole horizon.
         partial = roster.partial is not None and c.id in roster.partial
-        status = status_at(c.duty, zone, at, HORIZON, known=NEAR if partial else None)
+        status = status_at(c.duty, zone, at, horizon, known=NEAR if partial else None)
         if status is None:
-            c.duty = store.contact_duty(conn, roster, c.id, (at, at + HORIZON + 1))
-            status = status_at(c.duty, zone, at, HORIZON)
+            c.duty = store.contact_duty(conn, roster, c.id, (at, at + horizon + 1))
+            status = status_at(c.duty, zone, at, horizon)
         out.append(Entry(c, zone, status, marks.get(c.id)))
     return out
 
@@ -164,10 +164,12 @@ def _fallback_warning(code: str, mark: dict) -> str:
 
 
 def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int,
-          speaks: str | None = None, fallback: bool = True) -> Answer:
+          speaks: str | None = None, fallback: bool = True, horizon: int = HORIZON) -> Answer:
+    """The answer for one member; ``horizon``: how far ``until`` and ``next`` look (the
+    contract's 366 days; the network board looks less far, see ``board.BOARD_HORIZON``)."""
     net = find_network(conn, network)
     roster = store.load_roster(conn, net.code, member, window=(at, at + NEAR))
-    entries = _entries(conn, roster, at, speaks)
+    entries = _entries(conn, roster, at, speaks, horizon)
     on_duty = sorted((e for e in entries if e.status.on_duty), key=_order)
     upcoming = [e for e in entries if e.status.next_start is not None]
     soonest = min((e.status.next_start for e in upcoming), default=None)

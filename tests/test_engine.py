@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from ctcontacts.engine import HORIZON, duty_intervals, status_at
 from ctcontacts.rules import RuleError, parse_rule
@@ -257,3 +258,17 @@ def test_rule_errors_point_at_the_text(text, needle):
 def test_one_string_form_round_trips(rule):
     parsed = parse_rule(rule)
     assert parse_rule(parsed.text()) == parsed
+
+
+@settings(max_examples=300, deadline=None)
+@given(wall=st.datetimes(dt.datetime(1950, 1, 1), dt.datetime(2150, 1, 1)),
+       years=st.integers(-3, 3), months=st.integers(-40, 40), days=st.integers(0, 60))
+def test_nominal_months_are_dateutils(wall, years, months, days):
+    """Duration.add_nominal writes relativedelta's month arithmetic out (31 January plus
+    a month is the last day of February); it must agree with it everywhere."""
+    from dateutil.relativedelta import relativedelta
+
+    from ctcontacts.isotime import Duration
+
+    expected = wall + relativedelta(years=years, months=months) + dt.timedelta(days=days)
+    assert Duration(years, months, days, 0).add_nominal(wall) == expected

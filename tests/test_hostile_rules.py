@@ -31,6 +31,7 @@ REFUSED = [
      + ",".join(map(str, range(60))), "can start 1,440 shifts a day"),
     ("R/2026-01-01T00:00/PT1M/FREQ=HOURLY;BYMINUTE=0,30", "can start 48 shifts a day"),
     ("R/2026-01-01T00:00/P400D/FREQ=YEARLY", "a recurring shift lasts at most 31 days"),
+    ("R/2026-01-01T00:00/P1M/FREQ=HOURLY", "overlap up to 744 at a time; one recurrence's shifts may overlap at most 31"),
     ("R/2026-01-01T00:00/PT1H/FREQ=DAILY;COUNT=10001", "COUNT is at most 10,000"),
     ("R/2026-01-01T00:00/PT1H/FREQ=DAILY;INTERVAL=1001", "INTERVAL is at most 1000"),
     ("R/2026-01-01T00:00/PT1H/FREQ=DAILY;BYEASTER=0", "'BYEASTER' is not a part of an RRULE"),
@@ -58,6 +59,7 @@ def test_rules_beyond_the_limits_are_refused_and_nothing_changes(tmp_path, cli, 
 
 def test_rules_at_the_limits_are_taken():
     for text in ["R/2026-01-01T00:00/PT1H/FREQ=HOURLY", "R/2026-01-01T00:00/P1M/FREQ=MONTHLY",
+                 "R/2026-01-01T00:00/PT31H/FREQ=HOURLY", "R/2026-01-01T00:00/P1M/FREQ=DAILY",
                  "R/2026-01-01T00:00/PT1H/FREQ=DAILY;COUNT=10000", "R/2026-01-05T09:00/PT1H/FREQ=DAILY;INTERVAL=7;BYDAY=MO",
                  "R/2026-01-01T00:00/PT30M/FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11;BYMINUTE=0,30"]:
         assert parse_rule(text).starts_per_day() <= limits.MAX_STARTS_PER_DAY

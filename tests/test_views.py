@@ -298,3 +298,15 @@ def test_now_with_speaks_says_who_it_filtered(tmp_path, cli):
     doc = json.loads(cli("now", "-n", "ftf", "--speaks", "de", "--json").stdout)
     assert doc["speaks"] == "de"
     assert "NOBODY WHO SPEAKS DE" in cli("now", "-n", "ftf", "--speaks", "de").stdout
+
+
+def test_the_board_looks_sixteen_days_ahead_whois_a_year(tmp_path, cli):
+    """now answers for every member at once: it says 'until' and 'next' within 16 days
+    (and says so), where whois looks the contract's 366 days."""
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[contact(duty=["2026-11-01T00:00/2027-01-01T00:00"])])))
+    board = json.loads(cli("now", "-n", "ftf", "--json").stdout)
+    fr = next(m for m in board["members"] if m["member"] == "FR")
+    assert board["horizon_days"] == 16 and fr["on_duty"][0]["until"] is None
+    assert "16+ days" in cli("now", "-n", "ftf").stdout
+    whois = json.loads(cli("whois", "-c", "FR", "-n", "ftf", "--json").stdout)
+    assert whois["on_duty"][0]["until"] == "2026-12-31T23:00:00Z"
