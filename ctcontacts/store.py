@@ -100,7 +100,12 @@ def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: boo
     contacts = []
     partial = None if window is None else set()
     hi = None if window is None else _filter(head, window)[2]
-    for row in conn.execute("SELECT * FROM contacts WHERE version_id = ? ORDER BY position", [version_id]):
+    # A lookup (a window) shows no notes: they stay off its path, however long an older
+    # version let them be (a 50 MB one made every lookup of its member take 1.7 s).
+    notes = "notes" if window is None else "'' AS notes"
+    columns = "id, name, timezone, agency, role, rank, phones, email, secure_channel, languages, verified, dated_until"
+    for row in conn.execute(f"SELECT {columns}, {notes} FROM contacts WHERE version_id = ? ORDER BY position",
+                            [version_id]):
         contacts.append(Contact(
             id=row["id"], name=row["name"], timezone=row["timezone"], duty=rules.get(row["id"], []),
             agency=row["agency"], role=row["role"], rank=row["rank"],

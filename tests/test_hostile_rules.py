@@ -234,3 +234,27 @@ def test_check_exit_codes_do_not_collide_with_usage_or_database_errors(tmp_path,
     conn.commit()
     conn.close()
     assert cli("check").exit_code == 4  # an error: a contact nobody can reach
+
+
+def test_a_huge_stored_note_stays_off_the_lookup_path(tmp_path, cli, db_path, monkeypatch):
+    """An older version let a 50 MB note in; a lookup does not read it (contacts does)."""
+    cli("import", roster_file(tmp_path, roster("FR")))
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE contacts SET notes = ?", ["n" * 5_000_000])
+    conn.commit()
+    conn.close()
+    from ctcontacts import store
+
+    read = []
+    original = store.load_version
+
+    def spy(*args, **kwargs):
+        roster = original(*args, **kwargs)
+        if roster is not None:
+            read.extend(len(c.notes) for c in roster.contacts)
+        return roster
+
+    monkeypatch.setattr(store, "load_version", spy)
+    assert cli("whois", "-c", "FR", "-n", "ftf", "--json").exit_code == 0
+    assert read == [0]
+    assert len(json.loads(cli("contacts", "-n", "ftf", "-c", "FR", "--json").stdout)[0]["notes"]) == 5_000_000
