@@ -205,9 +205,10 @@ class _Walk:
                 yield wall
 
 
-# The rules walked recently: few are needed at a time (one contact's), and a dense
-# rule's walk holds a year of starts, so the cache stays small.
-@lru_cache(maxsize=128)
+# The rules walked recently: few are needed at a time (one contact's: at most 50), and
+# a dense rule's walk holds a year of starts (10,000, half a megabyte), so the cache
+# stays small.
+@lru_cache(maxsize=64)
 def _rrule(text: str, start: dt.datetime) -> _Walk:
     from dateutil.rrule import rrulestr
 
