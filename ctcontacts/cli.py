@@ -215,7 +215,9 @@ def _window(start: Optional[str], days: int, tz: Optional[str]):
     from .errors import UsageError
 
     if not 1 <= days <= 366:
-        raise UsageError(f"--days {days} is out of range; give 1 to 366.")
+        from .text import shorten
+
+        raise UsageError(f"--days {shorten(days, 20)} is out of range; give 1 to 366.")
     import datetime as dt
 
     user = clock.zone_option(tz)
@@ -251,7 +253,7 @@ def now(
     from .whois import speaks_option
 
     def call():
-        if not network and not all_networks:
+        if network is None and not all_networks:
             raise UsageError("give --network CODE or --all-networks.")
         user = clock.zone_option(tz)
         instant = clock.parse_when(at, user)
@@ -483,11 +485,13 @@ def export_(
         from .errors import UsageError
 
         if days is not None and not 1 <= days <= 3660:
-            raise UsageError(f"--days {days} is out of range; give 1 to 3660.")
+            from .text import shorten
+
+            raise UsageError(f"--days {shorten(days, 20)} is out of range; give 1 to 3660.")
         user = clock.zone_option(tz)
         lo = clock.parse_when(start, user, "--from") if start else clock.now() - ICS_DAYS_BACK * 86400
         hi = lo + (days if days is not None else ICS_DAYS_BACK + ICS_DAYS_AHEAD) * 86400
-        text = write(connect(_path(db)), fmt.lower(), network=network.lower() if network else None,
+        text = write(connect(_path(db)), fmt.lower(), network=network,
                      member=_member(country), start=lo, end=hi, now=clock.now())
         if out is None:
             return text

@@ -89,9 +89,11 @@ def _print_json(doc: object, ascii_only: bool = True) -> None:
 
 
 def member_option(country: str | None) -> str | None:
+    """``--country``: a member code, ``None`` when the option was not given. An empty
+    value is an unknown member, never "no filter"."""
     from .members import resolve_member
 
-    return resolve_member(country) if country else None
+    return resolve_member(country) if country is not None else None
 
 
 def whois_command(*, country: str, network: str, at: str | None, tz: str | None, speaks: str | None,

@@ -8,7 +8,7 @@ import sqlite3
 from . import store
 from .db import Pathish, connect, write_transaction
 from .importer import os_user
-from .text import describe_reach  # noqa: F401  (re-exported for the command layer)
+from .text import describe_reach, given  # noqa: F401  (describe_reach: re-exported for the command layer)
 from .zones import format_utc
 
 
@@ -17,7 +17,7 @@ def imports(conn: sqlite3.Connection, *, network: str | None = None, member: str
     """Imports newest first, each with its files, outcome and per-roster changes.
     ``network``/``member`` keep the imports that touched (or tried to touch) them."""
     out = []
-    net = network.strip().lower() if network else None
+    net = network.strip().lower() if given(network, "--network") else None
     for row in conn.execute("SELECT * FROM imports ORDER BY id DESC"):
         pairs = [tuple(p) for p in json.loads(row["rosters"])]
         if net and all(p[0] != net for p in pairs):

@@ -192,7 +192,9 @@ def _calendar_roster(conn: sqlite3.Connection, f, network: str | None, member: s
         return None
     code = network.strip().lower()
     if code not in store.networks(conn):
-        problems.append(Problem(f.file, "file", "network", f"unknown network {network!r}"))
+        from .text import clip
+
+        problems.append(Problem(f.file, "file", "network", f"unknown network {clip(network)}"))
         return None
     current = store.load_roster(conn, code, member, parse=False)
     if current is None:
@@ -362,6 +364,10 @@ def import_files(db_path: Pathish, paths: list[Path], *, now: int, network: str 
     no roster and does not even create the database file."""
     if not paths:
         raise UsageError("give at least one roster file to import (JSON or CSV).")
+    from .text import given
+
+    given(network, "--network")
+    given(contact, "--contact")
     when = format_utc(now)
     exists = os.path.exists(db_path)
     conn = connect(db_path) if exists else in_memory()
@@ -411,7 +417,9 @@ def rollback(db_path: Pathish, import_id: int, *, now: int, force: bool = False)
     is refused, naming those imports, unless ``force``.
     """
     if not 0 < import_id < 2**63:
-        raise UsageError(f"there is no import #{import_id}; 'ctcontacts history' lists them.")
+        from .text import shorten
+
+        raise UsageError(f"there is no import #{shorten(import_id, 20)}; 'ctcontacts history' lists them.")
     when = format_utc(now)
     conn = connect(db_path)
     with write_transaction(conn, db_path):

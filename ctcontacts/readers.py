@@ -284,11 +284,11 @@ def _same_code(key: str, a: str, b: str) -> bool:
 
 
 def _unknown(key: str, allowed: tuple[str, ...]) -> str:
-    import difflib
+    from .text import clip, close_matches
 
-    close = difflib.get_close_matches(str(key).strip().lower(), allowed, n=1)
+    close = close_matches(str(key).strip().lower(), allowed, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
-    return f"unknown field {key!r}{hint}"
+    return f"unknown field {clip(key)}{hint}"
 
 
 # --- CSV ------------------------------------------------------------------------
