@@ -14,6 +14,33 @@ import typer
 
 from .console import _fail, _path, _plain, _print_json, _run, _state  # noqa: F401  (shared with the fast path)
 
+def run():
+    """The Typer app, for ``console.main``: its exit code. Click's own usage errors are
+    shown as Typer shows them, but never echo back more than a line of what was typed
+    (a 100 kB argument that is not a number)."""
+    import click
+
+    try:
+        code = app(prog_name="ctcontacts", standalone_mode=False)
+    except click.ClickException as e:
+        from .text import shorten
+
+        e.message = shorten(e.message, 300)
+        from typer import core
+
+        if core.HAS_RICH and app.rich_markup_mode is not None:
+            from typer import rich_utils
+
+            rich_utils.rich_format_error(e)
+        else:
+            e.show()
+        return e.exit_code
+    except click.Abort:
+        sys.stderr.write("Aborted!\n")
+        return 1
+    return code if isinstance(code, int) else 0
+
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
