@@ -490,7 +490,8 @@ def export_(
     fmt: str = typer.Option("json", "--format", "-f", help="json or csv (roster files that import back), ics (calendar), vcf (vCard 4.0)."),
     network: Optional[str] = typer.Option(None, "--network", "-n", help="Only this network."),
     country: Optional[str] = typer.Option(None, "--country", "-c", help="Only this member."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Write here instead of stdout."),
+    out: Optional[str] = typer.Option(None, "--out", "-o", metavar="FILE",
+                                      help="Write here instead of stdout: a file (replaced whole, or created readable by you only), a pipe or a device."),
     start: Optional[str] = typer.Option(None, "--from", metavar="WHEN", help="ics: start of the events window (default: 90 days ago)."),
     days: Optional[int] = typer.Option(None, "--days", help="ics: length of the window in days (default: 456, to 366 days ahead)."),
     tz: Optional[str] = typer.Option(None, "--tz", metavar="ZONE", help=TZ_HELP),
@@ -522,14 +523,9 @@ def export_(
                      member=_member(country), start=lo, end=hi, now=clock.now())
         if out is None:
             return text
-        from .errors import UsageError
+        from .files import write_output
 
-        tmp = out.with_name(out.name + ".tmp")
-        try:
-            tmp.write_text(text, encoding="utf-8", newline="")
-            tmp.replace(out)
-        except OSError as e:
-            raise UsageError(f"cannot write {out}: {e.strerror}; choose another --out.") from None
+        write_output(out, text)
         return None
 
     text = _run(call)

@@ -197,3 +197,96 @@ def test_the_output_path_is_the_same_in_process(fr):
     finally:
         sys.stdout, sys.stderr = saved, saved_err
     assert exit_.value.code == 2 and err.getvalue().startswith("error: standard output is closed")
+
+
+# --- 7. export --out replaces only what it should ---------------------------------------------
+
+
+def exported(cli) -> str:
+    result = cli("export")
+    assert result.exit_code == 0
+    return result.stdout
+
+
+def test_export_through_a_symlink_replaces_its_target_and_keeps_the_link_and_mode(tmp_path, cli, fr):
+    target = tmp_path / "real.json"
+    target.write_text("old")
+    target.chmod(0o640)
+    link = tmp_path / "link.json"
+    link.symlink_to(target.name)
+    assert cli("export", "--out", link).exit_code == 0
+    assert link.is_symlink() and os.readlink(link) == "real.json"
+    assert target.read_text() == exported(cli)
+    assert (target.stat().st_mode & 0o777) == 0o640
+
+
+def test_a_new_export_is_private_and_no_temporary_file_is_left_or_touched(tmp_path, cli, fr):
+    out = tmp_path / "out" / "dir.json"
+    out.parent.mkdir()
+    bystander = out.with_name("dir.json.tmp")  # what the old code wrote to, then renamed
+    bystander.write_text("someone else's")
+    old = os.umask(0o022)
+    try:
+        assert cli("export", "--out", out).exit_code == 0
+    finally:
+        os.umask(old)
+    assert (out.stat().st_mode & 0o777) == 0o600
+    assert bystander.read_text() == "someone else's"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["dir.json", "dir.json.tmp"]
+
+
+def test_a_failed_export_leaves_the_target_and_no_temporary_file(tmp_path, cli, fr, monkeypatch):
+    out = tmp_path / "dir.json"
+    out.write_text("previous export")
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    result = cli("export", "--out", out)
+    assert result.exit_code == 2 and "No space left on device" in result.stderr
+    assert out.read_text() == "previous export"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".ctcontacts")] == []
+
+
+def test_export_to_a_named_pipe_writes_through_and_the_pipe_stays(tmp_path, cli, fr):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    # Nobody reading: refused at once rather than waited on.
+    result = cli("export", "--out", fifo)
+    assert result.exit_code == 2 and "nobody is reading" in result.stderr
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    deadline = time.monotonic() + 10
+    while True:  # until the reader has opened its end
+        result = cli("export", "--out", fifo)
+        if result.exit_code == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    reader.join(10)
+    assert result.exit_code == 0 and got == [exported(cli).encode()]
+    assert fifo.is_fifo()
+
+
+def test_export_to_dev_null_writes_through_it(cli, fr):
+    assert cli("export", "--out", "/dev/null").exit_code == 0
+    assert Path("/dev/null").is_char_device()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_export_to_dev_full_is_a_clear_error_and_the_device_stays(cli, fr):
+    result = cli("export", "--out", "/dev/full")
+    assert result.exit_code == 2 and "No space left on device" in result.stderr
+    assert Path("/dev/full").is_char_device()
+
+
+@pytest.mark.parametrize("out, needle", [(".", "is a directory"), ("/", "is a directory"), ("", "--out is empty"),
+                                         ("no/such/folder/x.json", "does not exist")])
+def test_export_refuses_what_is_not_a_file(tmp_path, cli, fr, monkeypatch, out, needle):
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run_main("export", "--out", out)
+    assert code == 2 and needle in err and err.count("\n") == 1, err
+    assert stdout == ""
