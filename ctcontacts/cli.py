@@ -101,7 +101,8 @@ def whois(
 
 @app.command("import")
 def import_(
-    files: List[Path] = typer.Argument(..., metavar="FILE...", help="Roster files: .json or .csv; duty calendars: .ics."),
+    files: List[str] = typer.Argument(..., metavar="FILE...",
+                                      help="Roster files: .json or .csv; duty calendars: .ics; - for standard input."),
     network: Optional[str] = typer.Option(None, "--network", "-n", help="Network for rows/rosters that do not name one."),
     country: Optional[str] = typer.Option(None, "--country", "-c", help="Member for rows/rosters that do not name one."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and show the change; write nothing."),
@@ -111,6 +112,9 @@ def import_(
                                               help="With --strict-reach: the reach changes were checked; import them."),
     contact: Optional[str] = typer.Option(None, "--contact", metavar="ID",
                                           help="For a calendar (.ics) of one person: the contact its events are."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", metavar="FORMAT",
+                                      help="json, csv or ics: read the files so, whatever their names "
+                                      "(default: by extension, else by content)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success (errors still go to stderr)."),
     as_json: bool = typer.Option(False, "--json", help="Print the change report as JSON on stdout."),
     db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
@@ -136,7 +140,7 @@ def import_(
         report = _run(lambda: import_files(
             _path(db), list(files), now=clock.now(), network=network, member=_member(country),
             dry_run=dry_run, strict_reach=strict_reach, accept_reach_changes=accept_reach_changes,
-            progress=progress, contact=contact,
+            progress=progress, contact=contact, fmt=fmt,
         ), as_json, quiet)
     if as_json:
         _print_json(report.as_dict())

@@ -1,19 +1,31 @@
-"""Files named on the command line: what ``export --out`` writes.
+"""Files named on the command line: the rosters ``import`` reads, what ``export --out``
+writes.
 
 A path from the command line may name anything: a symlink, a named pipe, a device
-(``/dev/stdout``, ``/dev/full``), a directory, or a file in a folder that does not
-exist. Each is handled on purpose here, never by accident: a regular file is replaced
-atomically and keeps its permissions, a pipe or device is written through, anything
-else is refused with a sentence that says why.
+(``/dev/zero``, ``/dev/stdout``, ``/dev/full``), a directory, a file of 10 GB or one
+in a folder that does not exist. Each is handled on purpose here, never by accident:
+
+- import reads regular files, and standard input when the name is ``-``; it refuses
+  devices, pipes, sockets and directories named as paths without ever blocking on
+  them, and reads nothing beyond the limits of ``limits.py``;
+- export replaces a regular file atomically (keeping its permissions), writes through
+  to a pipe or device, and refuses anything else with a sentence that says why.
 """
 
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
+import sys
 
+from . import limits
 from .errors import UsageError
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+CHUNK = 1 << 20
 
 TEMP_PREFIX = ".ctcontacts-"  # short: a temporary name must fit where the target's does
 
@@ -137,3 +149,195 @@ def _write_through(path: str, data: bytes, shown: str, option: str, append: bool
         raise UsageError(f"cannot write {shown} ({e.strerror}); choose another {option}.") from None
     finally:
         os.close(fd)
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+class Refused(Exception):
+    """An input that is not read, and why: reported as a problem of that file."""
+
+    def __init__(self, name: str, reason: str):
+        super().__init__(reason)
+        self.name = name
+        self.reason = reason
+
+
+def shown_name(path: str) -> str:
+    """How an input is named in problems and in the history."""
+    if path == STDIN:
+        return STDIN_NAME
+    if not path:
+        return "''"
+    from .text import shorten
+
+    return shorten(path, 300)
+
+
+def _megabytes(n: int) -> str:
+    return f"{n:,} bytes ({n / (1 << 20):,.0f} MiB)" if n >= 1 << 20 else f"{n:,} bytes"
+
+
+class Input:
+    """One opened input: its name as shown, a seekable binary stream at offset 0, its
+    size and format. A context manager: leaving it closes the stream."""
+
+    def __init__(self, name: str, stream, size: int, fmt: str, fd: int | None = None,
+                 opened: os.stat_result | None = None):
+        self.name, self.stream, self.size, self.format = name, stream, size, fmt
+        self._fd, self._opened = fd, opened
+
+    def check_unchanged(self) -> None:
+        """Refuse a file written to while it was read: what was read is not the file
+        (a roster still being uploaded would lose its last contacts)."""
+        if self._fd is None:
+            return
+        now = os.fstat(self._fd)
+        if (now.st_size, now.st_mtime_ns) != (self._opened.st_size, self._opened.st_mtime_ns):
+            raise Refused(self.name, "the file changed while it was read; import it again once it is complete")
+
+    def __enter__(self) -> Input:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stream.close()
+
+
+class _Capped(io.RawIOBase):
+    """A regular file, read no further than the size it had when it was opened: a
+    file that grows while it is read (or without end) costs no more than that."""
+
+    def __init__(self, fd: int, size: int):
+        self._file = io.FileIO(fd, "r", closefd=True)
+        self._size = size
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        left = self._size - self._file.tell()
+        if left <= 0:
+            return 0
+        with memoryview(b) as view:
+            return self._file.readinto(view[:left])
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        return self._file.seek(pos, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+class Inputs:
+    """The inputs of one import. Each ``open`` checks again what a path names (so
+    the "same files as before" look and the real read apply the same rules); standard
+    input is read once, into memory (it may be decrypted plaintext: never spooled to
+    disk), and every later ``open`` of ``-`` reads those bytes again."""
+
+    def __init__(self, fmt: str | None = None):
+        self.fmt = fmt  # --format, which also overrides a name's extension
+        self._stdin: bytes | Refused | None = None
+
+    def open(self, path: str) -> Input:
+        from .readers import HEAD, detect_format, sniff
+
+        if path == STDIN:
+            data = self._read_stdin()
+            stream = io.BytesIO(data)
+            return Input(STDIN_NAME, stream, len(data), self.fmt or sniff(data[:HEAD]))
+        name = shown_name(path)
+        if not path:
+            raise Refused(name, "the file name is empty")
+        fd = self._open_regular(path, name)
+        opened = os.fstat(fd)
+        stream = io.BufferedReader(_Capped(fd, opened.st_size), buffer_size=1 << 16)
+        try:
+            fmt = self.fmt or detect_format(path, stream.peek(HEAD)[:HEAD] if opened.st_size else b"")
+            _check_size(name, opened.st_size, fmt)
+        except BaseException:
+            stream.close()
+            raise
+        return Input(name, stream, opened.st_size, fmt, fd, opened)
+
+    @staticmethod
+    def _open_regular(path: str, name: str) -> int:
+        """A file descriptor of the regular file at ``path``, or ``Refused``. Looked at
+        before it is opened (a FIFO would block the open, /dev/zero never end), opened
+        without blocking, then looked at again through the descriptor, so a path
+        swapped in between is caught too."""
+        try:
+            mode = os.stat(path).st_mode
+            if stat.S_ISREG(mode):
+                flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+                mode = os.fstat(fd).st_mode
+                if stat.S_ISREG(mode):
+                    return fd
+                os.close(fd)
+        except FileNotFoundError:
+            raise Refused(name, "no such file") from None
+        except OSError as e:
+            raise Refused(name, f"cannot be read ({e.strerror})") from None
+        what = _kind(mode)
+        if stat.S_ISDIR(mode):
+            raise Refused(name, "is a directory, not a roster file")
+        if stat.S_ISFIFO(mode):
+            raise Refused(name, "is a named pipe, not a regular file; to import from a pipe, give '-' "
+                                "and send the roster to standard input")
+        raise Refused(name, f"is {what}, not a roster file")
+
+    def _read_stdin(self) -> bytes:
+        """Standard input, whole, up to ``MAX_WHOLE_FILE_BYTES`` (one byte more is read
+        to know it is too much)."""
+        if self._stdin is None:
+            try:
+                self._stdin = _read_stream(sys.stdin, limits.MAX_WHOLE_FILE_BYTES)
+            except Refused as e:
+                self._stdin = e
+        if isinstance(self._stdin, Refused):
+            raise self._stdin
+        return self._stdin
+
+
+def _read_stream(stream, limit: int) -> bytes:
+    pipe = "pipe a roster into it (gpg -d fr.json.gpg | ctcontacts import -)"
+    if stream is None:
+        raise Refused(STDIN_NAME, f"standard input is closed; {pipe}")
+    try:
+        if stream.isatty():
+            raise Refused(STDIN_NAME, f"standard input is a terminal; {pipe}, or give the file's name")
+        source = getattr(stream, "buffer", stream)
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = source.read(min(CHUNK, limit + 1 - total))
+            if not chunk:
+                break
+            if isinstance(chunk, str):
+                chunk = chunk.encode("utf-8")
+            chunks.append(chunk)
+            total += len(chunk)
+    except (OSError, ValueError) as e:
+        raise Refused(STDIN_NAME, f"standard input cannot be read ({getattr(e, 'strerror', None) or e})") from None
+    if total > limit:
+        raise Refused(STDIN_NAME, f"standard input holds more than {_megabytes(limit)}, the most ctcontacts "
+                                  "reads from it; save the roster to a file and give its name")
+    return b"".join(chunks)
+
+
+def _check_size(name: str, size: int, fmt: str) -> None:
+    if fmt != "csv" and size > limits.MAX_WHOLE_FILE_BYTES:
+        raise Refused(name, f"the file is {_megabytes(size)}; a {fmt.upper()} file is read whole and may be at most "
+                            f"{_megabytes(limits.MAX_WHOLE_FILE_BYTES)}: split it, or send CSV, which is read row by row")
+    if size > limits.MAX_FILE_BYTES:
+        raise Refused(name, f"the file is {_megabytes(size)}, more than the {_megabytes(limits.MAX_FILE_BYTES)} "
+                            "ctcontacts reads from one file; split it")

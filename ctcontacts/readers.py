@@ -125,25 +125,50 @@ def _binary(name: str) -> Problem:
     return Problem(name, "file", "", "the file holds binary data (NUL bytes); it is not a roster")
 
 
-def read_file(name: str, source: BinaryIO, *, network: str | None = None, member: str | None = None,
-              progress: Callable[[int], None] | None = None) -> RawFile:
-    """Read one roster file from a binary stream, choosing the format by extension
-    (then by content). CSV is read row by row, so a large file is never held whole;
-    ``progress`` is told how many bytes have been read as it goes."""
+FORMATS = ("json", "csv", "ics")
+CALENDAR_SUFFIXES = (".ics", ".ical", ".ifb")
+
+
+def detect_format(name: str, head: bytes) -> str:
+    """``json``, ``csv`` or ``ics``: by the name's extension, else by the content."""
     lower = name.lower()
-    if lower.endswith((".ics", ".ical", ".ifb")):
+    if lower.endswith(CALENDAR_SUFFIXES):
+        return "ics"
+    if lower.endswith(".json"):
+        return "json"
+    if lower.endswith((".csv", ".tsv", ".txt")):
+        return "csv"
+    return sniff(head)
+
+
+def sniff(head: bytes) -> str:
+    """The format of content without a telling name (standard input, ``roster.dat``):
+    JSON starts with ``{``, iCalendar with ``BEGIN:VCALENDAR``, anything else is CSV
+    (whose reader then says what is wrong with it)."""
+    text = head.decode(_encoding(head), errors="ignore").lstrip("\ufeff \t\r\n")
+    if text.startswith("{"):
+        return "json"
+    if text[:15].upper() == "BEGIN:VCALENDAR":
+        return "ics"
+    return "csv"
+
+
+def read_file(name: str, source: BinaryIO, *, fmt: str | None = None, network: str | None = None,
+              member: str | None = None, progress: Callable[[int], None] | None = None) -> RawFile:
+    """Read one roster file from a seekable binary stream, in ``fmt`` if given, else by
+    extension, else by content (``detect_format``). CSV is read row by row, so a large
+    file is never held whole; ``progress`` is told how many bytes have been read as it goes."""
+    head = source.read(HEAD)
+    source.seek(0)
+    fmt = fmt or detect_format(name, head)
+    if fmt == "ics":
         # Read whole: the importer reads it against the roster it names (ics.py).
         raw = RawFile(name, "ics")
         raw.calendar = source.read()
         if not raw.calendar.strip():
             raw.problems.append(Problem(name, "file", "", "the file is empty"))
         return raw
-    head = source.read(HEAD)
-    source.seek(0)
     encoding = _encoding(head)
-    fmt = "json" if lower.endswith(".json") else "csv" if lower.endswith((".csv", ".tsv", ".txt")) else None
-    if fmt is None:
-        fmt = "json" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
     raw = RawFile(name, fmt)
     if not head.strip() and len(head) < HEAD:
         raw.problems.append(Problem(name, "file", "", "the file is empty"))

@@ -20,14 +20,14 @@ from .conftest import contact, dump, roster, roster_file
 BIG = "x" * 100_000
 
 
-def run_main(*args, stdin: bytes = b"") -> tuple[int, str, str]:
+def run_main(*args, stdin: bytes | io.TextIOBase = b"") -> tuple[int, str, str]:
     """The real entry point (``console.main``: the fast whois, else Typer), in-process:
     exit code, stdout, stderr. A test fails on any exception it lets out."""
     saved = sys.argv, sys.stdout, sys.stderr, sys.stdin
     out, err = io.StringIO(), io.StringIO()
     sys.argv = ["ctcontacts", *map(str, args)]
     sys.stdout, sys.stderr = out, err
-    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8") if isinstance(stdin, bytes) else stdin
     try:
         main()
         code = 0
@@ -290,3 +290,162 @@ def test_export_refuses_what_is_not_a_file(tmp_path, cli, fr, monkeypatch, out, 
     code, stdout, err = run_main("export", "--out", out)
     assert code == 2 and needle in err and err.count("\n") == 1, err
     assert stdout == ""
+
+
+# --- 8. inputs that are not regular files, standard input, limits ------------------------------
+
+
+def test_devices_pipes_sockets_and_directories_are_refused_at_once_each_with_its_reason(tmp_path, fr):
+    import socket
+
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)  # nobody will ever write to it
+    sock = tmp_path / "s.csv"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(sock))
+    folder = tmp_path / "folder.json"
+    folder.mkdir()
+    good = roster_file(tmp_path, roster("DE"), name="good.json")
+    before = dump(fr)
+    try:
+        result = subprocess.run(PROGRAM + ["import", "--json", "/dev/zero", "/dev/urandom", str(fifo), str(sock),
+                                           str(folder), str(good)],
+                                capture_output=True, text=True, timeout=60, env=subprocess_env(fr))
+    finally:
+        server.close()
+    assert result.returncode == 2, result.stderr
+    problems = {p["file"]: p for p in json.loads(result.stdout)["problems"]}
+    assert set(problems) == {"/dev/zero", "/dev/urandom", str(fifo), str(sock), str(folder)}
+    assert all(p["where"] == "file" and p["field"] == "" for p in problems.values())
+    assert "character device" in problems["/dev/zero"]["reason"]
+    assert "named pipe" in problems[str(fifo)]["reason"] and "'-'" in problems[str(fifo)]["reason"]
+    assert "socket" in problems[str(sock)]["reason"]
+    assert "directory" in problems[str(folder)]["reason"]
+    assert dump(fr) == before
+
+
+def test_a_roster_on_standard_input_is_imported_and_recorded_like_a_file(tmp_path, cli, fr):
+    import hashlib
+
+    data = json.dumps({"format": "ctcontacts-roster/1", "rosters": [roster("DE")]}).encode()
+    code, out, err = run_main("import", "-", "--json", stdin=data)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["files"] == [{"name": "<stdin>", "sha256": hashlib.sha256(data).hexdigest(), "format": "json",
+                                "bytes": len(data)}]
+    assert json.loads(cli("history", "--json").stdout)[0]["files"] == report["files"]
+    assert json.loads(cli("whois", "-c", "DE", "-n", "ftf", "--json").stdout)["on_duty"]
+
+
+def test_standard_input_is_sniffed_csv_or_json_and_the_same_bytes_again_are_recognised_unparsed(
+        tmp_path, cli, fr, monkeypatch):
+    csv_text = "network,member,id,name,phones,timezone,duty\nftf,GB,gb-desk,Desk,+44 20 7946 0101,Europe/London,24/7\n"
+    code, out, err = run_main("import", "-", "--json", stdin=csv_text.encode())
+    assert code == 0, err
+    assert json.loads(out)["files"][0]["format"] == "csv"
+    from ctcontacts import importer
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(importer, "read_and_validate", no_parsing)
+    code, out, err = run_main("import", "-", "--json", stdin=csv_text.encode())
+    assert code == 0, err
+    assert json.loads(out)["rosters"][0]["unchanged"] is True
+
+
+def test_a_calendar_on_standard_input_is_sniffed(tmp_path, cli, fr):
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:1@example.org\r\n"
+           "DTSTAMP:20261101T000000Z\r\nDTSTART:20261201T080000Z\r\nDTEND:20261201T200000Z\r\n"
+           "SUMMARY:fr-desk\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    code, out, err = run_main("import", "-", "--json", "--network", "ftf", "--country", "FR", stdin=ics.encode())
+    assert code == 0, err
+    assert json.loads(out)["files"][0]["format"] == "ics"
+
+
+def test_format_option_overrides_the_extension(tmp_path, cli, fr):
+    path = tmp_path / "export.json"  # a CSV, misnamed
+    path.write_text("network,member,id,name,phones,timezone,duty\nftf,GB,gb-desk,Desk,+44 20 7946 0101,Europe/London,24/7\n")
+    assert cli("import", path).exit_code == 2
+    result, doc = cli.json("import", path, "--format", "CSV")
+    assert result.exit_code == 0 and doc["files"][0]["format"] == "csv"
+    result = cli("import", path, "--format", "xml")
+    assert result.exit_code == 2 and "--format 'xml'" in result.stderr
+
+
+def test_standard_input_may_be_named_once(fr):
+    code, out, err = run_main("import", "-", "-", stdin=b"{}")
+    assert code == 2 and "only once" in err
+
+
+def test_a_closed_or_terminal_standard_input_is_refused_not_waited_on(fr):
+    class Terminal(io.TextIOWrapper):
+        def isatty(self):
+            return True
+
+    code, out, err = run_main("import", "-", stdin=Terminal(io.BytesIO(b"")))
+    assert code == 2 and "<stdin>: file: standard input is a terminal" in err
+    code, out, err = run_main("import", "-", stdin=None)
+    assert code == 2 and "standard input is closed" in err
+
+
+class Endless(io.RawIOBase):
+    """Standard input that never ends (/dev/zero through a pipe), counting what is read."""
+
+    def __init__(self):
+        self.read_bytes = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        n = len(b)
+        b[:n] = b"{" * n
+        self.read_bytes += n
+        return n
+
+
+def test_standard_input_is_read_up_to_its_limit_and_one_byte(fr, monkeypatch):
+    from ctcontacts import limits
+
+    monkeypatch.setattr(limits, "MAX_WHOLE_FILE_BYTES", 5000)
+    raw = Endless()
+    stdin = io.TextIOWrapper(io.BufferedReader(raw, buffer_size=1))  # (no read-ahead: an exact count)
+    code, out, err = run_main("import", "-", stdin=stdin)
+    assert code == 2 and "standard input holds more than 5,000 bytes" in err
+    assert raw.read_bytes == 5001
+
+
+def test_files_above_the_limits_are_refused_with_the_limit(tmp_path, fr, monkeypatch):
+    from ctcontacts import limits
+
+    monkeypatch.setattr(limits, "MAX_WHOLE_FILE_BYTES", 1000)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 2000)
+    big_json = roster_file(tmp_path, roster("DE", contacts=[contact(f"de-{i}") for i in range(20)]), name="big.json")
+    rows = [f"ftf,DE,de-{i},Desk {i},+49 30 901820{i % 10},Europe/Berlin,24/7\n" for i in range(40)]
+    csv_ok = tmp_path / "ok.csv"
+    csv_ok.write_text("network,member,id,name,phones,timezone,duty\n" + "".join(rows[:20]))
+    csv_big = tmp_path / "big.csv"
+    csv_big.write_text("network,member,id,name,phones,timezone,duty\n" + "".join(rows))
+    assert big_json.stat().st_size > 1000 and 1000 < csv_ok.stat().st_size < 2000 and csv_big.stat().st_size > 2000
+    code, out, err = run_main("import", "--dry-run", big_json, csv_ok, csv_big)
+    assert code == 2
+    lines = err.splitlines()
+    assert any(line.startswith(f"{big_json}: file: ") and "at most 1,000 bytes" in line for line in lines), err
+    assert any(line.startswith(f"{csv_big}: file: ") and "2,000 bytes" in line for line in lines), err
+    assert not any(line.startswith(f"{csv_ok}:") for line in lines), err  # CSV is read row by row: no whole-file limit
+    code, out, err = run_main("import", "-", stdin=big_json.read_bytes())
+    assert code == 2 and "more than 1,000 bytes" in err
+
+
+def test_a_file_that_changes_while_it_is_read_is_refused(tmp_path):
+    from ctcontacts.files import Inputs, Refused
+
+    path = roster_file(tmp_path, roster("DE"))
+    with Inputs().open(str(path)) as f:
+        first = f.stream.read()
+        with open(path, "ab") as w:
+            w.write(b" " * 10)  # appended after the open: not read
+        assert f.stream.read() == b"" and len(first) == f.size
+        with pytest.raises(Refused, match="changed while it was read"):
+            f.check_unchanged()
