@@ -449,3 +449,60 @@ def test_a_file_that_changes_while_it_is_read_is_refused(tmp_path):
         assert f.stream.read() == b"" and len(first) == f.size
         with pytest.raises(Refused, match="changed while it was read"):
             f.check_unchanged()
+
+
+# --- 9. a key given twice in a JSON roster ------------------------------------------------------
+
+
+def write_text(tmp_path, text: str, name="dup.json") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+CONTACT = '"name": "Desk", "phones": ["+33 1 99 00 12 34"], "timezone": "Europe/Paris", "duty": ["24/7"]'
+
+
+def test_a_key_given_twice_is_refused_naming_the_key_and_its_path(tmp_path, cli, db_path):
+    path = write_text(tmp_path, '{"format": "ctcontacts-roster/1", "rosters": [{"network": "ftf", "member": "FR", '
+                                '"contacts": [{"id": "fr-desk", "id": "fr-other", ' + CONTACT + '}]}]}')
+    result, doc = cli.json("import", path)
+    assert result.exit_code == 2
+    assert doc["problems"] == [{"file": str(path), "where": "rosters[0].contacts[0]", "field": "id",
+                                "reason": 'the key "id" appears twice in this object; give it once'}]
+    assert not db_path.exists()
+
+
+def test_keys_given_twice_are_found_at_every_depth_and_reported_with_the_other_problems(tmp_path, cli, fr):
+    before = dump(fr)
+    text = ('{"format": "ctcontacts-roster/1", "format": "ctcontacts-roster/1",'
+            ' "networks": [{"code": "cyber", "name": "Cyber", "fallback": "org:coe", "fallback": "FR"}],'
+            ' "rosters": [{"network": "ftf", "member": "DE", "member": "FR", "contacts": ['
+            '   {"id": "fr-a", ' + CONTACT + '},'
+            '   {"id": "fr-b", "name": "B", "phones": ["+33 1 99 00 12 35"], "phones": ["+44 20 7946 0101"],'
+            '    "phones": ["+33 1 99 00 12 36"], "timezone": "Europe/Berln",'
+            '    "duty": ["24/7", {"off": "2026-12-24/2026-12-27", "off": "2026-12-31/2027-01-02"}]}]}]}')
+    result, doc = cli.json("import", write_text(tmp_path, text))
+    assert result.exit_code == 2
+    repeated = [(p["where"], p["field"], p["reason"].split(" in this")[0]) for p in doc["problems"]
+                if "appears" in p["reason"]]
+    assert repeated == [
+        ("$", "format", 'the key "format" appears twice'),
+        ("networks[0]", "fallback", 'the key "fallback" appears twice'),
+        ("rosters[0]", "member", 'the key "member" appears twice'),
+        ("rosters[0].contacts[1]", "phones", 'the key "phones" appears 3 times'),
+        ("rosters[0].contacts[1].duty[1]", "off", 'the key "off" appears twice'),
+    ]
+    assert any(p["field"] == "timezone" and "Europe/Berlin" in p["reason"] for p in doc["problems"])  # and the rest
+    assert dump(fr) == before
+
+
+def test_a_repeat_deep_in_an_unknown_field_is_found_without_exhausting_the_stack(tmp_path, cli):
+    deep = "[" * 400 + '{"a": 1, "a": 2}' + "]" * 400
+    text = ('{"format": "ctcontacts-roster/1", "rosters": [{"network": "ftf", "member": "FR", "contacts": ['
+            '{"id": "fr-a", "extra": ' + deep + ', ' + CONTACT + '}]}]}')
+    result, doc = cli.json("import", write_text(tmp_path, text))
+    assert result.exit_code == 2
+    where = "rosters[0].contacts[0].extra" + "[0]" * 400
+    assert {"file": str(tmp_path / "dup.json"), "where": where, "field": "a",
+            "reason": 'the key "a" appears twice in this object; give it once'} in doc["problems"]
