@@ -7,7 +7,6 @@ imported inside the commands that need them, so a lookup starts fast.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import List, Optional, TypeVar
 
 import typer
@@ -65,7 +64,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
                                  help="Print the version and the time-zone database release."),
 ) -> None:
@@ -87,7 +86,7 @@ def whois(
     tz: Optional[str] = typer.Option(None, "--tz", metavar="ZONE", help="Your IANA zone for --at and display. Default: your system zone."),
     speaks: Optional[str] = typer.Option(None, "--speaks", metavar="LANG", help="Only contacts who speak this language (ISO 639-1, e.g. en)."),
     as_json: bool = typer.Option(False, "--json", help="Print the contract's JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Who is on duty for a member now (or --at WHEN), how to reach them, until when, who is next.
 
@@ -117,7 +116,7 @@ def import_(
                                       "(default: by extension, else by content)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success (errors still go to stderr)."),
     as_json: bool = typer.Option(False, "--json", help="Print the change report as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Import roster files. Each (network, member) roster in them replaces the stored one,
     all in one transaction; any problem in any file and nothing changes. Prints what
@@ -156,7 +155,7 @@ def history(
     country: Optional[str] = typer.Option(None, "--country", "-c", help="Only imports that touched this member."),
     limit: int = typer.Option(50, "--limit", help="How many imports, newest first."),
     as_json: bool = typer.Option(False, "--json", help="Print the history as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Every import, refused ones included: when, by whom, which files (SHA-256), what changed.
 
@@ -179,7 +178,7 @@ def rollback(
     import_id: int = typer.Argument(..., metavar="IMPORT_ID", help="The import to undo (see ctcontacts history)."),
     force: bool = typer.Option(False, "--force", help="Also reset rosters that later imports changed again."),
     as_json: bool = typer.Option(False, "--json", help="Print the change report as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Put back, for every roster an import touched, the version that was current before it.
     The rollback is itself an import in the history, and can be rolled back.
@@ -203,7 +202,7 @@ def confirm(
     country: str = typer.Option(..., "--country", "-c", help="Member whose contacts were checked."),
     network: str = typer.Option(..., "--network", "-n", help="Network code."),
     contact: Optional[List[str]] = typer.Option(None, "--contact", help="Contact id (repeatable); default: all flagged."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Record that changed phone numbers, e-mail domains or secure channels were checked
     out of band (for example by calling the previous number), and clear their mark.
@@ -225,7 +224,7 @@ def confirm(
 
 @app.command()
 def demo(
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Load the bundled fictional demo directory (marked as demo data in every answer).
 
@@ -270,7 +269,7 @@ def now(
     tz: Optional[str] = typer.Option(None, "--tz", metavar="ZONE", help=TZ_HELP),
     speaks: Optional[str] = typer.Option(None, "--speaks", metavar="LANG", help="Only contacts who speak this language."),
     as_json: bool = typer.Option(False, "--json", help="Print the board as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Every member of a network at once: status, their time, who is on duty (rank 1 first,
     with the number to call), until when. Members needing attention come first.
@@ -313,7 +312,7 @@ def schedule(
     days: int = typer.Option(7, "--days", help="Length of the window in days (1-366)."),
     tz: Optional[str] = typer.Option(None, "--tz", metavar="ZONE", help=TZ_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the schedule as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Every shift and handover of a member in a window, in their time and yours, with gaps.
 
@@ -343,7 +342,7 @@ def coverage(
     days: int = typer.Option(7, "--days", help="Length of the window in days (1-366)."),
     tz: Optional[str] = typer.Option(None, "--tz", metavar="ZONE", help=TZ_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print gaps as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Where nobody will answer: every gap in the window, members with no roster, and the
     stretches reachable only through backups, with a week-by-hour map per member.
@@ -371,7 +370,7 @@ def coverage(
 @app.command()
 def check(
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """The health of the directory: database integrity, schema, time-zone database, stale
     rosters and entries, unreachable contacts, gaps in the next 7 days. Exit code: 0 fine,
@@ -396,7 +395,7 @@ def check(
 @app.command()
 def networks(
     as_json: bool = typer.Option(False, "--json", help="Print as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """The networks: shipped ones and those your roster files define.
 
@@ -420,7 +419,7 @@ def networks(
 def members(
     network: str = typer.Option(..., "--network", "-n", help="Network code."),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """The members of a network with their status and the age of their roster.
 
@@ -446,7 +445,7 @@ def contacts(
     network: str = typer.Option(..., "--network", "-n", help="Network code."),
     country: str = typer.Option(..., "--country", "-c", help="Member."),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Everyone in a member's roster, on duty or not, with their duty rules in words.
 
@@ -470,7 +469,7 @@ def contacts(
 def search(
     text: str = typer.Argument(..., metavar="TEXT", help="Part of a name, agency, phone number or e-mail."),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Find contacts by name, agency, phone number or e-mail, in every roster.
 
@@ -499,7 +498,7 @@ def export_(
     start: Optional[str] = typer.Option(None, "--from", metavar="WHEN", help="ics: start of the events window (default: 90 days ago)."),
     days: Optional[int] = typer.Option(None, "--days", help="ics: length of the window in days (default: 456, to 366 days ahead)."),
     tz: Optional[str] = typer.Option(None, "--tz", metavar="ZONE", help=TZ_HELP),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Export rosters: JSON and CSV import back to the same directory; ICS for a calendar
     (recurrences kept as RRULE); vCard 4.0 for a phone's address book. CSV cells that a

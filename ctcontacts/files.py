@@ -30,7 +30,8 @@ CHUNK = 1 << 20
 TEMP_PREFIX = ".ctcontacts-"  # short: a temporary name must fit where the target's does
 
 
-def _kind(mode: int) -> str:
+def kind_of(mode: int) -> str:
+    """What a path that is not a regular file is, for a message."""
     if stat.S_ISDIR(mode):
         return "a directory"
     if stat.S_ISBLK(mode):
@@ -93,7 +94,7 @@ def write_output(path: str, text: str, option: str = "--out") -> None:
     elif stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode):
         _write_through(path, data, shown, option)
     else:
-        raise UsageError(f"{option} {shown} is {_kind(st.st_mode)}, not a file; give a file name"
+        raise UsageError(f"{option} {shown} is {kind_of(st.st_mode)}, not a file; give a file name"
                          + (" in it." if stat.S_ISDIR(st.st_mode) else "."))
 
 
@@ -288,7 +289,7 @@ class Inputs:
             raise Refused(name, "no such file") from None
         except OSError as e:
             raise Refused(name, f"cannot be read ({e.strerror})") from None
-        what = _kind(mode)
+        what = kind_of(mode)
         if stat.S_ISDIR(mode):
             raise Refused(name, "is a directory, not a roster file")
         if stat.S_ISFIFO(mode):

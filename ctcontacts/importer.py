@@ -21,7 +21,7 @@ from typing import BinaryIO, Callable
 
 from . import store
 from .changes import RosterChange, diff
-from .db import Pathish, connect, in_memory, write_transaction
+from .db import Pathish, connect, in_memory, open_existing, write_transaction
 from .errors import CtContactsError, InvalidInput, Problem, UsageError
 from .files import STDIN, Inputs, Refused, shown_name
 from .readers import FORMATS, read_file
@@ -232,10 +232,10 @@ def _summary(problems: list[Problem]) -> str:
 def _record_refusal(db_path: Pathish, when: str, kind: str, infos: list[dict], rosters: list[tuple[str, str]],
                     reason: str) -> int | None:
     """Write the refused import into the history, if there is a database to write to."""
-    if not os.path.exists(db_path):
-        return None
     try:
-        conn = connect(db_path)
+        conn = open_existing(db_path)
+        if conn is None:
+            return None
         with write_transaction(conn, db_path):
             return store.record_import(conn, started_at=when, os_user=os_user(), kind=kind, files=infos,
                                        rosters=rosters, outcome="refused", reason=reason)
@@ -377,8 +377,10 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
     fmt = fmt.strip().lower() if fmt is not None else None
     inputs = Inputs(fmt)
     when = format_utc(now)
-    exists = os.path.exists(db_path)
-    conn = connect(db_path) if exists else in_memory()
+    conn = open_existing(db_path)  # (a missing or empty file: compared against an empty database)
+    exists = conn is not None
+    if conn is None:
+        conn = in_memory()
     options = {"network": network, "member": member, "contact": contact, "demo": demo}
     if fmt is not None:
         options["format"] = fmt  # (only when given: earlier imports' options stay comparable)
@@ -478,8 +480,9 @@ def load_demo(db_path: Pathish, *, now: int) -> ImportReport:
     Refuses a database that holds real (non-demo) rosters, so demo entries never
     mix silently with an operational directory.
     """
-    if os.path.exists(db_path):
-        real = store.count_rosters(connect(db_path), demo=False)
+    conn = open_existing(db_path)
+    if conn is not None:
+        real = store.count_rosters(conn, demo=False)
         if real:
             raise UsageError(
                 f"{db_path} already holds {real} real roster(s); load the demo into its own file "

@@ -506,3 +506,105 @@ def test_a_repeat_deep_in_an_unknown_field_is_found_without_exhausting_the_stack
     where = "rosters[0].contacts[0].extra" + "[0]" * 400
     assert {"file": str(tmp_path / "dup.json"), "where": where, "field": "a",
             "reason": 'the key "a" appears twice in this object; give it once'} in doc["problems"]
+
+
+# --- 10. a missing or empty database is not a healthy one ----------------------------------------
+
+
+READS = [
+    ["whois", "-c", "FR", "-n", "ftf"],
+    ["whois", "-c", "FR", "-n", "ftf", "--json"],
+    ["now", "--network", "ftf"],
+    ["check"],
+    ["check", "--json"],
+    ["schedule", "-c", "FR", "-n", "ftf"],
+    ["coverage", "-n", "ftf"],
+    ["networks"],
+    ["members", "-n", "ftf"],
+    ["contacts", "-n", "ftf", "-c", "FR"],
+    ["search", "desk"],
+    ["history"],
+    ["export"],
+    ["rollback", "1"],
+    ["confirm", "-c", "FR", "-n", "ftf"],
+]
+
+
+def sqlite_without_tables(path: Path) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 7")  # a valid SQLite file, with no table at all
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("args", READS, ids=" ".join)
+@pytest.mark.parametrize("state", ["missing", "0 bytes", "no tables"])
+def test_reading_a_missing_or_empty_database_is_exit_3_and_creates_nothing(tmp_path, args, state):
+    db = tmp_path / "ctcontacts.db"  # (CTCONTACTS_DB, from conftest)
+    if state == "0 bytes":
+        db.write_bytes(b"")
+    elif state == "no tables":
+        sqlite_without_tables(db)
+    before = db.read_bytes() if db.exists() else None
+    code, out, err = run_main(*args)
+    assert code == 3, (out, err)
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert ("there is no database" if state == "missing" else "is empty") in err
+    assert "import a roster" in err and "backup" in err
+    assert (db.read_bytes() if db.exists() else None) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("ctcontacts.db")) == (
+        [] if state == "missing" else ["ctcontacts.db"])
+
+
+def test_a_dry_run_into_an_empty_database_changes_nothing_and_a_real_import_creates_it(tmp_path, cli, db_path):
+    db_path.write_bytes(b"")
+    path = roster_file(tmp_path, roster("FR"))
+    assert cli("import", path, "--dry-run").exit_code == 0
+    assert db_path.read_bytes() == b""
+    assert cli("import", path).exit_code == 0
+    assert cli("whois", "-c", "FR", "-n", "ftf").exit_code == 0
+    assert cli("check").exit_code in (0, 1)
+
+
+def test_the_demo_loads_into_an_empty_file(tmp_path):
+    db = tmp_path / "demo.db"
+    db.write_bytes(b"")
+    code, out, err = run_main("--db", db, "demo")
+    assert code == 0, err
+    assert run_main("--db", db, "whois", "-c", "FR", "-n", "ftf", "--json")[0] in (0, 1)
+
+
+@pytest.mark.parametrize("args", [["--db", "", "whois", "-c", "FR", "-n", "ftf"],
+                                  ["--db=", "whois", "-c", "FR", "-n", "ftf", "--json"],
+                                  ["whois", "-c", "FR", "-n", "ftf", "--db", ""],
+                                  ["--db", "", "check"],
+                                  ["check", "--db", ""],
+                                  ["--db", "", "demo"]],
+                         ids=" ".join)
+def test_an_empty_db_option_is_a_usage_error(tmp_path, fr, args):
+    code, out, err = run_main(*args)
+    assert code == 2 and "--db is empty" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "home" / "config" / "ctcontacts").exists()
+
+
+@pytest.mark.parametrize("args", [["whois", "-c", "FR", "-n", "ftf"], ["check"], ["import", "x.json"], ["demo"]],
+                         ids=" ".join)
+def test_an_empty_ctcontacts_db_variable_is_a_usage_error_not_the_default_directory(tmp_path, monkeypatch, args):
+    monkeypatch.setenv("CTCONTACTS_DB", "")
+    code, out, err = run_main(*args)
+    assert code == 2 and "CTCONTACTS_DB is set but empty" in err, err
+    assert not (tmp_path / "home" / "config" / "ctcontacts").exists()
+
+
+def test_a_database_path_that_is_not_a_file_is_refused_without_opening_it(tmp_path):
+    fifo = tmp_path / "pipe.db"
+    os.mkfifo(fifo)
+    for db in (fifo, tmp_path, "/dev/null"):
+        for args in (["whois", "-c", "FR", "-n", "ftf", "--json"], ["check"],
+                     ["import", str(roster_file(tmp_path, roster("FR")))]):
+            result = subprocess.run(PROGRAM + ["--db", str(db), *args], capture_output=True, text=True, timeout=60,
+                                    env=os.environ.copy())
+            assert result.returncode == 3 and "not a database file" in result.stderr, (db, args, result.stderr)
+    assert fifo.is_fifo() and Path("/dev/null").is_char_device()
