@@ -56,6 +56,13 @@ def resolve_path(option: Pathish | None, app_dir: Pathish | None) -> str:
     return os.path.join(os.fspath(app_dir), "ctcontacts.db")
 
 
+def _shown(path: Pathish) -> str:
+    """A database path in a message: whole, unless it is absurdly long."""
+    from .text import shorten
+
+    return shorten(os.fspath(path), 300)
+
+
 def _create_private(path: Pathish) -> None:
     """Create an empty database file readable and writable by its owner only."""
     try:
@@ -66,7 +73,7 @@ def _create_private(path: Pathish) -> None:
     except FileExistsError:
         pass
     except OSError as e:
-        raise DatabaseError(f"cannot create the database at {path}: {e.strerror}; choose another place with --db.") from None
+        raise DatabaseError(f"cannot create the database at {_shown(path)}: {e.strerror}; choose another place with --db.") from None
 
 
 class NoDatabase(DatabaseError):
@@ -90,18 +97,18 @@ def connect(path: Pathish, *, create: bool = False) -> sqlite3.Connection:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
         if not create:
-            raise NoDatabase(f"there is no database at {path}; {_WHAT_TO_DO}") from None
+            raise NoDatabase(f"there is no database at {_shown(path)}; {_WHAT_TO_DO}") from None
         _create_private(path)
         mode = stat.S_IFREG
     except OSError as e:
-        raise DatabaseError(f"cannot use the database at {path} ({e.strerror}); "
+        raise DatabaseError(f"cannot use the database at {_shown(path)} ({e.strerror}); "
                             "check the path and its permissions.") from None
     if not stat.S_ISREG(mode):
         # Never opened: SQLite would wait forever on a named pipe, or write its
         # journal beside a device.
         from .files import kind_of
 
-        raise DatabaseError(f"{path} is {kind_of(mode)}, not a database file; give the database file "
+        raise DatabaseError(f"{_shown(path)} is {kind_of(mode)}, not a database file; give the database file "
                             f"with --db or ${ENV_DB}.")
     try:
         conn = sqlite3.connect(_target(path, create), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
@@ -114,7 +121,7 @@ def connect(path: Pathish, *, create: bool = False) -> sqlite3.Connection:
             _refuse_foreign(conn, path)  # before anything writes to it
             if not create:
                 conn.close()
-                raise NoDatabase(f"the database at {path} is empty (no ctcontacts directory in it); {_WHAT_TO_DO}")
+                raise NoDatabase(f"the database at {_shown(path)} is empty (no ctcontacts directory in it); {_WHAT_TO_DO}")
         _use_wal(conn)
         _check_schema(conn, path, applied)
     except sqlite3.DatabaseError as e:
@@ -164,13 +171,13 @@ def _as_database_error(e: sqlite3.DatabaseError, path: Pathish) -> DatabaseError
     text = str(e)
     if "locked" in text or "busy" in text:
         return DatabaseError(
-            f"the database at {path} is locked by another ctcontacts process; try again when it has finished."
+            f"the database at {_shown(path)} is locked by another ctcontacts process; try again when it has finished."
         )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return DatabaseError(
-            f"the database at {path} is corrupt or not a ctcontacts database; restore it from a backup or use another --db."
+            f"the database at {_shown(path)} is corrupt or not a ctcontacts database; restore it from a backup or use another --db."
         )
-    return DatabaseError(f"cannot use the database at {path} ({text}); check the file and its permissions.")
+    return DatabaseError(f"cannot use the database at {_shown(path)} ({text}); check the file and its permissions.")
 
 
 def applied_migrations(conn: sqlite3.Connection) -> list[str]:
@@ -191,7 +198,7 @@ def _refuse_foreign(conn: sqlite3.Connection, path: Pathish) -> None:
     # then the tables are ours, with our migrations recorded.
     if other and not applied_migrations(conn):
         raise DatabaseError(
-            f"{path} is an SQLite database of another program, not a ctcontacts database; "
+            f"{_shown(path)} is an SQLite database of another program, not a ctcontacts database; "
             "choose another file with --db."
         )
 
@@ -200,7 +207,7 @@ def _check_schema(conn: sqlite3.Connection, path: Pathish, applied: list[str]) -
     unknown = [name for name in applied if name not in KNOWN_MIGRATIONS]
     if unknown:
         raise DatabaseError(
-            f"the database at {path} was written by a newer ctcontacts (schema {unknown[-1]}); "
+            f"the database at {_shown(path)} was written by a newer ctcontacts (schema {unknown[-1]}); "
             "upgrade ctcontacts to use it."
         )
     if len(applied) < len(KNOWN_MIGRATIONS):

@@ -167,8 +167,8 @@ def small_pipe() -> tuple[int, int]:
     return r, w
 
 
-@pytest.mark.parametrize("args", [["export"], ["export", "--format", "csv"], ["whois", "-c", "FR", "-n", "ftf", "--json"]],
-                         ids=" ".join)
+@pytest.mark.parametrize("args", [["export"], ["export", "--format", "csv"],
+                                  ["whois", "-c", "FR", "-n", "ftf", "--json"]], ids=" ".join)
 def test_a_reader_that_stops_reading_ends_the_program_quietly_with_exit_2(tmp_path, cli, db_path, args):
     # Enough contacts that every output is larger than the pipe.
     many = [contact(f"fr-{i}", phones=[f"+33 1 99 00 {i // 100:02d} {i % 100:02d}"]) for i in range(120)]
@@ -365,7 +365,8 @@ def test_a_calendar_on_standard_input_is_sniffed(tmp_path, cli, fr):
 
 def test_format_option_overrides_the_extension(tmp_path, cli, fr):
     path = tmp_path / "export.json"  # a CSV, misnamed
-    path.write_text("network,member,id,name,phones,timezone,duty\nftf,GB,gb-desk,Desk,+44 20 7946 0101,Europe/London,24/7\n")
+    path.write_text("network,member,id,name,phones,timezone,duty\n"
+                    "ftf,GB,gb-desk,Desk,+44 20 7946 0101,Europe/London,24/7\n")
     assert cli("import", path).exit_code == 2
     result, doc = cli.json("import", path, "--format", "CSV")
     assert result.exit_code == 0 and doc["files"][0]["format"] == "csv"
@@ -608,3 +609,149 @@ def test_a_database_path_that_is_not_a_file_is_refused_without_opening_it(tmp_pa
                                     env=os.environ.copy())
             assert result.returncode == 3 and "not a database file" in result.stderr, (db, args, result.stderr)
     assert fifo.is_fifo() and Path("/dev/null").is_char_device()
+
+
+# --- the whole command line, with arbitrary values ------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+HUGE_VALUES = ["x" * 100_000, "9" * 100_000, "é" * 50_000, "a b," * 25_000]
+PLAIN = ["FR", "France", "Frnace", "org:coe", "EU", "ftf", "vot", "iactn", "nope", "Europe/Paris", "Pari",
+         "2026-12-24T03:00+01:00", "2026-12-24T03:00", "2026-02-30T03:00", "now", "json", "csv", "ics", "vcf",
+         "fr", "pt-BR", "7", "0", "-1", "366", "3661", "99999999999999999999", "fr-desk", "-", "--json", " ",
+         "\x1b[31m", "\u202e", "\udcff", "\n", "\t"]
+text_values = st.one_of(
+    st.just(""),
+    st.sampled_from(PLAIN),
+    st.sampled_from(HUGE_VALUES),
+    st.text(st.characters(blacklist_characters="\x00"), max_size=12),  # (argv cannot hold NUL)
+)
+
+
+def inside(text: str) -> str:
+    """Any text as a path that, relative to the test's directory, stays inside it."""
+    return text.lstrip("/~").replace("..", "__") or "x"
+
+
+@st.composite
+def command_lines(draw, places: dict) -> list[str]:
+    # Paths something may be written to: only inside tmp_path, or the odd places that
+    # are refused (/, /dev/null is written through, a FIFO nobody reads is refused).
+    writable = st.one_of(
+        st.sampled_from(["", ".", "/", "/dev/null", "-", "out.json", "no/such/folder/x.json", places["dir"],
+                         places["fifo"], places["file"], places["empty_db"], places["demo_db"]]),
+        st.text(st.characters(blacklist_characters="\x00"), max_size=12).map(inside),
+        st.sampled_from(HUGE_VALUES[:1]),
+    )
+    readable = st.one_of(writable, st.sampled_from(["/dev/zero", "/dev/urandom", places["roster"],
+                                                    places["bad_roster"], places["calendar"]]), text_values)
+    kinds = {"text": text_values, "out": writable, "db": writable, "file": readable}
+    name = draw(st.sampled_from(sorted(COMMANDS)))
+    spec = COMMANDS[name]
+    argv = [name]
+    for i, kind in enumerate(spec["args"]):
+        if i == 0 or draw(st.booleans()):
+            argv.append(draw(kinds[kind]))
+    for option, kind in spec["options"]:
+        # A required option is nearly always given, with a plausible value half the
+        # time (else every line would stop at 'missing option'); others in a third.
+        required = option in spec["required"]
+        if draw(st.integers(0, 9)) >= (9 if required else 3):
+            continue
+        if kind is None:
+            argv.append(option)
+            continue
+        plausible = [places["demo_db"]] if option == "--db" else PLAUSIBLE.get(option)
+        if plausible and draw(st.booleans()):
+            argv += [option, draw(st.sampled_from(plausible))]
+        else:
+            argv += [option, draw(kinds[kind])]
+    if draw(st.integers(0, 3)) == 0:
+        argv[:0] = ["--db", draw(writable)]
+    return argv
+
+
+PLAUSIBLE = {"-c": ["FR", "ES", "org:coe", "Spain", "XK"], "-n": ["ftf", "vot", "iactn", "FTF"],
+             "--at": ["2026-12-24T03:00+01:00", "now", "2026-11-29T02:00"], "--from": ["2026-12-24T03:00"],
+             "--tz": ["Europe/Paris", "UTC", "America/New_York"], "--speaks": ["fr", "en"], "--days": ["1", "30"],
+             "--format": ["json", "csv", "ics", "vcf"], "--out": ["out.json", "/dev/null"], "--limit": ["3"],
+             "--contact": ["fr-desk"]}
+
+
+def command(options: str, required: str = "", args: str = "") -> dict:
+    """``"-c:text --json"``: options with the kind of value they take (none: a flag)."""
+    pairs = [tuple(o.split(":")) if ":" in o else (o, None) for o in options.split()]
+    return {"options": pairs, "required": required.split(), "args": args.split()}
+
+
+LOOKUP = "--at:text --tz:text --json --db:db"
+WINDOW = "--from:text --days:text --tz:text --json --db:db"
+COMMANDS = {
+    "whois": command("-c:text -n:text --speaks:text " + LOOKUP, required="-c -n"),
+    "import": command("-n:text -c:text --dry-run --strict-reach --accept-reach-changes --contact:text "
+                      "--format:text --quiet --json --db:db", args="file file"),
+    "history": command("-n:text -c:text --limit:text --json --db:db"),
+    "rollback": command("--force --json --db:db", args="text"),
+    "confirm": command("-c:text -n:text --contact:text --db:db", required="-c -n"),
+    "demo": command("--db:db"),
+    "now": command("-n:text --all-networks --speaks:text " + LOOKUP, required="-n"),
+    "schedule": command("-c:text -n:text " + WINDOW, required="-c -n"),
+    "coverage": command("-n:text -c:text " + WINDOW, required="-n"),
+    "check": command("--json --db:db"),
+    "networks": command("--json --db:db"),
+    "members": command("-n:text --json --db:db", required="-n"),
+    "contacts": command("-n:text -c:text --json --db:db", required="-n -c"),
+    "search": command("--json --db:db", args="text"),
+    "export": command("--format:text -n:text -c:text --out:out --from:text --days:text --tz:text --db:db"),
+}
+
+
+@pytest.fixture
+def places(tmp_path, monkeypatch):
+    demo_db = tmp_path / "demo.db"
+    assert run_main("--db", demo_db, "demo")[0] == 0
+    monkeypatch.setenv("CTCONTACTS_DB", str(demo_db))
+    monkeypatch.chdir(tmp_path)  # every relative path lands in here
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    existing = tmp_path / "existing.json"
+    existing.write_text("{}")
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    calendar = tmp_path / "rota.ics"
+    calendar.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "ctcontacts-roster/1", "rosters": [{"network": "ftf", "member": "FR", "member": "DE"}]}')
+    return {"dir": str(folder), "fifo": str(fifo), "file": str(existing), "empty_db": str(empty),
+            "demo_db": str(demo_db), "roster": str(roster_file(tmp_path, roster("FR", demo=True), name="fr.json")),
+            "bad_roster": str(bad), "calendar": str(calendar)}
+
+
+STDIN_VALUES = [b"", b"{", b"\x00\xff" * 10, json.dumps({"format": "ctcontacts-roster/1", "rosters": []}).encode()]
+
+
+@settings(max_examples=400, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.data_too_large])
+@given(data=st.data())
+def test_no_command_line_traces_back_hangs_or_changes_the_database_when_it_fails(places, data):
+    argv = data.draw(command_lines(places), label="argv")
+    stdin = data.draw(st.sampled_from(STDIN_VALUES), label="stdin")
+    demo_db = places["demo_db"]
+    before = dump(demo_db)
+    start = time.monotonic()
+    code, out, err = run_main(*argv, stdin=stdin)  # any uncaught exception fails the test
+    from hypothesis import event
+    event(f"{argv[0] if argv[0] != '--db' else argv[2]} -> {code}")
+    assert time.monotonic() - start < 10, argv[:3]
+    allowed = {0, 1, 2, 3, 4} if "check" in argv else {0, 1, 2, 3}
+    assert code in allowed, (code, err[-500:])
+    assert "Traceback" not in err
+    assert len(err) < 20_000, err[:500]  # nothing echoes a 100 kB value back
+    if code != 0:
+        assert dump(demo_db) == before, argv
+    # Nothing was written outside the test's directory (relative paths land in it; the
+    # odd absolute ones are refused or written through).
+    assert Path("/dev/null").is_char_device()
