@@ -16,6 +16,11 @@ def imports(conn: sqlite3.Connection, *, network: str | None = None, member: str
             limit: int = 50) -> list[dict]:
     """Imports newest first, each with its files, outcome and per-roster changes.
     ``network``/``member`` keep the imports that touched (or tried to touch) them."""
+    if limit < 1:
+        from .errors import UsageError
+        from .text import shorten
+
+        raise UsageError(f"--limit {shorten(limit, 20)} is out of range; give 1 or more.")
     out = []
     net = network.strip().lower() if given(network, "--network") else None
     for row in conn.execute("SELECT * FROM imports ORDER BY id DESC"):

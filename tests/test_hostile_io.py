@@ -767,3 +767,9 @@ def test_export_of_an_unknown_network_or_a_member_without_roster_is_a_usage_erro
     # What whois accepts, export accepts: any case, and the network's name.
     doc = json.loads(cli("export", "--network", "FTF", "--country", "France").stdout)
     assert [(r["network"], r["member"]) for r in doc["rosters"]] == [("ftf", "FR")]
+
+
+def test_history_limit_below_one_is_a_usage_error_not_one_entry(fr):
+    for limit in ("0", "-3"):
+        code, out, err = run_main("history", "--limit", limit, "--json")
+        assert code == 2 and "--limit" in err and out == "", (limit, out, err)
