@@ -9,7 +9,6 @@ command line, and anything it does not recognise, to Typer.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import sys
@@ -258,6 +257,8 @@ class _Errors(_Output):
 
 
 def _output_error(e: BaseException | None) -> OutputError:
+    import errno
+
     code = getattr(e, "errno", None)
     if code == errno.EPIPE:
         # The reader (head, less) has all it wanted: nothing to say, but the output is cut.
