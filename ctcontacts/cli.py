@@ -7,12 +7,38 @@ imported inside the commands that need them, so a lookup starts fast.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import List, Optional, TypeVar
 
 import typer
 
 from .console import _fail, _path, _plain, _print_json, _run, _state  # noqa: F401  (shared with the fast path)
+
+def run():
+    """The Typer app, for ``console.main``: its exit code. Click's own usage errors are
+    shown as Typer shows them, but never echo back more than a line of what was typed
+    (a 100 kB argument that is not a number)."""
+    import click
+
+    try:
+        code = app(prog_name="ctcontacts", standalone_mode=False)
+    except click.ClickException as e:
+        from .text import shorten
+
+        e.message = shorten(e.message, 300)
+        from typer import core
+
+        if core.HAS_RICH and app.rich_markup_mode is not None:
+            from typer import rich_utils
+
+            rich_utils.rich_format_error(e)
+        else:
+            e.show()
+        return e.exit_code
+    except click.Abort:
+        sys.stderr.write("Aborted!\n")
+        return 1
+    return code if isinstance(code, int) else 0
+
 
 app = typer.Typer(
     add_completion=False,
@@ -38,7 +64,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
                                  help="Print the version and the time-zone database release."),
 ) -> None:
@@ -60,7 +86,7 @@ def whois(
     tz: Optional[str] = typer.Option(None, "--tz", metavar="ZONE", help="Your IANA zone for --at and display. Default: your system zone."),
     speaks: Optional[str] = typer.Option(None, "--speaks", metavar="LANG", help="Only contacts who speak this language (ISO 639-1, e.g. en)."),
     as_json: bool = typer.Option(False, "--json", help="Print the contract's JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Who is on duty for a member now (or --at WHEN), how to reach them, until when, who is next.
 
@@ -74,7 +100,8 @@ def whois(
 
 @app.command("import")
 def import_(
-    files: List[Path] = typer.Argument(..., metavar="FILE...", help="Roster files: .json or .csv; duty calendars: .ics."),
+    files: List[str] = typer.Argument(..., metavar="FILE...",
+                                      help="Roster files: .json or .csv; duty calendars: .ics; - for standard input."),
     network: Optional[str] = typer.Option(None, "--network", "-n", help="Network for rows/rosters that do not name one."),
     country: Optional[str] = typer.Option(None, "--country", "-c", help="Member for rows/rosters that do not name one."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and show the change; write nothing."),
@@ -84,9 +111,12 @@ def import_(
                                               help="With --strict-reach: the reach changes were checked; import them."),
     contact: Optional[str] = typer.Option(None, "--contact", metavar="ID",
                                           help="For a calendar (.ics) of one person: the contact its events are."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", metavar="FORMAT",
+                                      help="json, csv or ics: read the files so, whatever their names "
+                                      "(default: by extension, else by content)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success (errors still go to stderr)."),
     as_json: bool = typer.Option(False, "--json", help="Print the change report as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Import roster files. Each (network, member) roster in them replaces the stored one,
     all in one transaction; any problem in any file and nothing changes. Prints what
@@ -109,7 +139,7 @@ def import_(
         report = _run(lambda: import_files(
             _path(db), list(files), now=clock.now(), network=network, member=_member(country),
             dry_run=dry_run, strict_reach=strict_reach, accept_reach_changes=accept_reach_changes,
-            progress=progress, contact=contact,
+            progress=progress, contact=contact, fmt=fmt,
         ), as_json, quiet)
     if as_json:
         _print_json(report.as_dict())
@@ -125,7 +155,7 @@ def history(
     country: Optional[str] = typer.Option(None, "--country", "-c", help="Only imports that touched this member."),
     limit: int = typer.Option(50, "--limit", help="How many imports, newest first."),
     as_json: bool = typer.Option(False, "--json", help="Print the history as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Every import, refused ones included: when, by whom, which files (SHA-256), what changed.
 
@@ -148,7 +178,7 @@ def rollback(
     import_id: int = typer.Argument(..., metavar="IMPORT_ID", help="The import to undo (see ctcontacts history)."),
     force: bool = typer.Option(False, "--force", help="Also reset rosters that later imports changed again."),
     as_json: bool = typer.Option(False, "--json", help="Print the change report as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Put back, for every roster an import touched, the version that was current before it.
     The rollback is itself an import in the history, and can be rolled back.
@@ -174,7 +204,7 @@ def confirm(
     contact: Optional[List[str]] = typer.Option(None, "--contact", help="Contact id (repeatable); default: all flagged."),
     fallback: bool = typer.Option(False, "--fallback", help="The network's changed fallback member was checked."),
     as_json: bool = typer.Option(False, "--json", help="Print what was confirmed as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Record that changed phone numbers, e-mail domains or secure channels (--country), or a
     network's changed fallback member (--fallback), were checked out of band (for example by
@@ -211,7 +241,7 @@ def confirm(
 
 @app.command()
 def demo(
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Load the bundled fictional demo directory (marked as demo data in every answer).
 
@@ -232,7 +262,9 @@ def _window(start: Optional[str], days: int, tz: Optional[str]):
     from .errors import UsageError
 
     if not 1 <= days <= 366:
-        raise UsageError(f"--days {days} is out of range; give 1 to 366.")
+        from .text import shorten
+
+        raise UsageError(f"--days {shorten(days, 20)} is out of range; give 1 to 366.")
     import datetime as dt
 
     user = clock.zone_option(tz)
@@ -254,7 +286,7 @@ def now(
     tz: Optional[str] = typer.Option(None, "--tz", metavar="ZONE", help=TZ_HELP),
     speaks: Optional[str] = typer.Option(None, "--speaks", metavar="LANG", help="Only contacts who speak this language."),
     as_json: bool = typer.Option(False, "--json", help="Print the board as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Every member of a network at once: status, their time, who is on duty (rank 1 first,
     with the number to call), until when. Members needing attention come first.
@@ -268,7 +300,7 @@ def now(
     from .whois import speaks_option
 
     def call():
-        if not network and not all_networks:
+        if network is None and not all_networks:
             raise UsageError("give --network CODE or --all-networks.")
         user = clock.zone_option(tz)
         instant = clock.parse_when(at, user)
@@ -305,7 +337,7 @@ def schedule(
     days: int = typer.Option(7, "--days", help="Length of the window in days (1-366)."),
     tz: Optional[str] = typer.Option(None, "--tz", metavar="ZONE", help=TZ_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the schedule as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Every shift and handover of a member in a window, in their time and yours, with gaps.
 
@@ -335,7 +367,7 @@ def coverage(
     days: int = typer.Option(7, "--days", help="Length of the window in days (1-366)."),
     tz: Optional[str] = typer.Option(None, "--tz", metavar="ZONE", help=TZ_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print gaps as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Where nobody will answer: every gap in the window, members with no roster, and the
     stretches reachable only through backups, with a week-by-hour map per member.
@@ -363,7 +395,7 @@ def coverage(
 @app.command()
 def check(
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """The health of the directory: database integrity, schema, time-zone database, stale
     rosters and entries, unreachable contacts, duty beyond the limits, gaps in the next 7
@@ -389,7 +421,7 @@ def check(
 @app.command()
 def networks(
     as_json: bool = typer.Option(False, "--json", help="Print as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """The networks: shipped ones and those your roster files define.
 
@@ -413,7 +445,7 @@ def networks(
 def members(
     network: str = typer.Option(..., "--network", "-n", help="Network code."),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """The members of a network with their status and the age of their roster.
 
@@ -439,7 +471,7 @@ def contacts(
     network: str = typer.Option(..., "--network", "-n", help="Network code."),
     country: str = typer.Option(..., "--country", "-c", help="Member."),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Everyone in a member's roster, on duty or not, with their duty rules in words.
 
@@ -461,7 +493,7 @@ def contacts(
 def search(
     text: str = typer.Argument(..., metavar="TEXT", help="Part of a name, agency, phone number or e-mail."),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON on stdout."),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Find contacts by name, agency, phone number or e-mail, in every roster.
 
@@ -484,11 +516,12 @@ def export_(
     fmt: str = typer.Option("json", "--format", "-f", help="json or csv (roster files that import back), ics (calendar), vcf (vCard 4.0)."),
     network: Optional[str] = typer.Option(None, "--network", "-n", help="Only this network."),
     country: Optional[str] = typer.Option(None, "--country", "-c", help="Only this member."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Write here instead of stdout."),
+    out: Optional[str] = typer.Option(None, "--out", "-o", metavar="FILE",
+                                      help="Write here instead of stdout: a file (replaced whole, or created readable by you only), a pipe or a device."),
     start: Optional[str] = typer.Option(None, "--from", metavar="WHEN", help="ics: start of the events window (default: 90 days ago)."),
     days: Optional[int] = typer.Option(None, "--days", help="ics: length of the window in days (default: 456, to 366 days ahead)."),
     tz: Optional[str] = typer.Option(None, "--tz", metavar="ZONE", help=TZ_HELP),
-    db: Optional[Path] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Export rosters: JSON and CSV import back to the same directory; ICS for a calendar
     (recurrences kept as RRULE); vCard 4.0 for a phone's address book. CSV cells that a
@@ -506,22 +539,19 @@ def export_(
         from .errors import UsageError
 
         if days is not None and not 1 <= days <= 3660:
-            raise UsageError(f"--days {days} is out of range; give 1 to 3660.")
+            from .text import shorten
+
+            raise UsageError(f"--days {shorten(days, 20)} is out of range; give 1 to 3660.")
         user = clock.zone_option(tz)
         lo = clock.parse_when(start, user, "--from") if start else clock.now() - ICS_DAYS_BACK * 86400
         hi = lo + (days if days is not None else ICS_DAYS_BACK + ICS_DAYS_AHEAD) * 86400
-        text = write(connect(_path(db)), fmt.lower(), network=network.lower() if network else None,
+        text = write(connect(_path(db)), fmt.lower(), network=network,
                      member=_member(country), start=lo, end=hi, now=clock.now())
         if out is None:
             return text
-        from .errors import UsageError
+        from .files import write_output
 
-        tmp = out.with_name(out.name + ".tmp")
-        try:
-            tmp.write_text(text, encoding="utf-8", newline="")
-            tmp.replace(out)
-        except OSError as e:
-            raise UsageError(f"cannot write {out}: {e.strerror}; choose another --out.") from None
+        write_output(out, text)
         return None
 
     text = _run(call)

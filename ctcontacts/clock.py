@@ -22,7 +22,9 @@ def now() -> int:
         try:
             stamp = parse_stamp(pinned)
         except ISOError:
-            raise UsageError(f"{ENV_NOW}={pinned!r} is not an ISO 8601 instant; fix or unset it.") from None
+            from .text import clip
+
+            raise UsageError(f"{ENV_NOW}={clip(pinned)} is not an ISO 8601 instant; fix or unset it.") from None
         return stamp.instant if stamp.offset is not None else naive_to_seconds(stamp.wall)
     return int(time.time())
 
@@ -69,10 +71,12 @@ def parse_when(text: str | None, zone: Zone, option: str = "--at") -> int:
     except ISOError as e:
         # Say why when the form was right but the value was not (a day that does not
         # exist, a year out of range); a wrong form needs only the example.
+        from .text import clip, shorten
+
         reason = str(e).split("; ")[0].replace(repr(text) + " ", "")
-        why = "" if "not an ISO 8601" in reason else f" ({reason})"
+        why = "" if "not an ISO 8601" in reason else f" ({shorten(reason, 200)})"
         raise UsageError(
-            f"cannot read {option} {text!r}{why}; write an ISO 8601 time such as 2026-12-24T03:00+01:00, "
+            f"cannot read {option} {clip(text)}{why}; write an ISO 8601 time such as 2026-12-24T03:00+01:00, "
             "2026-12-24T02:00Z, or 2026-12-24T03:00 (read in --tz)."
         ) from None
     if stamp.offset is not None:

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 
-from .errors import CtContactsError, InvalidInput
+from .errors import CtContactsError, InvalidInput, OutputError
 
 # Neither typing nor pathlib is imported here: this module is on the path of every
 # lookup, and the two cost about 7 ms of a 50 ms budget. Paths are strings.
@@ -33,7 +33,7 @@ def app_dir() -> str:
 def _path(db: str | os.PathLike | None) -> str:
     from .db import resolve_path
 
-    path = resolve_path(db or _state["db"], app_dir())
+    path = resolve_path(db if db is not None else _state["db"], app_dir())
     _state["path"] = path
     return path
 
@@ -89,9 +89,11 @@ def _print_json(doc: object, ascii_only: bool = True) -> None:
 
 
 def member_option(country: str | None) -> str | None:
+    """``--country``: a member code, ``None`` when the option was not given. An empty
+    value is an unknown member, never "no filter"."""
     from .members import resolve_member
 
-    return resolve_member(country) if country else None
+    return resolve_member(country) if country is not None else None
 
 
 def whois_command(*, country: str, network: str, at: str | None, tz: str | None, speaks: str | None,
@@ -164,13 +166,154 @@ def _fast_whois(argv: list[str]) -> dict | None:
     return opts
 
 
-def main() -> None:
-    opts = _fast_whois(sys.argv[1:])
-    if opts is not None:
-        db = opts.pop("db", None)
-        raise SystemExit(whois_command(country=opts["country"], network=opts["network"], at=opts.get("at"),
-                                       tz=opts.get("tz"), speaks=opts.get("speaks"), as_json=opts["as_json"],
-                                       db=db or None))
-    from .cli import app
+class _Output:
+    """``sys.stdout`` while ``main`` runs: every write of every command (JSON, rich
+    tables, Typer's help) goes through here, so a closed, full or broken standard output
+    is one ``OutputError`` for ``main`` to report, not an ``OSError`` that Click, rich
+    and the interpreter each treat their own way (Click exits 1 on a broken pipe, rich
+    prints to nowhere when stdout is closed, the interpreter traces back at exit)."""
 
-    app(prog_name="ctcontacts")
+    def __init__(self, stream):
+        self.stream = stream  # None when the program was started with stdout closed
+
+    def write(self, text: str) -> int:
+        stream = self.stream
+        if stream is None:
+            if not isinstance(text, str):
+                raise TypeError("write() argument must be str")  # how Click tells a text stream
+            if not text:
+                return 0
+            raise _output_error(None)
+        try:
+            buffer = getattr(stream, "buffer", None) if isinstance(text, str) else None
+            if buffer is None:
+                return stream.write(text)
+            # Bytes through the binary buffer, each one accounted for: when the kernel
+            # cuts a write short because the reader left, CPython's text layer drops
+            # the rest and reports success; written here, the rest meets EPIPE.
+            if os.linesep != "\n":
+                text = text.replace("\n", os.linesep)
+            data = memoryview(text.encode(self.encoding, self.errors))
+            while data:
+                n = buffer.write(data)
+                if n is None:
+                    break
+                data = data[n:]
+            if getattr(stream, "line_buffering", False):
+                buffer.flush()
+            return len(text)
+        except UnicodeError as e:
+            raise OutputError(f"standard output cannot show this text ({e.reason}, encoding {self.encoding}); "
+                              "set PYTHONIOENCODING=utf-8.") from None
+        except (OSError, ValueError) as e:  # ValueError: the stream was closed
+            raise _output_error(e) from None
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        if self.stream is None:
+            return
+        try:
+            self.stream.flush()
+        except (OSError, ValueError) as e:
+            raise _output_error(e) from None
+
+    def isatty(self) -> bool:
+        try:
+            return self.stream is not None and self.stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self.stream, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str:
+        return getattr(self.stream, "errors", None) or "strict"
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
+
+
+class _Errors(_Output):
+    """``sys.stderr`` while ``main`` runs: a message that cannot be written is dropped
+    (there is nowhere left to say anything; the exit code still tells)."""
+
+    def write(self, text: str) -> int:
+        try:
+            return super().write(text)
+        except OutputError:
+            _silence(self.stream)
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except OutputError:
+            _silence(self.stream)
+
+
+def _output_error(e: BaseException | None) -> OutputError:
+    import errno
+
+    code = getattr(e, "errno", None)
+    if code == errno.EPIPE:
+        # The reader (head, less) has all it wanted: nothing to say, but the output is cut.
+        return OutputError("standard output was closed by its reader", quiet=True)
+    if e is None or code == errno.EBADF or not isinstance(e, OSError) or code is None:
+        return OutputError("standard output is closed, so nothing could be printed; "
+                           "run the command with its output going to a terminal, a file or a pipe.")
+    return OutputError(f"cannot write to standard output ({e.strerror or e}); "
+                       "free some space or send the output elsewhere.")
+
+
+def _silence(stream) -> None:
+    """Point a failed stream's file descriptor at /dev/null and drop what it still
+    holds, so that the interpreter's last flush at exit succeeds without a word."""
+    try:
+        fd = stream.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, fd)
+        finally:
+            os.close(null)
+        stream.flush()
+    except (AttributeError, OSError, ValueError):
+        pass
+
+
+def _dispatch(argv: list[str]):
+    """Run one command line; its exit code."""
+    opts = _fast_whois(argv)
+    if opts is None:
+        from .cli import run
+
+        return run()
+    return whois_command(country=opts["country"], network=opts["network"], at=opts.get("at"), tz=opts.get("tz"),
+                         speaks=opts.get("speaks"), as_json=opts["as_json"], db=opts.get("db"))
+
+
+def main() -> None:
+    """The program: the fast ``whois``, else the Typer app, with one output path for
+    both. A closed or full standard output is one line on stderr and exit 2; a reader
+    that stopped reading (``| head``) ends it quietly, also with exit 2."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Output(out), _Errors(err)
+    _state.update(db=None, path=None)
+    try:
+        try:
+            code = _dispatch(sys.argv[1:])
+        except SystemExit as e:
+            code = e.code
+        sys.stdout.flush()  # here, not at exit: a full disk is found while it can be reported
+    except OutputError as e:
+        if not e.quiet:
+            sys.stderr.write(f"error: {_plain(e)}\n")
+        _silence(out)
+        code = e.exit_code
+    finally:
+        sys.stdout, sys.stderr = out, err
+    raise SystemExit(code)

@@ -52,6 +52,17 @@ class InvalidInput(CtContactsError):
         )
 
 
+class OutputError(CtContactsError):
+    """Standard output is closed, full or gone (a reader such as ``head`` stopped
+    reading): exit 2. ``quiet`` when there is nothing to say (a closed pipe)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, quiet: bool = False):
+        super().__init__(message)
+        self.quiet = quiet
+
+
 class DatabaseError(CtContactsError):
     """The database is missing, locked past its timeout, corrupt or too new: exit 3."""
 

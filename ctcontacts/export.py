@@ -231,10 +231,36 @@ def to_ics(conn: sqlite3.Connection, network: str | None, member: str | None, st
     return cal.to_ical().decode("utf-8")
 
 
+FORMATS = ("json", "csv", "ics", "vcf")
+
+
+def _selection(conn: sqlite3.Connection, network: str | None, member: str | None) -> str | None:
+    """The network code to export (``None``: all), refusing what ``whois`` would refuse:
+    an unknown network, and a member with no roster in the selection (an empty file
+    would look like a directory with nobody in it)."""
+    from .errors import UsageError
+    from .members import member_label
+    from .whois import find_network
+
+    code = find_network(conn, network).code if network is not None else None
+    if member is not None and conn.execute(
+        "SELECT 1 FROM rosters WHERE (? IS NULL OR network = ?) AND member = ? LIMIT 1", [code, code, member]
+    ).fetchone() is None:
+        where = f"in {code}" if code else "in any network"
+        raise UsageError(f"{member_label(member)} has no roster {where}, so there is nothing to export; "
+                         f"'ctcontacts members --network NETWORK' shows who has one.")
+    return code
+
+
 def export(conn: sqlite3.Connection, fmt: str, *, network: str | None = None, member: str | None = None,
            start: int | None = None, end: int | None = None, now: int = 0) -> str:
     from .errors import UsageError
 
+    if fmt not in FORMATS:
+        from .text import clip
+
+        raise UsageError(f"unknown format {clip(fmt)}; use json, csv, ics or vcf.")
+    network = _selection(conn, network, member)
     if fmt == "json":
         return to_json(conn, network, member)
     if fmt == "csv":
@@ -245,4 +271,4 @@ def export(conn: sqlite3.Connection, fmt: str, *, network: str | None = None, me
         lo = start if start is not None else now - ICS_DAYS_BACK * 86400
         hi = end if end is not None else now + ICS_DAYS_AHEAD * 86400
         return to_ics(conn, network, member, lo, hi, now)
-    raise UsageError(f"unknown format {fmt!r}; use json, csv, ics or vcf.")
+    raise AssertionError(fmt)  # pragma: no cover

@@ -10,7 +10,7 @@ from .db import Pathish, connect, write_transaction
 from .errors import UsageError
 from .importer import NetworkChange, os_user
 from .record import record
-from .text import clip
+from .text import clip, given
 from .zones import format_utc
 
 
@@ -18,8 +18,12 @@ def imports(conn: sqlite3.Connection, *, network: str | None = None, member: str
             limit: int = 50) -> list[dict]:
     """Imports newest first, each with its files, outcome and per-roster changes.
     ``network``/``member`` keep the imports that touched (or tried to touch) them."""
+    if limit < 1:
+        from .text import shorten
+
+        raise UsageError(f"--limit {shorten(limit, 20)} is out of range; give 1 or more.")
     out = []
-    net = network.strip().lower() if network else None
+    net = network.strip().lower() if given(network, "--network") else None
     for row in conn.execute("SELECT * FROM imports ORDER BY id DESC"):
         pairs = [tuple(p) for p in json.loads(row["rosters"])]
         networks = [_network(n) for n in store.import_networks(conn, row["id"])]

@@ -21,9 +21,10 @@ from typing import BinaryIO, Callable
 
 from . import store
 from .changes import RosterChange, diff
-from .db import Pathish, connect, in_memory, write_transaction
+from .db import Pathish, connect, in_memory, open_existing, write_transaction
 from .errors import CtContactsError, InvalidInput, Problem, UsageError
-from .readers import read_file
+from .files import STDIN, Inputs, Refused, shown_name
+from .readers import FORMATS, read_file
 from .record import field, record, replace
 from .validate import NetworkDef, Roster, validate
 from .zones import format_utc
@@ -133,40 +134,38 @@ def _sha256(f: BinaryIO) -> str:
     return h.hexdigest()
 
 
-def _read(paths: list[Path], infos: list[dict], network: str | None, member: str | None,
+def _read(paths: list[str], inputs: Inputs, infos: list[dict], network: str | None, member: str | None,
           problems: list[Problem], progress: Progress | None = None) -> list:
     files = []
     for path in paths:
-        name = str(path)
         try:
-            with path.open("rb") as f:
-                size = os.fstat(f.fileno()).st_size
-                digest = _sha256(f)
+            with inputs.open(path) as f:
+                name, size = f.name, f.size
+                digest = _sha256(f.stream)
                 tell = (lambda done, name=name, size=size: progress(name, done, size)) if progress else None
-                raw = read_file(name, f, network=network, member=member, progress=tell)
+                raw = read_file(name, f.stream, fmt=f.format, network=network, member=member, progress=tell)
+                f.check_unchanged()
                 if progress:
                     progress(name, size, size)
-        except FileNotFoundError:
-            problems.append(Problem(name, "file", "", "no such file"))
+        except Refused as e:
+            problems.append(Problem(e.name, "file", "", e.reason))
             continue
-        except IsADirectoryError:
-            problems.append(Problem(name, "file", "", "is a directory, not a roster file"))
-            continue
-        except OSError as e:
-            problems.append(Problem(name, "file", "", f"cannot be read ({e.strerror})"))
+        except OSError as e:  # a read that fails half-way (an I/O error, a vanished network share)
+            problems.append(Problem(shown_name(path), "file", "", f"cannot be read ({e.strerror})"))
             continue
         infos.append({"name": name, "sha256": digest, "format": raw.format, "bytes": size})
         files.append(raw)
     return files
 
 
-def read_and_validate(conn: sqlite3.Connection, paths: list[Path], network: str | None = None,
+def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str | None = None,
                       member: str | None = None, infos: list[dict] | None = None,
                       progress: Progress | None = None, contact: str | None = None,
-                      now: int = 0) -> tuple[list[Roster], list[NetworkDef]]:
+                      now: int = 0, inputs: Inputs | None = None) -> tuple[list[Roster], list[NetworkDef]]:
     """Parse and validate every file; raise ``InvalidInput`` listing every problem."""
     problems: list[Problem] = []
-    files = _read(paths, infos if infos is not None else [], network, member, problems, progress)
+    files = _read([os.fspath(p) for p in paths], inputs or Inputs(), infos if infos is not None else [],
+                  network, member, problems, progress)
     rosters, defs, more = validate([f for f in files if f.format != "ics"], set(store.networks(conn)))
     problems.extend(more)
     for f in files:
@@ -196,7 +195,9 @@ def _calendar_roster(conn: sqlite3.Connection, f, network: str | None, member: s
         return None
     code = network.strip().lower()
     if code not in store.networks(conn):
-        problems.append(Problem(f.file, "file", "network", f"unknown network {network!r}"))
+        from .text import clip
+
+        problems.append(Problem(f.file, "file", "network", f"unknown network {clip(network)}"))
         return None
     current = store.load_roster(conn, code, member, parse=False)
     if current is None:
@@ -235,10 +236,10 @@ def _summary(problems: list[Problem]) -> str:
 def _record_refusal(db_path: Pathish, when: str, kind: str, infos: list[dict], rosters: list[tuple[str, str]],
                     reason: str) -> int | None:
     """Write the refused import into the history, if there is a database to write to."""
-    if not os.path.exists(db_path):
-        return None
     try:
-        conn = connect(db_path)
+        conn = open_existing(db_path)
+        if conn is None:
+            return None
         with write_transaction(conn, db_path):
             return store.record_import(conn, started_at=when, os_user=os_user(), kind=kind, files=infos,
                                        rosters=rosters, outcome="refused", reason=reason)
@@ -312,31 +313,31 @@ def _changes(conn: sqlite3.Connection, rosters: list[Roster]) -> list[RosterChan
     return [_diff_from_current(conn, r.network, r.member, r) for r in rosters]
 
 
-def _file_infos(paths: list[Path]) -> list[dict] | None:
+def _file_infos(paths: list[str], inputs: Inputs) -> list[dict] | None:
     """Name, SHA-256, format and size of each file, without parsing; ``None`` if one
-    cannot be read or is a calendar (whose meaning depends on the day it is read)."""
+    cannot be read or is a calendar (whose meaning depends on the day it is read).
+    Opened as the real read opens them (``files.Inputs``): a device or a pipe is never
+    read, standard input is read once and kept for the real read."""
     out = []
     for path in paths:
-        lower = path.name.lower()
-        if lower.endswith((".ics", ".ical", ".ifb")):
-            return None
         try:
-            with path.open("rb") as f:
-                digest = _sha256(f)
-                size = os.fstat(f.fileno()).st_size
-        except OSError:
-            return None
-        out.append({"name": str(path), "sha256": digest, "format": "json" if lower.endswith(".json") else "csv",
-                    "bytes": size})
+            with inputs.open(path) as f:
+                if f.format == "ics":
+                    return None
+                digest = _sha256(f.stream)
+                f.check_unchanged()
+        except (Refused, OSError):
+            return None  # the real read says why
+        out.append({"name": f.name, "sha256": digest, "format": f.format, "bytes": f.size})
     return out
 
 
-def _same_as_before(conn: sqlite3.Connection, db_path: Pathish, paths: list[Path], kind: str, options: dict,
-                    when: str, dry_run: bool) -> ImportReport | None:
+def _same_as_before(conn: sqlite3.Connection, db_path: Pathish, paths: list[str], kind: str, options: dict,
+                    when: str, dry_run: bool, inputs: Inputs) -> ImportReport | None:
     """A re-import of exactly the files of an earlier import (same bytes, same options)
     whose rosters are all still as it left them changes nothing: say so without parsing
     (a nightly cron job resends the same file). ``None`` when that cannot be shown."""
-    infos = _file_infos(paths)
+    infos = _file_infos(paths, inputs)
     if infos is None:
         return None
     before = store.same_files_import(conn, kind, [f["sha256"] for f in infos], options)
@@ -366,26 +367,43 @@ def _same_as_before(conn: sqlite3.Connection, db_path: Pathish, paths: list[Path
     return report
 
 
-def import_files(db_path: Pathish, paths: list[Path], *, now: int, network: str | None = None,
+def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: str | None = None,
                  member: str | None = None, dry_run: bool = False, strict_reach: bool = False,
                  accept_reach_changes: bool = False, kind: str = "import", demo: bool = False,
-                 progress: Progress | None = None, contact: str | None = None) -> ImportReport:
+                 progress: Progress | None = None, contact: str | None = None,
+                 fmt: str | None = None) -> ImportReport:
     """Validate every file against the database (or an empty one if there is no file
     yet), then change the rosters in one transaction. A failed or dry run changes
-    no roster and does not even create the database file."""
+    no roster and does not even create the database file. A path ``-`` is standard
+    input; ``fmt`` (json, csv or ics) reads every file in that format."""
     if not paths:
         raise UsageError("give at least one roster file to import (JSON or CSV).")
+    from .text import clip, given
+
+    given(network, "--network")
+    given(contact, "--contact")
+    paths = [os.fspath(p) for p in paths]
+    if paths.count(STDIN) > 1:
+        raise UsageError("'-' (standard input) can be given only once; it can be read only once.")
+    if fmt is not None and fmt.strip().lower() not in FORMATS:
+        raise UsageError(f"--format {clip(fmt)} is not a roster format; use json, csv or ics.")
+    fmt = fmt.strip().lower() if fmt is not None else None
+    inputs = Inputs(fmt)
     when = format_utc(now)
-    exists = os.path.exists(db_path)
-    conn = connect(db_path) if exists else in_memory()
+    conn = open_existing(db_path)  # (a missing or empty file: compared against an empty database)
+    exists = conn is not None
+    if conn is None:
+        conn = in_memory()
     options = {"network": network, "member": member, "contact": contact, "demo": demo}
+    if fmt is not None:
+        options["format"] = fmt  # (only when given: earlier imports' options stay comparable)
     if exists:
-        same = _same_as_before(conn, db_path, paths, kind, options, when, dry_run)
+        same = _same_as_before(conn, db_path, paths, kind, options, when, dry_run, inputs)
         if same is not None:
             return same
     infos: list[dict] = []
     try:
-        rosters, defs = read_and_validate(conn, paths, network, member, infos, progress, contact, now)
+        rosters, defs = read_and_validate(conn, paths, network, member, infos, progress, contact, now, inputs)
     except InvalidInput as e:
         _record_refusal(db_path, when, kind, infos, getattr(e, "attempted", []), _summary(e.problems))
         raise
@@ -424,7 +442,9 @@ def rollback(db_path: Pathish, import_id: int, *, now: int, force: bool = False)
     is refused, naming those imports, unless ``force``.
     """
     if not 0 < import_id < 2**63:
-        raise UsageError(f"there is no import #{import_id}; 'ctcontacts history' lists them.")
+        from .text import shorten
+
+        raise UsageError(f"there is no import #{shorten(import_id, 20)}; 'ctcontacts history' lists them.")
     when = format_utc(now)
     conn = connect(db_path)
     with write_transaction(conn, db_path):
@@ -473,8 +493,9 @@ def load_demo(db_path: Pathish, *, now: int) -> ImportReport:
     Refuses a database that holds real (non-demo) rosters, so demo entries never
     mix silently with an operational directory.
     """
-    if os.path.exists(db_path):
-        real = store.count_rosters(connect(db_path), demo=False)
+    conn = open_existing(db_path)
+    if conn is not None:
+        real = store.count_rosters(conn, demo=False)
         if real:
             raise UsageError(
                 f"{db_path} already holds {real} real roster(s); load the demo into its own file "

@@ -185,10 +185,10 @@ def _candidates() -> dict[str, str]:
 
 
 def suggest_members(text: str, limit: int = 3) -> list[str]:
-    import difflib
+    from .text import close_matches
 
     names = _candidates()
-    hits = difflib.get_close_matches(text.strip().casefold(), list(names), n=limit * 3, cutoff=0.6)
+    hits = close_matches(text.strip().casefold(), list(names), n=limit * 3, cutoff=0.6)
     out: list[str] = []
     for h in hits:
         label = member_label(names[h])
@@ -198,9 +198,11 @@ def suggest_members(text: str, limit: int = 3) -> list[str]:
 
 
 def unknown_member_message(text: str) -> str:
+    from .text import clip
+
     hint = suggest_members(text)
     did = f"; did you mean {' or '.join(hint)}?" if hint else "."
     return (
-        f"unknown country or member {text!r}{did} Use an ISO code (FR, FRA, 250), "
+        f"unknown country or member {clip(text)}{did} Use an ISO code (FR, FRA, 250), "
         "an English name, or org:NAME for an organisation."
     )

@@ -36,6 +36,21 @@ def describe_reach(fields: dict) -> str:
     return "; ".join(f"{name} {show(v['old'])} -> {show(v['new'])}" for name, v in fields.items())
 
 
+# Longer than any name a suggestion could be about (country, zone, network, field):
+# such text is not a typo, and ``difflib`` need not look at it.
+MAX_SUGGEST_CHARS = 100
+
+
+def close_matches(word: str, possibilities, n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """``difflib.get_close_matches`` for "did you mean": nothing for text too long to
+    be a typo of a name, so a 100 kB argument costs nothing."""
+    if len(word) > MAX_SUGGEST_CHARS:
+        return []
+    import difflib
+
+    return difflib.get_close_matches(word, possibilities, n=n, cutoff=cutoff)
+
+
 def clip(value: object, limit: int = 60) -> str:
     """``repr`` of a value for a message, cut to about ``limit`` characters: an error
     must not echo back a 100 kB argument or a 50 MB field."""
@@ -43,3 +58,21 @@ def clip(value: object, limit: int = 60) -> str:
     if len(text) <= limit:
         return repr(text)
     return repr(text[:limit]) + f"… ({len(text):,} characters)"
+
+
+def given(value: str | None, option: str) -> str | None:
+    """An option's value as typed: ``None`` when it was not given, a ``UsageError`` when
+    it was given empty (``--network ''`` must not quietly mean "every network")."""
+    if value is not None and not value.strip():
+        from .errors import UsageError
+
+        raise UsageError(f"{option} is empty; give a value, or leave the option out.")
+    return value
+
+
+def shorten(value: object, limit: int = 60) -> str:
+    """The text of a value for a message, unquoted, cut like ``clip``."""
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"… ({len(text):,} characters)"

@@ -140,9 +140,9 @@ def _roster(raw: RawRoster, networks: set[str], problems: list[Problem]) -> Rost
     if not network:
         check.add(raw.where, "network", "is required")
     elif network not in networks:
-        import difflib
+        from .text import clip, close_matches
 
-        close = difflib.get_close_matches(network, sorted(networks), n=1)
+        close = close_matches(network, sorted(networks), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         check.add(raw.where, "network", f"unknown network {clip(raw.network)}; {hint}known: {', '.join(sorted(networks))}")
     member = find_member(raw.member) if isinstance(raw.member, str) else None

@@ -93,12 +93,12 @@ def find_network(conn: sqlite3.Connection, code: str) -> Network:
     by_name = {n.name.lower(): n for n in known.values()}
     if key in by_name:
         return by_name[key]
-    import difflib
+    from .text import clip, close_matches
 
-    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.5)
+    close = close_matches(key, list(known), n=1, cutoff=0.5)
     hint = f"did you mean {close[0]!r}? " if close else ""
     raise UsageError(
-        f"unknown network {code!r}; {hint}known networks: {', '.join(sorted(known))}."
+        f"unknown network {clip(code)}; {hint}known networks: {', '.join(sorted(known))}."
     )
 
 
@@ -110,11 +110,11 @@ def speaks_option(text: str | None) -> str | None:
     """``--speaks``: a language tag such as ``fr`` or ``pt-BR``."""
     if text is None:
         return None
-    from .text import LANGUAGE
+    from .text import LANGUAGE, clip
 
     tag = text.strip()
     if not LANGUAGE.match(tag):
-        raise UsageError(f"--speaks {text!r} is not a language code; use ISO 639-1 such as en, fr or es.")
+        raise UsageError(f"--speaks {clip(text)} is not a language code; use ISO 639-1 such as en, fr or es.")
     return tag.lower()
 
 

@@ -153,15 +153,15 @@ def _build(name: str) -> Zone:
 
 
 def suggest_zones(text: str, limit: int = 3) -> list[str]:
-    import difflib
+    from .text import close_matches
 
     names = list(pytz.all_timezones)
     lowered = {n.lower(): n for n in names}
-    guesses = difflib.get_close_matches(text.lower(), list(lowered), n=limit, cutoff=0.6)
+    guesses = close_matches(text.lower(), list(lowered), n=limit, cutoff=0.6)
     # Also try matching only the city part: "Pari" -> Europe/Paris.
     if not guesses:
         cities = {n.rsplit("/", 1)[-1].lower(): n for n in names}
-        guesses = difflib.get_close_matches(text.lower(), list(cities), n=limit, cutoff=0.6)
+        guesses = close_matches(text.lower(), list(cities), n=limit, cutoff=0.6)
         return [cities[g] for g in guesses]
     return [lowered[g] for g in guesses]
 
@@ -201,8 +201,6 @@ def place_zone_name(name: str) -> str | None:
 def unknown_zone_message(name: str) -> str:
     from .text import clip
 
-    if len(name) > 64:
-        return f"unknown time zone {clip(name)}; use an IANA name such as Europe/Paris or America/New_York."
     found = find_zone_name(name)
     if found is not None and not is_place(found):
         return (f"{name!r} is an abbreviation, a fixed offset or an old alias, not the name of a place (Area/City): "
@@ -210,8 +208,8 @@ def unknown_zone_message(name: str) -> str:
                 "of the place, such as Europe/Paris or America/New_York.")
     hint = suggest_zones(name)
     if hint:
-        return f"unknown time zone {name!r}; did you mean {' or '.join(hint)}? Use an IANA name such as Europe/Paris."
-    return f"unknown time zone {name!r}; use an IANA name such as Europe/Paris or America/New_York."
+        return f"unknown time zone {clip(name)}; did you mean {' or '.join(hint)}? Use an IANA name such as Europe/Paris."
+    return f"unknown time zone {clip(name)}; use an IANA name such as Europe/Paris or America/New_York."
 
 
 def format_utc(instant: int) -> str:
