@@ -73,7 +73,7 @@ def parse_when(text: str | None, zone: Zone, option: str = "--at") -> int:
         # exist, a year out of range); a wrong form needs only the example.
         from .text import clip, shorten
 
-        reason = str(e).split("; ")[0].replace(repr(text) + " ", "")
+        reason = str(e).split("; ")[0].replace(clip(text, 200) + " ", "")
         why = "" if "not an ISO 8601" in reason else f" ({shorten(reason, 200)})"
         raise UsageError(
             f"cannot read {option} {clip(text)}{why}; write an ISO 8601 time such as 2026-12-24T03:00+01:00, "

@@ -14,6 +14,12 @@ from functools import lru_cache
 from .record import record
 
 
+def _clip(text: str) -> str:
+    from .text import clip
+
+    return clip(text, 200)
+
+
 class ISOError(ValueError):
     """A piece of text that is not the ISO 8601 form expected; message is user-facing."""
 
@@ -68,23 +74,23 @@ def parse_stamp(text: str) -> Stamp:
     m = _DATETIME.match(text.strip())
     if not m:
         raise ISOError(
-            f"{text!r} is not an ISO 8601 date-time; write it like 2026-12-01T08:00 "
+            f"{_clip(text)} is not an ISO 8601 date-time; write it like 2026-12-01T08:00 "
             "(local to the contact) or 2026-12-01T07:00Z"
         )
     y, mo, d = int(m["y"]), int(m["mo"]), int(m["d"])
     if not MIN_YEAR <= y <= MAX_YEAR:
-        raise ISOError(f"{text!r} is outside the years {MIN_YEAR}-{MAX_YEAR}")
+        raise ISOError(f"{_clip(text)} is outside the years {MIN_YEAR}-{MAX_YEAR}")
     h = int(m["h"] or 0)
     mi = int(m["mi"] or 0)
     s = int(m["s"] or 0)
     try:
         day = dt.datetime(y, mo, d)
     except ValueError:
-        raise ISOError(f"{text!r} names a day that does not exist") from None
+        raise ISOError(f"{_clip(text)} names a day that does not exist") from None
     if h == 24 and mi == 0 and s == 0:
         wall = day + dt.timedelta(days=1)
     elif h > 23 or mi > 59 or s > 59:
-        raise ISOError(f"{text!r} has a time of day out of range")
+        raise ISOError(f"{_clip(text)} has a time of day out of range")
     else:
         wall = day.replace(hour=h, minute=mi, second=s)
     offset = None
@@ -96,7 +102,7 @@ def parse_stamp(text: str) -> Stamp:
             digits = tz[1:].replace(":", "")
             oh, om = int(digits[:2]), int(digits[2:4] or 0)
             if oh > 23 or om > 59:
-                raise ISOError(f"{text!r} has a UTC offset out of range")
+                raise ISOError(f"{_clip(text)} has a UTC offset out of range")
             offset = (oh * 3600 + om * 60) * (1 if tz[0] == "+" else -1)
     return Stamp(wall, offset)
 
@@ -105,7 +111,7 @@ def parse_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(text).strip())
     except ValueError:
-        raise ISOError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
+        raise ISOError(f"{_clip(text)} is not a date; write it as YYYY-MM-DD") from None
 
 
 _DURATION = re.compile(
@@ -173,7 +179,7 @@ def parse_duration(text: str) -> Duration:
     """A duration; cached, since a rota repeats the same few (PT12H) thousands of times."""
     m = _DURATION.match(text.strip().upper())
     if not m:
-        raise ISOError(f"{text!r} is not an ISO 8601 duration; write it like PT12H, P1D or P7D")
+        raise ISOError(f"{_clip(text)} is not an ISO 8601 duration; write it like PT12H, P1D or P7D")
     n = {k: int(v or 0) for k, v in m.groupdict().items()}
     d = Duration(
         years=n["y"],
@@ -182,5 +188,5 @@ def parse_duration(text: str) -> Duration:
         seconds=n["h"] * 3600 + n["mi"] * 60 + n["s"],
     )
     if d.longest_seconds() > (MAX_DURATION_DAYS + 400) * 86400:
-        raise ISOError(f"{text!r} is longer than a century; check the number")
+        raise ISOError(f"{_clip(text)} is longer than a century; check the number")
     return d

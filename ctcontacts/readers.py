@@ -17,6 +17,7 @@ from typing import BinaryIO, Callable, TextIO
 
 from .errors import Problem
 from .record import field, record
+from .text import clip, shorten
 
 FORMAT = "ctcontacts-roster/1"
 
@@ -245,7 +246,6 @@ def _repeated_keys(name: str, doc: object, found: list[_Repeated]) -> list[Probl
     """One problem per repeated key, at the JSON path of its object (``$``,
     ``rosters[0].contacts[1]``...), in document order. Iterative: nesting as deep as
     ``json`` accepts does not exhaust the stack."""
-    from .text import shorten
 
     wanted = {id(obj) for obj in found}
     problems = []
@@ -287,13 +287,13 @@ def _read_json(raw: RawFile, text: str, network: str | None, member: str | None)
         got = doc.get("format")
         reason = (
             f"this JSON is not a ctcontacts roster: \"format\" must be \"{FORMAT}\""
-            + (f", not {got!r}" if got is not None else "")
+            + (f", not {clip(got)}" if got is not None else "")
         )
         raw.problems.append(Problem(name, "$", "format", reason))
         return
     for key in doc:
         if key not in TOP_FIELDS:
-            raw.problems.append(Problem(name, "$", key, _unknown(key, TOP_FIELDS)))
+            raw.problems.append(Problem(name, "$", shorten(key), _unknown(key, TOP_FIELDS)))
     raw.networks.extend(_objects(raw, doc, "$", "networks", NETWORK_FIELDS, "network definition", []))
     if not isinstance(doc.get("rosters"), list):
         raw.problems.append(Problem(name, "$", "rosters", "must be a list of rosters"))
@@ -340,7 +340,7 @@ def _objects(raw: RawFile, parent: dict, where: str, key: str, allowed: tuple[st
             continue
         for k in item:
             if k not in allowed:
-                raw.problems.append(Problem(raw.file, place, k, _unknown(k, allowed)))
+                raw.problems.append(Problem(raw.file, place, shorten(k), _unknown(k, allowed)))
         out.append((place, item))
     return out
 
@@ -352,7 +352,7 @@ def _pick(raw: RawFile, where: str, key: str, written: object, option: str | Non
     if option and isinstance(written, str) and not _same_code(key, written, option):
         raw.problems.append(Problem(
             raw.file, where, key,
-            f"the file says {written!r} but the command line says {option!r}; drop one of them",
+            f"the file says {clip(written)} but the command line says {clip(option)}; drop one of them",
         ))
     return written
 
@@ -377,7 +377,7 @@ def _same_code(key: str, a: str, b: str) -> bool:
 
 
 def _unknown(key: str, allowed: tuple[str, ...]) -> str:
-    from .text import clip, close_matches
+    from .text import close_matches
 
     close = close_matches(str(key).strip().lower(), allowed, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
@@ -414,7 +414,7 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
             columns.append(None)
             continue
         if key not in CSV_COLUMNS:
-            raw.problems.append(Problem(name, "row 1", h.strip(), _unknown(key, CSV_COLUMNS)))
+            raw.problems.append(Problem(name, "row 1", shorten(h.strip()), _unknown(key, CSV_COLUMNS)))
             columns.append(None)
             continue
         if key in seen:
@@ -474,14 +474,14 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
                 continue
             for i in unnamed:
                 if i < len(cells) and cells[i].strip():
-                    raw.problems.append(Problem(name, where, "", f"column {i + 1} holds {cells[i].strip()!r} but has no header; name the column or empty it"))
+                    raw.problems.append(Problem(name, where, "", f"column {i + 1} holds {clip(cells[i].strip())} but has no header; name the column or empty it"))
             row = {col: unformula(cells[i].strip()) for i, col in enumerate(columns) if col and i < len(cells)}
             net = row.get("network") or network or ""
             mem = row.get("member") or member or ""
             if network and row.get("network") and not _same_code("network", row["network"], network):
-                raw.problems.append(Problem(name, where, "network", f"the row says {row['network']!r} but --network says {network!r}"))
+                raw.problems.append(Problem(name, where, "network", f"the row says {clip(row['network'])} but --network says {clip(network)}"))
             if member and row.get("member") and not _same_code("member", row["member"], member):
-                raw.problems.append(Problem(name, where, "member", f"the row says {row['member']!r} but --country says {member!r}"))
+                raw.problems.append(Problem(name, where, "member", f"the row says {clip(row['member'])} but --country says {clip(member)}"))
             rkey = (net.strip().casefold(), _member_key(mem))
             roster = rosters.get(rkey)
             if roster is None:
@@ -513,7 +513,7 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
                     if values.get(k) != contact.values.get(k):
                         raw.problems.append(Problem(
                             name, where, k,
-                            f"contact {cid!r} has {_show(values.get(k))} here but {_show(contact.values.get(k))} in row {first_row}; "
+                            f"contact {clip(cid)} has {_show(values.get(k))} here but {_show(contact.values.get(k))} in row {first_row}; "
                             "rows of one contact must agree on everything but duty",
                         ))
             else:
@@ -549,5 +549,5 @@ def _show(value: object) -> str:
     if value is None or value == "":
         return "nothing"
     if isinstance(value, list):
-        return repr("; ".join(value))
-    return repr(value)
+        return clip("; ".join(value))
+    return clip(value)

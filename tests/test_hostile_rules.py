@@ -258,3 +258,23 @@ def test_a_huge_stored_note_stays_off_the_lookup_path(tmp_path, cli, db_path, mo
     assert cli("whois", "-c", "FR", "-n", "ftf", "--json").exit_code == 0
     assert read == [0]
     assert len(json.loads(cli("contacts", "-n", "ftf", "-c", "FR", "--json").stdout)[0]["notes"]) == 5_000_000
+
+
+def test_no_problem_echoes_a_huge_value(tmp_path, cli):
+    """Whichever field holds a megabyte, the problem quotes a short piece of it."""
+    big = "x" * 1_000_000
+    doc = {"format": "ctcontacts-roster/1", big: 1, "networks": [{"code": big, "name": "n", "fallback": big}],
+           "rosters": [{"network": big, "member": big, "issued": big, "contacts": [
+               {"id": "a", "name": "A", "phones": ["+33 1 99 00 12 34"], "timezone": big, "duty": ["2026-01-01T" + big],
+                "verified": big, big: 1, "rank": big}]}]}
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result = cli("import", path)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) >= 10 and max(map(len, lines)) < 2000
+    csv = tmp_path / "big.csv"
+    csv.write_text("network,member,id,name,phones,timezone,duty,issued\n"
+                   f"ftf,FR,a,A,+33 1 99 00 12 34,Europe/Paris,24/7,{'y' * 100_000}\n", encoding="utf-8")
+    result = cli("import", csv)
+    assert result.exit_code == 2 and max(map(len, result.stderr.splitlines())) < 2000
