@@ -293,14 +293,17 @@ def test_export_refuses_what_is_not_a_file(tmp_path, cli, fr, monkeypatch, out, 
 # --- 8. inputs that are not regular files, standard input, limits ------------------------------
 
 
-def test_devices_pipes_sockets_and_directories_are_refused_at_once_each_with_its_reason(tmp_path, fr):
+def test_devices_pipes_sockets_and_directories_are_refused_at_once_each_with_its_reason(tmp_path, fr, monkeypatch):
     import socket
 
     fifo = tmp_path / "pipe.json"
     os.mkfifo(fifo)  # nobody will ever write to it
-    sock = tmp_path / "s.csv"
+    # A socket's path is at most 107 bytes: bound by a relative name, whatever the
+    # length of the temporary directory.
+    monkeypatch.chdir(tmp_path)
+    sock = "s.csv"
     server = socket.socket(socket.AF_UNIX)
-    server.bind(str(sock))
+    server.bind(sock)
     folder = tmp_path / "folder.json"
     folder.mkdir()
     good = roster_file(tmp_path, roster("DE"), name="good.json")
@@ -308,7 +311,7 @@ def test_devices_pipes_sockets_and_directories_are_refused_at_once_each_with_its
     try:
         result = subprocess.run(PROGRAM + ["import", "--json", "/dev/zero", "/dev/urandom", str(fifo), str(sock),
                                            str(folder), str(good)],
-                                capture_output=True, text=True, timeout=60, env=subprocess_env(fr))
+                                capture_output=True, text=True, timeout=60, env=subprocess_env(fr), cwd=tmp_path)
     finally:
         server.close()
     assert result.returncode == 2, result.stderr
