@@ -38,7 +38,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import CLI, FLOOR, floor_times, machine, measure, run_once  # noqa: E402  (beside this file)
+from run import CLI, FLOOR, compile_bytecode, floor_times, machine, measure, publish, row, run_once  # noqa: E402
 
 HOURS = ",".join(str(h) for h in range(24))
 EVERY_HOUR = ", ".join(f"{h:02d}:00-{h + 1:02d}:00" for h in range(24))
@@ -123,6 +123,7 @@ def main() -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
     sizes = write(workdir / "hostile.json")
+    compile_bytecode()
     env = {**os.environ, "CTCONTACTS_DB": str(db), "TZ": "UTC"}
     imported = measure(CLI + ["import", "--quiet", str(workdir / "hostile.json")], env, 1)
     if imported["exit"] != [0]:
@@ -140,17 +141,12 @@ def main() -> None:
         "",
         "| measurement | median | min | max | peak memory | x floor | exit | within 1 s |",
         "|---|---|---|---|---|---|---|---|",
-        f"| floor: python -c \"import sqlite3\" | {floor['median']:.3f} s | {floor['min']:.3f} s | "
-        f"{floor['max']:.3f} s | {floor['peak_mb']:.0f} MB | 1.0 | 0 | |",
+        row('floor: python -c "import sqlite3"', floor, "0", ""),
     ]
     for name, m in results:
         ok = "" if name.startswith("import") else ("yes" if m["median"] < 1 else "**no**")
-        lines.append(f"| {name} | {m['median']:.3f} s | {m['min']:.3f} s | {m['max']:.3f} s | {m['peak_mb']:.0f} MB "
-                     f"| {m['median'] / m['floor']:.1f} | {','.join(map(str, m['exit']))} | {ok} |")
-    table = "\n".join(lines)
-    print(table)
-    if args.out:
-        args.out.write_text(table + "\n")
+        lines.append(row(name, m, ",".join(map(str, m["exit"])), ok))
+    publish(lines, args.out)
 
 
 if __name__ == "__main__":

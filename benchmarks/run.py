@@ -70,6 +70,31 @@ def measure(cmd: list[str], env: dict, repeat: int, before=None) -> dict:
             "peak_mb": max(peaks), "exit": sorted(codes), "floor": statistics.median(floors)}
 
 
+def compile_bytecode() -> None:
+    """What a user runs has its bytecode compiled (pip does it at install). An editable
+    install run with PYTHONDONTWRITEBYTECODE set would compile every module on every
+    start instead, and measure that, so compile it once here."""
+    import ctcontacts
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(ctcontacts.__file__).parent)],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def row(name: str, m: dict, *extra: str) -> str:
+    """One line of a results table: median, min, max, peak memory, ratio to the floor
+    runs beside it, then ``extra`` cells."""
+    cells = [name, f"{m['median']:.3f} s", f"{m['min']:.3f} s", f"{m['max']:.3f} s", f"{m['peak_mb']:.0f} MB",
+             f"{m['median'] / m['floor']:.1f}", *extra]
+    return "| " + " | ".join(cells) + " |"
+
+
+def publish(lines: list[str], out: Path | None) -> None:
+    table = "\n".join(lines)
+    print(table)
+    if out:
+        out.write_text(table + "\n")
+
+
 def machine() -> str:
     cpu = "?"
     try:
@@ -110,13 +135,7 @@ def main() -> None:
         results.append((name, m, unit_rows))
         print(f"  {name}: median {m['median']:.3f} s", file=sys.stderr)
 
-    # What a user runs has its bytecode compiled (pip does it at install). An editable
-    # install run with PYTHONDONTWRITEBYTECODE set would compile every module on every
-    # start instead, and measure that, so compile it once here.
-    import ctcontacts
-
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(ctcontacts.__file__).parent)],
-                   check=True, stdout=subprocess.DEVNULL)
+    compile_bytecode()
     print("timing ...", file=sys.stderr)
     add("import, empty database", measure(CLI + ["import", "--quiet", *files], env, args.import_repeat, before=fresh),
         rows)
@@ -145,14 +164,8 @@ def main() -> None:
         "|---|---|---|---|---|---|---|",
     ]
     for name, m, unit_rows in results:
-        ratio = m["median"] / m["floor"]
-        rate = f"{unit_rows / m['median']:,.0f}" if unit_rows else ""
-        lines.append(f"| {name} | {m['median']:.3f} s | {m['min']:.3f} s | {m['max']:.3f} s | "
-                     f"{m['peak_mb']:.0f} MB | {ratio:.1f} | {rate} |")
-    table = "\n".join(lines)
-    print(table)
-    if args.out:
-        args.out.write_text(table + "\n")
+        lines.append(row(name, m, f"{unit_rows / m['median']:,.0f}" if unit_rows else ""))
+    publish(lines, args.out)
 
 
 if __name__ == "__main__":
