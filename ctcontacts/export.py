@@ -151,7 +151,7 @@ def _as_rrule_events(rules) -> bool:
     from .rules import Recurrence
 
     return bool(rules) and all(
-        isinstance(r, Recurrence) and not r.duration.years and not r.duration.months and _starts_on_rule(r)
+        isinstance(r, Recurrence) and not r.length().years and not r.length().months and _starts_on_rule(r)
         for r in rules
     )
 
@@ -204,16 +204,20 @@ def to_ics(conn: sqlite3.Connection, network: str | None, member: str | None, st
 
             base = f"{r.network}-{r.member}-{c.id}".replace(":", "-")
             if _as_rrule_events(rules):
-                tz = zoneinfo.ZoneInfo(c.timezone)
                 for i, rule in enumerate(rules):
+                    zone = rule.timezone or c.timezone  # a rule's own zone, else the contact's
+                    tz = zoneinfo.ZoneInfo(zone)
                     ev = event(f"{base}-rule{i}")
                     ev.add("dtstart", rule.start.replace(tzinfo=tz))
-                    # Written as the rule says it (PT24H is exact hours, P1D a calendar day);
-                    # a timedelta would turn PT24H into P1D.
-                    ev["DURATION"] = icalendar.vText(str(rule.duration))
+                    if rule.end is not None:  # ends on the wall clock: what DTEND means to calendars
+                        ev.add("dtend", rule.end.replace(tzinfo=tz))
+                    else:
+                        # Written as the rule says it (PT24H is exact hours, P1D a calendar day);
+                        # a timedelta would turn PT24H into P1D.
+                        ev["DURATION"] = icalendar.vText(str(rule.duration))
                     text = rule.rrule
                     if rule.until is not None:
-                        instant = rule.until.instant if rule.until.offset is not None else lookup_zone(c.timezone).to_utc(rule.until.wall)
+                        instant = rule.until.instant if rule.until.offset is not None else lookup_zone(zone).to_utc(rule.until.wall)
                         text += ";UNTIL=" + dt.datetime.fromtimestamp(instant, utc).strftime("%Y%m%dT%H%M%SZ")
                     ev.add("rrule", icalendar.vRecur.from_ical(text))
                     cal.add_component(ev)
