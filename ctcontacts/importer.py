@@ -162,8 +162,8 @@ def _read(paths: list[Path], infos: list[dict], network: str | None, member: str
 
 def read_and_validate(conn: sqlite3.Connection, paths: list[Path], network: str | None = None,
                       member: str | None = None, infos: list[dict] | None = None,
-                      progress: Progress | None = None, contact: str | None = None,
-                      now: int = 0) -> tuple[list[Roster], list[NetworkDef]]:
+                      progress: Progress | None = None,
+                      contact: str | None = None) -> tuple[list[Roster], list[NetworkDef]]:
     """Parse and validate every file; raise ``InvalidInput`` listing every problem."""
     problems: list[Problem] = []
     files = _read(paths, infos if infos is not None else [], network, member, problems, progress)
@@ -173,7 +173,7 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[Path], network: str 
         if f.format == "ics":
             problems.extend(f.problems)
             if not f.problems:
-                roster = _calendar_roster(conn, f, network, member, contact, now, problems)
+                roster = _calendar_roster(conn, f, network, member, contact, problems)
                 if roster is not None:
                     if any((r.network, r.member) == (roster.network, roster.member) for r in rosters):
                         problems.append(Problem(f.file, "file", "", f"the roster of {roster.member} in "
@@ -187,8 +187,9 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[Path], network: str 
 
 
 def _calendar_roster(conn: sqlite3.Connection, f, network: str | None, member: str | None,
-                     contact: str | None, now: int, problems: list[Problem]) -> Roster | None:
-    """The roster a duty calendar names, with the duty of each contact it covers replaced."""
+                     contact: str | None, problems: list[Problem]) -> Roster | None:
+    """The roster a duty calendar names, with the duty of each contact it covers replaced
+    (all of it, whatever its dates), and what the calendar held for the report."""
     from .ics import read_calendar
 
     if not network or not member:
@@ -203,12 +204,12 @@ def _calendar_roster(conn: sqlite3.Connection, f, network: str | None, member: s
         problems.append(Problem(f.file, "file", "", f"{member} has no roster in {code} to take this calendar's "
                                 "duty; import its contacts (JSON or CSV) first"))
         return None
-    duty = read_calendar(f.file, f.calendar, current.contacts, contact_id=contact, now=now)
+    duty = read_calendar(f.file, f.calendar, current.contacts, contact_id=contact)
     problems.extend(duty.problems)
     if duty.problems:
         return None
     contacts = [replace(c, duty=duty.rules[c.id]) if c.id in duty.rules else c for c in current.contacts]
-    return Roster(code, member, current.issued, contacts, f.file, current.demo)
+    return Roster(code, member, current.issued, contacts, f.file, current.demo, duty.report(f.file))
 
 
 def _attempted(files: list) -> list[tuple[str, str]]:
@@ -309,12 +310,15 @@ def _diff_from_current(conn: sqlite3.Connection, network: str, member: str, new)
 
 
 def _changes(conn: sqlite3.Connection, rosters: list[Roster]) -> list[RosterChange]:
-    return [_diff_from_current(conn, r.network, r.member, r) for r in rosters]
+    changes = [_diff_from_current(conn, r.network, r.member, r) for r in rosters]
+    for change, r in zip(changes, rosters):
+        change.calendar = r.calendar
+    return changes
 
 
 def _file_infos(paths: list[Path]) -> list[dict] | None:
     """Name, SHA-256, format and size of each file, without parsing; ``None`` if one
-    cannot be read or is a calendar (whose meaning depends on the day it is read)."""
+    cannot be read or is a calendar (read every time, so the report can say what it held)."""
     out = []
     for path in paths:
         lower = path.name.lower()
@@ -385,7 +389,7 @@ def import_files(db_path: Pathish, paths: list[Path], *, now: int, network: str 
             return same
     infos: list[dict] = []
     try:
-        rosters, defs = read_and_validate(conn, paths, network, member, infos, progress, contact, now)
+        rosters, defs = read_and_validate(conn, paths, network, member, infos, progress, contact)
     except InvalidInput as e:
         _record_refusal(db_path, when, kind, infos, getattr(e, "attempted", []), _summary(e.problems))
         raise

@@ -67,7 +67,8 @@ def test_thunderbird_recurrence_is_kept_as_a_rule(fr, cli, db_path):
     calendar(cli, "thunderbird.ics")
     rules = [r for (r,) in sqlite3.connect(db_path).execute(
         "SELECT d.rule FROM duty_rules d JOIN rosters r ON r.version_id = d.version_id WHERE d.contact_id = 'fr-duty-a'")]
-    assert rules == ["R/2026-11-01T07:00/PT12H/FREQ=DAILY;INTERVAL=2"]
+    # DTEND, not DURATION: each instance ends at 19:00 on the wall clock, as calendars show it.
+    assert rules == ["R/2026-11-01T07:00/2026-11-01T19:00/FREQ=DAILY;INTERVAL=2"]
     assert on(cli, "fr-duty-a", "2026-11-29T10:00:00Z") and not on(cli, "fr-duty-a", "2026-11-30T10:00:00Z")
     assert on(cli, "fr-duty-a", "2030-01-02T10:00:00Z")  # years ahead: a rule, not a list of shifts
 
@@ -133,7 +134,6 @@ def test_calendar_import_is_recorded_like_any_import(fr, cli):
 
 @pytest.mark.parametrize("times,needle", [
     ("DTSTART:20261201T090000Z\r\nDTEND:20261201T080000Z\r\n", "ends before"),
-    ("DTSTART:20261201T090000Z\r\n", "no end"),
     ("DTSTART;TZID=America/New_Yrok:20261201T090000\r\nDTEND;TZID=America/New_Yrok:20261201T170000\r\n", "America/New_Yrok"),
     ("DTSTART:20261201T090000Z\r\nDTEND:20261201T100000Z\r\nRRULE:FREQ=SECONDLY\r\n", "not a duty pattern"),
     ("DTSTART:20261201T090000Z\r\nDTEND:20261201T100000Z\r\nRRULE:FREQ=DAILY;INTERVAL=0\r\n", "INTERVAL"),
@@ -191,12 +191,26 @@ def test_a_start_off_its_own_rule_is_still_a_shift_as_calendars_show(fr, cli, tm
 
 def test_a_night_rota_ends_at_the_wall_clock_time_calendars_show(fr, cli, tmp_path, db_path):
     # 19:00 to 07:00 every night: on the spring-forward night that is 11 hours, as every
-    # calendar shows it; a rule of exact hours would run to 08:00, so it becomes shifts.
+    # calendar shows it (a rule of exact hours would run to 08:00). Kept as a rule that
+    # ends each shift on the wall clock, so it answers in any year.
     p = write_cal(tmp_path, {"uid": "night", "summary": "fr-duty-b", "times":
                              "DTSTART;TZID=Europe/Paris:20261101T190000\r\nDTEND;TZID=Europe/Paris:20261102T070000\r\n"
                              "RRULE:FREQ=DAILY\r\n"})
     assert cli("import", p, "-n", "ftf", "-c", "FR").exit_code == 0
     assert on(cli, "fr-duty-b", "2027-03-28T04:59:59Z") and not on(cli, "fr-duty-b", "2027-03-28T05:00:00Z")
+    # 2030: the clocks go forward on Sunday 31 March.
+    assert on(cli, "fr-duty-b", "2030-03-31T04:59:59Z") and not on(cli, "fr-duty-b", "2030-03-31T05:00:00Z")
     rules = [r for (r,) in sqlite3.connect(db_path).execute(
         "SELECT d.rule FROM duty_rules d JOIN rosters r ON r.version_id = d.version_id WHERE d.contact_id = 'fr-duty-b'")]
-    assert not any(r.startswith("R/") for r in rules)
+    assert rules == ["R/2026-11-01T19:00/2026-11-02T07:00/FREQ=DAILY"]
+
+
+def test_an_event_without_an_end_gives_no_duty_and_is_counted(fr, cli, tmp_path):
+    # RFC 5545: a date-time DTSTART without DTEND or DURATION ends when it starts.
+    p = write_cal(tmp_path, {"uid": "z", "summary": "fr-duty-a", "times": "DTSTART:20261201T090000Z\r\n"},
+                  {"uid": "y", "summary": "fr-duty-a", "times": "DTSTART:20261202T090000Z\r\nDTEND:20261202T100000Z\r\n"})
+    result = cli("import", p, "-n", "ftf", "-c", "FR", "--json")
+    assert result.exit_code == 0, result.stderr
+    counts = json.loads(result.stdout)["rosters"][0]["calendar"]["contacts"][0]
+    assert counts["id"] == "fr-duty-a" and counts["zero_length"] == 1 and counts["dated_shifts"] == 1
+    assert counts["events"] == 2
