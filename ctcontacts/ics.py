@@ -168,13 +168,14 @@ class _Calendar:
         if written and self.floating is None:
             raise _Unusable(f"X-WR-TIMEZONE {written!r} is not a time zone")
 
-    def name(self, tzid: str, tzinfo=None) -> str | None:
+    def name(self, tzid: str, tzinfo=None, year: int = 2000) -> str | None:
         """The IANA zone a TZID names: as written, quoted, a Windows name ("W. Europe
         Standard Time"), vendor-prefixed ("/mozilla.org/20050126_1/Europe/Paris"), its
         VTIMEZONE's X-LIC-LOCATION; else the zone (of the contacts', or X-WR-TIMEZONE)
-        whose clock the VTIMEZONE keeps ("Customized Time Zone")."""
-        if tzid in self._names:
-            return self._names[tzid]
+        whose clock the VTIMEZONE keeps from ``year`` on ("Customized Time Zone")."""
+        key = f"{tzid}\n{year}"
+        if key in self._names:
+            return self._names[key]
         from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
         from .zones import find_zone_name
@@ -187,8 +188,8 @@ class _Calendar:
             candidates.append(str(block.get("X-LIC-LOCATION", "")))
         found = next((find_zone_name(c) for c in candidates if c and find_zone_name(c)), None)
         if found is None and block is not None and tzinfo is not None:
-            found = next((z for z in self.candidates if _same_clock(tzinfo, z)), None)
-        self._names[tzid] = found
+            found = next((z for z in self.candidates if _same_clock(tzinfo, z, year)), None)
+        self._names[key] = found
         return found
 
     def when(self, value, tzid, home: str) -> _When:
@@ -197,7 +198,7 @@ class _Calendar:
         if isinstance(value, dt.datetime):
             value = value.replace(microsecond=0)
             if tzid:
-                zone = self.name(str(tzid), value.tzinfo)
+                zone = self.name(str(tzid), value.tzinfo, value.year)
                 wall = value.replace(tzinfo=None)
                 if zone is not None:
                     return _When(wall, zone, lookup_zone(zone).to_utc(wall))
@@ -237,11 +238,12 @@ class _Calendar:
         return out
 
 
-def _same_clock(tzinfo, zone_name: str) -> bool:
-    """Whether a VTIMEZONE keeps the clock of an IANA zone from 2000 to 2037: the
-    offsets agree weekly and on each side of every change of the IANA zone."""
+def _same_clock(tzinfo, zone_name: str, year: int) -> bool:
+    """Whether a VTIMEZONE keeps the clock of an IANA zone from ``year`` (not before
+    2000) to 2037, the end of the tables: the offsets agree weekly and on each side of
+    every change of the IANA zone. A VTIMEZONE often gives only the rules of its day."""
     zone = lookup_zone(zone_name)
-    lo = int(dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc).timestamp())
+    lo = int(dt.datetime(min(max(year, 2000), 2036), 1, 1, tzinfo=dt.timezone.utc).timestamp())
     hi = int(dt.datetime(2037, 1, 1, tzinfo=dt.timezone.utc).timestamp())
     instants = list(range(lo, hi, 7 * DAY))
     instants += [t + d for t in zone.starts if lo < t < hi for d in (-1, 1)]
@@ -441,7 +443,14 @@ class _Event:
                 instances[s] = (s, e, wall)
                 applied += 1
         for when in self.reader.calendar.values(self.event, "EXDATE", duty.zone_name):
-            applied += instances.pop(when.instant, None) is not None
+            if when.is_date and not start.is_date:  # a date excludes the instances of that day
+                day = when.wall.date()
+                gone = [s for s, (_, _, wall) in instances.items() if wall is not None and wall.date() == day]
+            else:
+                gone = [when.instant] if when.instant in instances else []
+            for s in gone:
+                del instances[s]
+            applied += bool(gone)
         moved = []
         for override, index in self.overrides:
             original = self.reader.calendar.when(override["RECURRENCE-ID"].dt,
@@ -522,7 +531,14 @@ class _Event:
             return None
 
         for when in self.reader.calendar.values(self.event, "EXDATE", duty.zone_name):
-            applied += drop(when.instant) is not None
+            if when.is_date and not start.is_date:  # a date excludes the instances of that day
+                day = when.wall.date()
+                starts = [s for s, (_, _, wall) in extras.items() if wall is not None and wall.date() == day]
+                starts += [s for wall, s, _ in occurrences(rule, duty.zone, when.instant - DAY, when.instant + 2 * DAY)
+                           if wall.date() == day]
+            else:
+                starts = [when.instant]
+            applied += any([drop(s) is not None for s in starts])
         for override, override_index in self.overrides:
             original = self.reader.calendar.when(override["RECURRENCE-ID"].dt,
                                                  override["RECURRENCE-ID"].params.get("TZID"), duty.zone_name)
