@@ -37,7 +37,8 @@ Span = tuple[int, int]
 def duty_intervals(rules: Sequence[Rule], zone: Zone, lo: int, hi: int) -> list[Span]:
     """The contact's on-duty time within ``[lo, hi)``: sorted, merged, disjoint.
 
-    Touching or overlapping rules merge into one span; ``off`` rules are cut out.
+    ``zone`` is the contact's: every rule is read in it but a recurrence that names
+    its own. Touching or overlapping rules merge into one span; ``off`` rules are cut out.
     Spans are clipped to the window, so a span starting at ``lo`` or ending at
     ``hi`` may extend beyond it.
     """

@@ -269,13 +269,52 @@ def _when_text(event) -> str:
 # --- one contact's duty from a calendar ---------------------------------------------------
 
 
+class _Instances:
+    """The occurrences of a kept rule, as the engine expands them, computed a year at a
+    time and kept: a calendar's exceptions ask about the same years again and again."""
+
+    SPAN = 366 * DAY
+
+    def __init__(self, rule: Recurrence, zone):
+        self.rule, self.zone = rule, zone
+        self.longest = rule.length().longest_seconds()
+        self._chunks: dict[int, list[tuple[dt.datetime, int, int]]] = {}
+
+    def _chunk(self, k: int) -> list[tuple[dt.datetime, int, int]]:
+        if k not in self._chunks:
+            from .engine import occurrences
+
+            lo, hi = k * self.SPAN, (k + 1) * self.SPAN
+            self._chunks[k] = [o for o in occurrences(self.rule, self.zone, lo, hi) if lo <= o[1] < hi]
+        return self._chunks[k]
+
+    def touching(self, s: int, e: int):
+        """Occurrences that overlap ``[s, e)``."""
+        for k in range((s - self.longest) // self.SPAN, (e - 1) // self.SPAN + 1):
+            for occurrence in self._chunk(k):
+                if occurrence[1] < e and occurrence[2] > s:
+                    yield occurrence
+
+    def starting(self, instant: int) -> tuple[int, int] | None:
+        """The occurrence that starts at ``instant``, if there is one: its span."""
+        for _, s, e in self._chunk(instant // self.SPAN):
+            if s == instant:
+                return s, e
+        return None
+
+    def on_day(self, day: dt.date, around: int) -> list[int]:
+        """Starts of the occurrences whose wall-clock start falls on ``day``."""
+        return [s for k in range((around - 2 * DAY) // self.SPAN, (around + 2 * DAY) // self.SPAN + 1)
+                for wall, s, _ in self._chunk(k) if wall.date() == day]
+
+
 class _Duty:
     """What a calendar gives one contact, before it is written as rules."""
 
     def __init__(self, zone_name: str):
         self.zone_name = zone_name
         self.zone = lookup_zone(zone_name)
-        self.rules: list[tuple[Recurrence, str, str]] = []  # (rule, text, uid)
+        self.rules: list[tuple[Recurrence, str, str, _Instances]] = []  # (rule, text, uid, its occurrences)
         self.skipped: list[set[int]] = []  # per rule: starts of the instances not worked
         self.shifts: dict[str, tuple[int, int, str]] = {}  # text -> (start, end, uid)
         self.cut: list[tuple[int, int]] = []  # instances of kept rules that are not worked
@@ -294,21 +333,25 @@ class _Duty:
     def texts(self) -> list[str]:
         """The rules, then the dated shifts, then the ``off`` periods, each sorted: the same
         calendar gives the same duty whatever the order of its events."""
-        from .engine import merge, occurrences, subtract
+        from bisect import bisect_left
+
+        from .engine import merge, subtract
 
         off: list[tuple[int, int]] = []
+        dated = sorted((a, b) for a, b, _ in self.shifts.values())
+        starts = [a for a, _ in dated]
+        longest = max((b - a for a, b in dated), default=0)
         for s, e in self.cut:
-            others = [(a, b) for a, b, _ in self.shifts.values() if a < e and b > s]
-            for (rule, _, _), skipped in zip(self.rules, self.skipped):
-                others += [(a, b) for _, a, b in occurrences(rule, self.zone, s, e)
-                           if a < e and b > s and a not in skipped]
+            others = [(a, b) for a, b in dated[bisect_left(starts, s - longest):bisect_left(starts, e)] if b > s]
+            for (_, _, _, instances), skipped in zip(self.rules, self.skipped):
+                others += [(a, b) for _, a, b in instances.touching(s, e) if a not in skipped]
             off += subtract([(s, e)], merge(others))
         off_texts = [f"off {format_utc(s)}/{format_utc(e)}" for s, e in merge(off)]
         self.counts["series_kept_as_rules"] = len(self.rules)
         self.counts["dated_shifts"] = len(self.shifts)
         self.counts["off_periods"] = len(off_texts)
         shifts = sorted(self.shifts, key=lambda t: (self.shifts[t][0], self.shifts[t][1], t))
-        return sorted(text for _, text, _ in self.rules) + shifts + off_texts
+        return sorted(text for _, text, _, _ in self.rules) + shifts + off_texts
 
 
 class _Event:
@@ -508,13 +551,14 @@ class _Event:
                 rule = self._rule(first[0], start.zone, duty.zone_name, kind,
                                   length + shift if kind == "end" else length, rule.source_rrule)
         index = len(duty.rules)
-        duty.rules.append((rule, rule.text(), self.uid))
+        instances = _Instances(rule, duty.zone)
+        duty.rules.append((rule, rule.text(), self.uid, instances))
         duty.skipped.append(set())
         duty.by_event[self.uid] = duty.by_event.get(self.uid, 0) + 1
         applied = 0
         for extra in self.reader.calendar.values(self.event, "RDATE", duty.zone_name):
             s, e, wall = self._extra(duty, rule, start, kind, length, extra)
-            if s not in extras and not self._occurs(duty, rule, s):
+            if s not in extras and not instances.starting(s):
                 extras[s] = (s, e, wall)
                 applied += 1
 
@@ -523,7 +567,7 @@ class _Event:
             if instant in extras:
                 s, e, _ = extras.pop(instant)
                 return s, e
-            span = self._occurs(duty, rule, instant)
+            span = instances.starting(instant)
             if span is not None and instant not in duty.skipped[index]:
                 duty.skipped[index].add(instant)
                 duty.cut.append(span)
@@ -534,15 +578,14 @@ class _Event:
             if when.is_date and not start.is_date:  # a date excludes the instances of that day
                 day = when.wall.date()
                 starts = [s for s, (_, _, wall) in extras.items() if wall is not None and wall.date() == day]
-                starts += [s for wall, s, _ in occurrences(rule, duty.zone, when.instant - DAY, when.instant + 2 * DAY)
-                           if wall.date() == day]
+                starts += instances.on_day(day, when.instant)
             else:
                 starts = [when.instant]
             applied += any([drop(s) is not None for s in starts])
         for override, override_index in self.overrides:
             original = self.reader.calendar.when(override["RECURRENCE-ID"].dt,
                                                  override["RECURRENCE-ID"].params.get("TZID"), duty.zone_name)
-            span = extras.get(original.instant) or self._occurs(duty, rule, original.instant)
+            span = extras.get(original.instant) or instances.starting(original.instant)
             before = None if span is None else (span[0], span[1], None)
             if self.reader.unchanged(override, override_index, before, owner):
                 continue
@@ -552,17 +595,6 @@ class _Event:
             duty.shift(s, e, self.uid, *_days(wall, start.is_date, kind, length))
         duty.counts["exceptions_applied"] += applied
 
-    @staticmethod
-    def _occurs(duty: _Duty, rule: Recurrence, instant: int) -> tuple[int, int] | None:
-        """The occurrence of ``rule`` that starts at ``instant``, if there is one."""
-        from .engine import occurrences
-
-        for _, s, e in occurrences(rule, duty.zone, instant, instant + 1):
-            if s == instant:
-                return s, e
-            if s > instant:
-                break
-        return None
 
 
 class _Reader:
@@ -767,7 +799,7 @@ def _finish(name: str, reader: _Reader, contacts, out: CalendarDuty) -> None:
                                         f"rules (most from {biggest}); a contact may have at most "
                                         f"{MAX_RULES_PER_CONTACT:,}: split the calendar over several contacts"))
         if len(duty.rules) > MAX_RECURRING_RULES_PER_CONTACT:
-            series = ", ".join(f"UID {uid}" for _, _, uid in duty.rules[:3])
+            series = ", ".join(f"UID {uid}" for _, _, uid, _ in duty.rules[:3])
             out.problems.append(Problem(name, f"contact {cid}", "duty", f"the calendar gives {len(duty.rules)} series "
                                         f"without an end ({series}, …); a contact may have at most "
                                         f"{MAX_RECURRING_RULES_PER_CONTACT}: give the old ones an end (UNTIL)"))
