@@ -459,6 +459,8 @@ class _Event:
         from .engine import occurrences
 
         found = []
+        if rule is not None and rule.until is not None and (rule.until.wall.year > 2199):
+            raise _Unusable("the series ends after 2199; leave its end out to keep it as a rule")
         if rule is not None:
             for occurrence in occurrences(rule, duty.zone, start.instant - 2 * DAY, _FAR):
                 found.append(occurrence)
@@ -596,7 +598,6 @@ class _Event:
         duty.counts["exceptions_applied"] += applied
 
 
-
 class _Reader:
     """Reads a calendar for the contacts of one roster."""
 
@@ -606,6 +607,8 @@ class _Reader:
         self.match = _Matcher(contacts, contact_id)
         self.calendar = _Calendar(cal, list(self.zone_of.values()))
         self.durations = _raw_durations(text)
+        if len(self.durations) != len(cal.walk("VEVENT")):  # a file laid out oddly: icalendar's reading
+            self.durations = []
         self.duties: dict[str, _Duty] = {}
 
     def duty(self, cid: str) -> _Duty:
@@ -629,16 +632,20 @@ class _Reader:
 
     def unchanged(self, override, index: int, before, series_owner: str) -> bool:
         """Whether an override leaves its instance as it was (same times, same contact)."""
-        if before is None or _cancelled(override) or "DTSTART" not in override:
+        if before is None or _cancelled(override):
             return False
+        if "DTSTART" not in override:  # nothing it says about the times can be read
+            return True
         s, e, _ = self._span(override, index, self.zone_of[series_owner], before)
         return (s, e) == (before[0], before[1]) and self.owner_of(override, series_owner) == series_owner
 
     def override(self, override, index: int, before, uid: str, series_owner: str, duty: _Duty) -> int:
         """A moved, changed, swapped or cancelled instance: its new shift, for whom it names.
-        Returns 1 (one exception applied)."""
-        if _cancelled(override) or "DTSTART" not in override:
+        Returns how many exceptions that applies (0 or 1)."""
+        if _cancelled(override):
             return 1
+        if "DTSTART" not in override:  # an instance that was not there, with no time of its own
+            return 0
         cid = self.owner_of(override, series_owner)
         target = self.duty(cid)
         if cid != series_owner:
@@ -700,7 +707,8 @@ def read_calendar(name: str, data: bytes, contacts, *, contact_id: str | None) -
         if "RECURRENCE-ID" in event:
             overrides.setdefault(uid, []).append((event, i))
         elif uid in masters:
-            out.problems.append(Problem(name, f"event UID {uid}", "UID", "two events share this UID; each needs its own"))
+            out.problems.append(Problem(name, f"event UID {uid}", "UID",
+                                        "two events share this UID; each needs its own"))
         else:
             masters[uid] = (event, i)
     # A moved instance without its series (as invitations to one instance come) is

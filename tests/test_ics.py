@@ -583,3 +583,26 @@ def test_a_calendar_beyond_the_limits_is_refused_with_its_events_named(fr, cli, 
     result = cli("import", p, "-n", "ftf", "-c", "FR")
     assert result.exit_code == 2 and needle in result.stderr, result.stderr
     assert dump(db_path) == before
+
+
+def test_the_issue_a_google_calendar_of_2014_to_2019_imported_years_later(tmp_path, cli, monkeypatch):
+    """Issue 11 as reported: a Google calendar whose events lie in 2014-2019, imported for
+    one contact (--contact c1), gave "changed c1 duty: [...] -> []". Every event is kept."""
+    monkeypatch.setenv("CTCONTACTS_NOW", "2040-06-01T00:00:00Z")
+    people = [contact("c1", name="Holiday cover (fictional)", duty=["Mo-Fr 09:00-17:00"], timezone="Europe/Berlin")]
+    assert cli("import", roster_file(tmp_path, roster("FR", contacts=people))).exit_code == 0
+    events = "".join(vevent(f"2014{y}_{m:02d}{d:02d}_holiday@google.com", "Public holiday (fictional)",
+                            f"DTSTART;VALUE=DATE:{y}{m:02d}{d:02d}", f"DTEND;VALUE=DATE:{y}{m:02d}{d + 1:02d}",
+                            "CLASS:PUBLIC", "TRANSP:TRANSPARENT", "STATUS:CONFIRMED")
+                     for y in range(2014, 2020) for m, d in ((1, 1), (5, 1), (10, 3), (12, 25)))
+    p = tmp_path / "Germany.ics"
+    p.write_text(cal_text(events, head="X-WR-CALNAME:Holidays (fictional)\r\nX-WR-TIMEZONE:Europe/Berlin\r\n"))
+    result = cli("import", p, "--network", "ftf", "--country", "FR", "--contact", "c1", "--json")
+    assert result.exit_code == 0, result.stderr
+    change = json.loads(result.stdout)["rosters"][0]
+    assert change["changed"][0]["fields"]["duty"]["new"][:2] == ["2014-01-01T00:00/P1D", "2014-05-01T00:00/P1D"]
+    assert change["calendar"]["contacts"][0]["dated_shifts"] == 24
+    # 3 October 2016, all day in Berlin: from 2 October 22:00Z to 3 October 22:00Z.
+    assert not on(cli, "c1", "2016-10-02T21:59:59Z") and on(cli, "c1", "2016-10-02T22:00:00Z")
+    assert on(cli, "c1", "2016-10-03T21:59:59Z") and not on(cli, "c1", "2016-10-03T22:00:00Z")
+    assert on(cli, "c1", "2019-12-25T12:00:00Z")
