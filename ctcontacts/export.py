@@ -247,8 +247,8 @@ def _whole_events(rules, zone, base: str, event, cal) -> None:
         ev.add("dtstart", first)
         ev.add("dtend", last)
         cal.add_component(ev)
-    for s, e in merge(pieces):
-        ev = event(f"{base}-{s}")
+    for s, e in sorted(set(pieces)):  # each shift as it is (merged, back-to-back shifts would hide handovers)
+        ev = event(f"{base}-{s}-{e}")
         ev.add("dtstart", dt.datetime.fromtimestamp(s, utc))
         ev.add("dtend", dt.datetime.fromtimestamp(e, utc))
         cal.add_component(ev)
