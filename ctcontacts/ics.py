@@ -163,16 +163,22 @@ class _Calendar:
         self.tzids = {str(tz.get("TZID", "")): tz for tz in cal.walk("VTIMEZONE")}
         self.candidates = list(dict.fromkeys(zones))  # zones a custom VTIMEZONE may turn out to be
         self._names: dict[str, str | None] = {}
+        self._matched: dict[str, tuple[str, int]] = {}  # TZID -> the zone its VTIMEZONE keeps, from a year
         written = str(cal.get("X-WR-TIMEZONE", "")).strip()
         self.floating = self.name(written) if written else None
         if written and self.floating is None:
             raise _Unusable(f"X-WR-TIMEZONE {written!r} is not a time zone")
+        if self.floating:
+            self.candidates.append(self.floating)
 
     def name(self, tzid: str, tzinfo=None, year: int = 2000) -> str | None:
         """The IANA zone a TZID names: as written, quoted, a Windows name ("W. Europe
         Standard Time"), vendor-prefixed ("/mozilla.org/20050126_1/Europe/Paris"), its
-        VTIMEZONE's X-LIC-LOCATION; else the zone (of the contacts', or X-WR-TIMEZONE)
-        whose clock the VTIMEZONE keeps from ``year`` on ("Customized Time Zone")."""
+        VTIMEZONE's X-LIC-LOCATION; else a zone whose clock the VTIMEZONE keeps from
+        ``year`` on ("Customized Time Zone", "(UTC+01:00) Amsterdam, Berlin, …"): the
+        contacts', X-WR-TIMEZONE, then those Windows names stand for. Zones that agree
+        from ``year`` to 2037 give a rule starting then the same instants, so the first
+        that matches will do. GMT, Etc/UTC and the like are UTC."""
         key = f"{tzid}\n{year}"
         if key in self._names:
             return self._names[key]
@@ -187,8 +193,17 @@ class _Calendar:
         if block is not None:
             candidates.append(str(block.get("X-LIC-LOCATION", "")))
         found = next((find_zone_name(c) for c in candidates if c and find_zone_name(c)), None)
+        if found is not None and lookup_zone(found).offsets == (0,):
+            found = "UTC"  # one clock, whatever its name; and UTC names a place, as a rule's zone must
         if found is None and block is not None and tzinfo is not None:
-            found = next((z for z in self.candidates if _same_clock(tzinfo, z, year)), None)
+            matched = self._matched.get(tzid)  # a zone that matched from an earlier year matches now
+            if matched is not None and matched[1] <= year:
+                found = matched[0]
+            else:
+                guesses = self.candidates + sorted(set(WINDOWS_TO_OLSON.values()))
+                found = next((z for z in guesses if find_zone_name(z) and _same_clock(tzinfo, z, year)), None)
+                if found is not None:
+                    self._matched[tzid] = (found, year)
         self._names[key] = found
         return found
 

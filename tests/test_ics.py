@@ -606,3 +606,32 @@ def test_the_issue_a_google_calendar_of_2014_to_2019_imported_years_later(tmp_pa
     assert not on(cli, "c1", "2016-10-02T21:59:59Z") and on(cli, "c1", "2016-10-02T22:00:00Z")
     assert on(cli, "c1", "2016-10-03T21:59:59Z") and not on(cli, "c1", "2016-10-03T22:00:00Z")
     assert on(cli, "c1", "2019-12-25T12:00:00Z")
+
+
+def test_an_outlook_zone_named_for_display_is_read_by_its_clock(fr, cli, tmp_path, db_path, monkeypatch):
+    # Newer Outlook names zones for display; this one is US Eastern time, for a desk in Paris.
+    monkeypatch.setenv("CTCONTACTS_NOW", "2005-01-01T00:00:00Z")
+    tzid = "(UTC-05:00) Eastern Time (US & Canada)"
+    block = (f"BEGIN:VTIMEZONE\r\nTZID:{tzid}\r\nBEGIN:STANDARD\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:-0400\r\n"
+             "TZOFFSETTO:-0500\r\nRRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=1SU;BYMONTH=11\r\nEND:STANDARD\r\n"
+             "BEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\n"
+             "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=2SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n")
+    p = tmp_path / "o.ics"
+    p.write_text(cal_text(vevent("o", "fr-duty-a", f'DTSTART;TZID="{tzid}":20180106T180000',
+                                 f'DTEND;TZID="{tzid}":20180107T060000', "RRULE:FREQ=WEEKLY;BYDAY=SA",
+                                 "EXDATE;TZID=GMT:20191228T230000"), head=block))
+    assert cli("import", p, "-n", "ftf", "-c", "FR").exit_code == 0
+    [rule] = [r for r in stored(db_path, "fr-duty-a") if r.startswith("R/")]
+    assert rule.startswith("R/2018-01-06T18:00[America/") and rule.endswith("]/2018-01-07T06:00/FREQ=WEEKLY;BYDAY=SA")
+    # Saturday 9 March 2030 18:00 EST to Sunday 06:00 EDT: 11 hours.
+    assert not on(cli, "fr-duty-a", "2030-03-09T22:59:59Z") and on(cli, "fr-duty-a", "2030-03-09T23:00:00Z")
+    assert on(cli, "fr-duty-a", "2030-03-10T09:59:59Z") and not on(cli, "fr-duty-a", "2030-03-10T10:00:00Z")
+    assert not on(cli, "fr-duty-a", "2019-12-29T00:00:00Z")  # EXDATE in GMT: the same instant
+
+
+def test_a_series_in_gmt_is_kept_in_utc(fr, cli, tmp_path, db_path):
+    p = tmp_path / "g.ics"
+    p.write_text(cal_text(vevent("g", "fr-duty-a", "DTSTART;TZID=GMT:20261201T090000", "DTEND;TZID=GMT:20261201T170000",
+                                 "RRULE:FREQ=DAILY")))
+    assert cli("import", p, "-n", "ftf", "-c", "FR").exit_code == 0
+    assert stored(db_path, "fr-duty-a") == ["R/2026-12-01T09:00[UTC]/2026-12-01T17:00/FREQ=DAILY"]
