@@ -76,6 +76,7 @@ class RosterChange:
     reach: dict[str, dict] = field(default_factory=dict)  # id -> fields
     demo: dict | None = None  # {"old": bool, "new": bool} when the demo mark changed
     cleared: list[str] = field(default_factory=list)  # ids whose unconfirmed reach mark this put back as on record
+    calendar: dict | None = None  # what the duty calendar that gave this roster held (ics.CalendarDuty.report)
 
     @property
     def unchanged(self) -> bool:
@@ -102,6 +103,8 @@ class RosterChange:
             out["removed_roster"] = True
         if self.cleared:
             out["reach_cleared"] = self.cleared
+        if self.calendar:
+            out["calendar"] = self.calendar
         return out
 
 

@@ -518,13 +518,13 @@ def export_(
     country: Optional[str] = typer.Option(None, "--country", "-c", help="Only this member."),
     out: Optional[str] = typer.Option(None, "--out", "-o", metavar="FILE",
                                       help="Write here instead of stdout: a file (replaced whole, or created readable by you only), a pipe or a device."),
-    start: Optional[str] = typer.Option(None, "--from", metavar="WHEN", help="ics: start of the events window (default: 90 days ago)."),
-    days: Optional[int] = typer.Option(None, "--days", help="ics: length of the window in days (default: 456, to 366 days ahead)."),
+    start: Optional[str] = typer.Option(None, "--from", metavar="WHEN", help="ics: start of the window for duty written as shifts, such as weekly windows (default: 90 days ago)."),
+    days: Optional[int] = typer.Option(None, "--days", help="ics: length of that window in days (default: 456, to 366 days ahead)."),
     tz: Optional[str] = typer.Option(None, "--tz", metavar="ZONE", help=TZ_HELP),
     db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help=DB_HELP),
 ) -> None:
     """Export rosters: JSON and CSV import back to the same directory; ICS for a calendar
-    (recurrences kept as RRULE); vCard 4.0 for a phone's address book. CSV cells that a
+    (recurrences kept as RRULE, and duty a calendar gave written whole); vCard 4.0 for a phone's address book. CSV cells that a
     spreadsheet would run as formulas are written as text.
 
     Example: ctcontacts export --format ics --network ftf --country FR --out fr-duty.ics

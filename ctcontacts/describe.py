@@ -91,8 +91,14 @@ def describe(rule: Rule) -> str:
         return f"for {rule.duration} until {_stamp(rule.end)}"
     if isinstance(rule, Recurrence):
         until = f", until {_stamp(rule.until)}" if rule.until else ""
-        start = rule.start.strftime("%Y-%m-%d %H:%M")
-        return f"{_rrule(rule.rrule)}, starting {start}, each for {rule.duration}{until}"
+        start = rule.start.strftime("%Y-%m-%d %H:%M") + (f" ({rule.timezone})" if rule.timezone else "")
+        if rule.end is not None:
+            days = (rule.end.date() - rule.start.date()).days
+            later = "" if not days else " the next day" if days == 1 else f" {days} days later"
+            length = f"each to {rule.end:%H:%M}{later} (wall clock)"
+        else:
+            length = f"each for {rule.duration}"
+        return f"{_rrule(rule.rrule)}, starting {start}, {length}{until}"
     if isinstance(rule, Off):
         return f"NOT on duty: {describe(rule.rule)}"
     return rule.text()  # pragma: no cover

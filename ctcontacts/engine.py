@@ -10,8 +10,10 @@ so the time semantics of the contract live here and only here:
   is on the next day; a window whose converted end is not after its converted
   start is empty that day;
 * durations: days/weeks/months/years nominal (wall clock), hours and less exact;
-* recurrences are expanded on wall-clock times; an occurrence in a gap is kept
-  and moved; ``UNTIL`` bounds an occurrence's start, inclusively;
+* recurrences are expanded on wall-clock times, in the rule's own zone if it
+  names one; an occurrence in a gap is kept and moved; ``UNTIL`` bounds an
+  occurrence's start, inclusively; a recurrence given by its first shift's end
+  ends each occurrence the same wall-clock time after its start;
 * a contact is on duty where some rule covers it and no ``off`` rule does.
 """
 
@@ -35,7 +37,8 @@ Span = tuple[int, int]
 def duty_intervals(rules: Sequence[Rule], zone: Zone, lo: int, hi: int) -> list[Span]:
     """The contact's on-duty time within ``[lo, hi)``: sorted, merged, disjoint.
 
-    Touching or overlapping rules merge into one span; ``off`` rules are cut out.
+    ``zone`` is the contact's: every rule is read in it but a recurrence that names
+    its own. Touching or overlapping rules merge into one span; ``off`` rules are cut out.
     Spans are clipped to the window, so a span starting at ``lo`` or ending at
     ``hi`` may extend beyond it.
     """
@@ -273,7 +276,18 @@ def _fast_forward(rule: Recurrence, wall_lo: dt.datetime) -> tuple[str, dt.datet
 
 
 def _recurrence(rule: Recurrence, zone: Zone, lo: int, hi: int) -> Iterable[Span]:
-    length = rule.duration.longest_seconds()
+    for _, start, end in occurrences(rule, zone, lo, hi):
+        yield (start, end)
+
+
+def occurrences(rule: Recurrence, zone: Zone, lo: int, hi: int) -> Iterable[tuple[dt.datetime, int, int]]:
+    """The occurrences of a recurrence that may touch ``[lo, hi)`` (and a few beyond
+    either end), in order: each as its wall-clock start in the rule's zone (its own,
+    else ``zone``, the contact's) and its start and end instants. An occurrence whose
+    end is not after its start (a shift inside a spring-forward gap) is yielded as it
+    is; spans built from it are empty."""
+    zone = rule.in_zone(zone)
+    length = rule.length().longest_seconds()
     wall_lo = zone.wall(lo) - dt.timedelta(seconds=length + 2 * DAY)
     wall_hi = zone.wall(hi) + dt.timedelta(days=2)
     until = rule.until
@@ -289,7 +303,23 @@ def _recurrence(rule: Recurrence, zone: Zone, lo: int, hi: int) -> Iterable[Span
         start = zone.to_utc(wall)
         if until is not None and until.offset is not None and start > until.instant:
             continue
-        yield (start, add_duration(start, wall, rule.duration, zone))
+        yield wall, start, _occurrence_end(rule, zone, start, wall)
+
+
+def shift_like(rule: Recurrence, zone: Zone, wall: dt.datetime) -> Span:
+    """A shift starting at ``wall`` (in the rule's zone, else ``zone``) and lasting as
+    the rule's occurrences do: an extra date of a calendar series (RDATE), say."""
+    zone = rule.in_zone(zone)
+    start = zone.to_utc(wall)
+    return start, _occurrence_end(rule, zone, start, wall)
+
+
+def _occurrence_end(rule: Recurrence, zone: Zone, start: int, wall: dt.datetime) -> int:
+    """An occurrence's end: its duration added (nominal days, exact hours), or, for a
+    rule given by its first shift's end, the same wall-clock time later."""
+    if rule.end is not None:
+        return zone.to_utc(wall + (rule.end - rule.start))
+    return add_duration(start, wall, rule.duration, zone)
 
 
 # --- answers ------------------------------------------------------------------

@@ -144,16 +144,20 @@ def to_vcf(conn: sqlite3.Connection, network: str | None = None, member: str | N
 ICS_DAYS_BACK, ICS_DAYS_AHEAD = 90, 366
 
 
-def _as_rrule_events(rules) -> bool:
-    """Whether a contact's duty can be written as RRULE events that mean exactly the
-    same: recurrences only (an 'off' or a weekly window would need exact clipping),
-    with durations iCalendar can express (no years or months)."""
-    from .rules import Recurrence
+def _writable_whole(rules) -> bool:
+    """Whether a contact's duty can be written as calendar events that mean exactly the
+    same, whatever its dates: recurrences iCalendar can express (no years or months,
+    a start on the rule), dated intervals, and dated 'off' intervals (written as
+    EXDATEs and the parts of the instances they leave). That is all a calendar import
+    gives. A weekly window, 24/7 or a recurring 'off' is written as its shifts instead."""
+    from .rules import Interval, Off, Recurrence
 
-    return bool(rules) and all(
-        isinstance(r, Recurrence) and not r.duration.years and not r.duration.months and _starts_on_rule(r)
-        for r in rules
-    )
+    def whole(r) -> bool:
+        if isinstance(r, Recurrence):
+            return not r.length().years and not r.length().months and _starts_on_rule(r)
+        return isinstance(r, Interval) or (isinstance(r, Off) and isinstance(r.rule, Interval))
+
+    return bool(rules) and all(whole(r) for r in rules)
 
 
 def _starts_on_rule(rule) -> bool:
@@ -164,13 +168,120 @@ def _starts_on_rule(rule) -> bool:
     return rrulestr(rule.rrule, dtstart=rule.start)[0] == rule.start
 
 
-def to_ics(conn: sqlite3.Connection, network: str | None, member: str | None, start: int, end: int,
-           stamp: int) -> str:
-    """Each contact's duty as events: recurrences stay RRULEs (their meaning in RFC 5545
-    is the contract's: wall-clock start in the zone, nominal days, exact hours);
-    everything else is written as the exact shifts within ``[start, end)``."""
+def _whole_day(rule) -> tuple | None:
+    """A local interval from a midnight to a midnight ('2026-12-24/2026-12-27',
+    '2026-12-05T00:00/P2D'): its first and its end date, written as an all-day event."""
+    import datetime as dt
+
+    from .isotime import Stamp
+
+    first, last = rule.start, rule.end
+    if first is None or first.offset is not None or first.wall.time() != dt.time(0):
+        return None
+    if last is None:
+        d = rule.duration
+        if d.seconds or d.years or d.months:
+            return None
+        last = Stamp(first.wall + dt.timedelta(days=d.days))
+    if last.offset is not None or last.wall.time() != dt.time(0):
+        return None
+    return first.wall.date(), last.wall.date()
+
+
+def _whole_events(rules, zone, base: str, event, cal) -> list[str]:
+    """A contact's duty written whole (``_writable_whole``): each recurrence an RRULE
+    event in its own zone, with an EXDATE for each instance an 'off' interval touches
+    and the parts of that instance it leaves as events of their own; each dated
+    interval, less its 'off' parts, as events (all-day when it is whole local days).
+
+    The dated events come back as text (``_dated_events``): a roster may hold 50,000
+    dated shifts, and as icalendar objects they take ten seconds and 400 MB to write."""
     import datetime as dt
     import zoneinfo
+
+    import icalendar
+
+    from .engine import interval_span, merge, occurrences, subtract
+    from .rules import Interval, Off, Recurrence
+
+    utc = dt.timezone.utc
+    offs = merge(interval_span(r.rule, zone) for r in rules if isinstance(r, Off))
+    pieces: list[tuple[int, int]] = []
+    days: dict[dt.date, dt.date] = {}
+    recurrences = [r for r in rules if isinstance(r, Recurrence)]
+    for i, rule in enumerate(recurrences):
+        name = rule.timezone or zone.name  # a rule's own zone, else the contact's
+        tz = zoneinfo.ZoneInfo(name)
+        ev = event(f"{base}-rule{i}")
+        ev.add("dtstart", rule.start.replace(tzinfo=tz))
+        if rule.end is not None:  # ends on the wall clock: what DTEND means to calendars
+            ev.add("dtend", rule.end.replace(tzinfo=tz))
+        else:
+            # Written as the rule says it (PT24H is exact hours, P1D a calendar day);
+            # a timedelta would turn PT24H into P1D.
+            ev["DURATION"] = icalendar.vText(str(rule.duration))
+        text = rule.rrule
+        if rule.until is not None:
+            own = rule.in_zone(zone)
+            instant = rule.until.instant if rule.until.offset is not None else own.to_utc(rule.until.wall)
+            text += ";UNTIL=" + dt.datetime.fromtimestamp(instant, utc).strftime("%Y%m%dT%H%M%SZ")
+        ev.add("rrule", icalendar.vRecur.from_ical(text))
+        skipped = set()
+        for s, e in offs:
+            for wall, a, b in occurrences(rule, zone, s, e):
+                if a < e and b > s and b > a and wall not in skipped:
+                    skipped.add(wall)
+                    pieces += subtract([(a, b)], offs)
+        if skipped:
+            ev.add("exdate", [w.replace(tzinfo=tz) for w in sorted(skipped)])
+        cal.add_component(ev)
+    for rule in rules:
+        if not isinstance(rule, Interval):
+            continue
+        span = interval_span(rule, zone)
+        left = subtract([span], offs)
+        whole = _whole_day(rule) if left == [span] else None
+        if whole is not None and whole[0] not in days:
+            days[whole[0]] = whole[1]
+        else:
+            pieces += left
+    dated = [(f"{base}-d{first:%Y%m%d}", f"DTSTART;VALUE=DATE:{first:%Y%m%d}", f"DTEND;VALUE=DATE:{last:%Y%m%d}")
+             for first, last in sorted(days.items())]
+    # Each shift as it is: merged, back-to-back shifts would hide their handovers.
+    dated += [(f"{base}-{s}-{e}", f"DTSTART:{_utc_stamp(s)}", f"DTEND:{_utc_stamp(e)}") for s, e in sorted(set(pieces))]
+    return _dated_events(event, dated)
+
+
+def _utc_stamp(instant: int) -> str:
+    from .zones import seconds_to_naive
+
+    return seconds_to_naive(instant).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _dated_events(event, dated: list[tuple[str, str, str]]) -> list[str]:
+    """Events of one contact that differ only in UID, DTSTART and DTEND, as text: the
+    rest (summary, description, categories, stamp) is written once by icalendar and
+    repeated, the three lines folded as RFC 5545 asks."""
+    if not dated:
+        return []
+    template = event("template")
+    del template["UID"]
+    lines = template.to_ical().decode("utf-8").split("\r\n")
+    head = "\r\n".join(lines[1:lines.index("END:VEVENT")])
+    return [f"BEGIN:VEVENT\r\n{head}\r\n{_fold(f'UID:{uid}@ctcontacts')}\r\n{first}\r\n{last}\r\nEND:VEVENT\r\n"
+            for uid, first, last in dated]
+
+
+def to_ics(conn: sqlite3.Connection, network: str | None, member: str | None, start: int, end: int,
+           stamp: int) -> str:
+    """Each contact's duty as events. Duty made of recurrences and dated intervals (what
+    a calendar import gives) is written whole, whatever its dates, so that the file
+    imports back to the same duty: recurrences stay RRULEs (their meaning in RFC 5545
+    is the contract's: wall-clock start in the zone, nominal days, exact hours; a rule
+    given by its first shift's end gets DTEND), 'off' intervals become EXDATEs and the
+    parts of the instances they leave. Other duty is written as the exact shifts
+    within ``[start, end)``."""
+    import datetime as dt
 
     import icalendar
 
@@ -178,6 +289,7 @@ def to_ics(conn: sqlite3.Connection, network: str | None, member: str | None, st
     from .zones import lookup_zone
 
     utc = dt.timezone.utc
+    dated: list[str] = []
     cal = icalendar.Calendar()
     cal.add("prodid", "-//ctcontacts//duty rosters//EN")
     cal.add("version", "2.0")
@@ -203,22 +315,11 @@ def to_ics(conn: sqlite3.Connection, network: str | None, member: str | None, st
                 return ev
 
             base = f"{r.network}-{r.member}-{c.id}".replace(":", "-")
-            if _as_rrule_events(rules):
-                tz = zoneinfo.ZoneInfo(c.timezone)
-                for i, rule in enumerate(rules):
-                    ev = event(f"{base}-rule{i}")
-                    ev.add("dtstart", rule.start.replace(tzinfo=tz))
-                    # Written as the rule says it (PT24H is exact hours, P1D a calendar day);
-                    # a timedelta would turn PT24H into P1D.
-                    ev["DURATION"] = icalendar.vText(str(rule.duration))
-                    text = rule.rrule
-                    if rule.until is not None:
-                        instant = rule.until.instant if rule.until.offset is not None else lookup_zone(c.timezone).to_utc(rule.until.wall)
-                        text += ";UNTIL=" + dt.datetime.fromtimestamp(instant, utc).strftime("%Y%m%dT%H%M%SZ")
-                    ev.add("rrule", icalendar.vRecur.from_ical(text))
-                    cal.add_component(ev)
+            zone = lookup_zone(c.timezone)
+            if _writable_whole(rules):
+                dated += _whole_events(rules, zone, base, event, cal)
                 continue
-            for s, e in duty_intervals(rules, lookup_zone(c.timezone), start, end):
+            for s, e in duty_intervals(rules, zone, start, end):
                 ev = event(f"{base}-{s}")
                 ev.add("dtstart", dt.datetime.fromtimestamp(s, utc))
                 ev.add("dtend", dt.datetime.fromtimestamp(e, utc))
@@ -228,7 +329,9 @@ def to_ics(conn: sqlite3.Connection, network: str | None, member: str | None, st
     # to the next: sorted by TZID, the same directory exports the same bytes.
     zones = sorted((x for x in cal.subcomponents if x.name == "VTIMEZONE"), key=lambda x: str(x["TZID"]))
     cal.subcomponents[:] = zones + [x for x in cal.subcomponents if x.name != "VTIMEZONE"]
-    return cal.to_ical().decode("utf-8")
+    text = cal.to_ical().decode("utf-8")
+    end_mark = "END:VCALENDAR\r\n"
+    return text[:-len(end_mark)] + "".join(dated) + end_mark
 
 
 FORMATS = ("json", "csv", "ics", "vcf")

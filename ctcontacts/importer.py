@@ -161,7 +161,7 @@ def _read(paths: list[str], inputs: Inputs, infos: list[dict], network: str | No
 def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str | None = None,
                       member: str | None = None, infos: list[dict] | None = None,
                       progress: Progress | None = None, contact: str | None = None,
-                      now: int = 0, inputs: Inputs | None = None) -> tuple[list[Roster], list[NetworkDef]]:
+                      inputs: Inputs | None = None) -> tuple[list[Roster], list[NetworkDef]]:
     """Parse and validate every file; raise ``InvalidInput`` listing every problem."""
     problems: list[Problem] = []
     files = _read([os.fspath(p) for p in paths], inputs or Inputs(), infos if infos is not None else [],
@@ -172,7 +172,7 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str |
         if f.format == "ics":
             problems.extend(f.problems)
             if not f.problems:
-                roster = _calendar_roster(conn, f, network, member, contact, now, problems)
+                roster = _calendar_roster(conn, f, network, member, contact, problems)
                 if roster is not None:
                     if any((r.network, r.member) == (roster.network, roster.member) for r in rosters):
                         problems.append(Problem(f.file, "file", "", f"the roster of {roster.member} in "
@@ -186,8 +186,9 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str |
 
 
 def _calendar_roster(conn: sqlite3.Connection, f, network: str | None, member: str | None,
-                     contact: str | None, now: int, problems: list[Problem]) -> Roster | None:
-    """The roster a duty calendar names, with the duty of each contact it covers replaced."""
+                     contact: str | None, problems: list[Problem]) -> Roster | None:
+    """The roster a duty calendar names, with the duty of each contact it covers replaced
+    (all of it, whatever its dates), and what the calendar held for the report."""
     from .ics import read_calendar
 
     if not network or not member:
@@ -204,12 +205,12 @@ def _calendar_roster(conn: sqlite3.Connection, f, network: str | None, member: s
         problems.append(Problem(f.file, "file", "", f"{member} has no roster in {code} to take this calendar's "
                                 "duty; import its contacts (JSON or CSV) first"))
         return None
-    duty = read_calendar(f.file, f.calendar, current.contacts, contact_id=contact, now=now)
+    duty = read_calendar(f.file, f.calendar, current.contacts, contact_id=contact)
     problems.extend(duty.problems)
     if duty.problems:
         return None
     contacts = [replace(c, duty=duty.rules[c.id]) if c.id in duty.rules else c for c in current.contacts]
-    return Roster(code, member, current.issued, contacts, f.file, current.demo)
+    return Roster(code, member, current.issued, contacts, f.file, current.demo, duty.report(f.file))
 
 
 def _attempted(files: list) -> list[tuple[str, str]]:
@@ -310,12 +311,15 @@ def _diff_from_current(conn: sqlite3.Connection, network: str, member: str, new)
 
 
 def _changes(conn: sqlite3.Connection, rosters: list[Roster]) -> list[RosterChange]:
-    return [_diff_from_current(conn, r.network, r.member, r) for r in rosters]
+    changes = [_diff_from_current(conn, r.network, r.member, r) for r in rosters]
+    for change, r in zip(changes, rosters):
+        change.calendar = r.calendar
+    return changes
 
 
 def _file_infos(paths: list[str], inputs: Inputs) -> list[dict] | None:
     """Name, SHA-256, format and size of each file, without parsing; ``None`` if one
-    cannot be read or is a calendar (whose meaning depends on the day it is read).
+    cannot be read or is a calendar (read every time, so the report can say what it held).
     Opened as the real read opens them (``files.Inputs``): a device or a pipe is never
     read, standard input is read once and kept for the real read."""
     out = []
@@ -403,7 +407,7 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
             return same
     infos: list[dict] = []
     try:
-        rosters, defs = read_and_validate(conn, paths, network, member, infos, progress, contact, now, inputs)
+        rosters, defs = read_and_validate(conn, paths, network, member, infos, progress, contact, inputs)
     except InvalidInput as e:
         _record_refusal(db_path, when, kind, infos, getattr(e, "attempted", []), _summary(e.problems))
         raise

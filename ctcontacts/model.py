@@ -34,6 +34,7 @@ class Roster:
     contacts: list[Contact]
     source: str
     demo: bool = False
+    calendar: dict | None = None  # what a duty calendar (.ics) held, for the import report
 
 
 @record

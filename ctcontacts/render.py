@@ -121,12 +121,37 @@ def _ids(ids: list[str]) -> str:
     return ", ".join(safe(i) for i in ids)
 
 
+def _calendar(calendar: dict, out: Console) -> None:
+    """What a duty calendar held, contact by contact: nothing it gave is left unsaid."""
+    def n(count: int, one: str, many: str) -> str:
+        return f"{count:,} {one if count == 1 else many}"
+
+    head = f"  calendar {safe(calendar['file'])}: {n(calendar['events'], 'event', 'events')} read"
+    if calendar.get("unassigned_cancelled"):
+        head += f", {n(calendar['unassigned_cancelled'], 'cancelled event', 'cancelled events')} naming nobody"
+    out.print(T(head))
+    for c in calendar["contacts"]:
+        parts = [n(c["events"], "event", "events"),
+                 n(c["series_kept_as_rules"], "series kept as a rule", "series kept as rules"),
+                 n(c["series_with_an_end"], "series with an end", "series with an end") + " (as dated shifts)",
+                 n(c["dated_shifts"], "dated shift", "dated shifts"),
+                 n(c["off_periods"], "off period", "off periods"),
+                 n(c["exceptions_applied"], "exception applied", "exceptions applied")]
+        none = c["cancelled"] + c["zero_length"]
+        if none:
+            parts.append(f"{n(none, 'event gives', 'events give')} no duty ({c['cancelled']} cancelled, "
+                         f"{c['zero_length']} of zero length)")
+        out.print(T(f"    {safe(c['id'])}: " + "; ".join(parts)))
+
+
 def import_report(report, out: Console) -> None:
     """The change report of an import, dry run or rollback, roster by roster."""
     for r in report.rosters:
         head = f"{r.network} {r.member}: "
         if r.unchanged:
             out.print(T(head + f"unchanged ({r.contacts} contacts)"))
+            if r.calendar:
+                _calendar(r.calendar, out)
             continue
         if r.new_roster:
             out.print(T(head + f"new roster, {r.contacts} contacts ({_ids(r.added)})", "bold"))
@@ -135,6 +160,8 @@ def import_report(report, out: Console) -> None:
             out.print(T(head + f"roster removed ({_ids(r.removed)})", "bold"))
             continue
         out.print(T(head + f"{r.contacts} contacts", "bold"))
+        if r.calendar:
+            _calendar(r.calendar, out)
         if r.issued:
             out.print(T(f"  issued: {r.issued['old']} -> {r.issued['new']}"))
         if r.demo:

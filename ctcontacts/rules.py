@@ -83,20 +83,44 @@ class Interval:
 
 @record(frozen=True)
 class Recurrence:
-    """RRULE expanded on wall-clock times from ``start``; each occurrence lasts ``duration``."""
+    """RRULE expanded on wall-clock times from ``start``, in the rule's own ``timezone``
+    if it names one (else the contact's). Each occurrence lasts ``duration`` or, when
+    the rule gives ``end`` (the first occurrence's wall-clock end) instead, ends as far
+    from its start on the wall clock as ``end`` is from ``start``: how calendars end
+    each instance of an event given by DTSTART and DTEND."""
 
     rrule: str  # without UNTIL, which we apply ourselves (it may be local or UTC)
     start: dt.datetime
-    duration: Duration
+    duration: Duration | None
     until: Stamp | None = None  # inclusive bound on an occurrence's start
     source_rrule: str = ""
+    timezone: str | None = None  # an IANA name; None: the contact's zone
+    end: dt.datetime | None = None  # wall-clock end of the first occurrence, instead of ``duration``
 
     def text(self) -> str:
-        stamp = Stamp(self.start)
-        return f"R/{stamp}/{self.duration}/{self.source_rrule or self.rrule}"
+        zone = f"[{self.timezone}]" if self.timezone else ""
+        length = Stamp(self.end) if self.end is not None else self.duration
+        return f"R/{Stamp(self.start)}{zone}/{length}/{self.source_rrule or self.rrule}"
 
     def starts_per_day(self) -> float:
         return float(_starts_per_day(rrule_parts(self.rrule)))
+
+    def in_zone(self, default):
+        """The ``zones.Zone`` the rule is read in: its own, else ``default`` (the contact's)."""
+        if self.timezone is None:
+            return default
+        from .zones import lookup_zone
+
+        return lookup_zone(self.timezone)
+
+    def length(self) -> Duration:
+        """How long an occurrence lasts, as a duration: ``duration``, or the wall-clock
+        time from ``start`` to ``end`` counted as days and seconds. For the limits and
+        for how far back a lookup looks; the engine ends occurrences by ``end`` itself."""
+        if self.duration is not None:
+            return self.duration
+        delta = self.end - self.start
+        return Duration(days=delta.days, seconds=delta.seconds)
 
 
 @record(frozen=True)
@@ -262,13 +286,13 @@ def _parse_text(text: str, stored: bool = False) -> Rule:
         inner = _parse_text(t[4:], stored)
         return _off(inner, t)
     if t[:2].upper() == "R/":
-        parts = t[2:].split("/", 2)
-        if len(parts) != 3:
+        m = _ONE_STRING.match(t)
+        if not m:
             raise RuleError(
-                f"{text!r}: a recurrence is written R/START/DURATION/RRULE, "
+                f"{_clip(text)}: a recurrence is written R/START/DURATION/RRULE, "
                 "e.g. R/2026-11-02T09:00/P7D/FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"
             )
-        return _recurrence(parts[2], parts[0], parts[1], text, stored)
+        return _recurrence(m["rrule"], m["start"], m["length"], text, stored, zone=m["zone"])
     if re.match(r"^\s*(\d{4}-\d{2}-\d{2}|P[\dTYMWDHS]+/)", t, re.I) and "/" in t:
         return _interval(t)
     return _weekly(t)
@@ -282,16 +306,29 @@ def _parse_object(obj: dict) -> Rule:
         inner = parse_rule(obj["off"])
         return _off(inner, repr(obj))
     if "rrule" in keys:
-        unknown = keys - {"rrule", "start", "duration"}
+        unknown = keys - set(RECURRENCE_FIELDS)
         if unknown:
             raise RuleError(f"unknown key(s) {_clip(', '.join(sorted(unknown)))} in a recurrence; "
-                            "use rrule, start and duration")
-        missing = [k for k in ("rrule", "start", "duration") if k not in obj]
+                            "use rrule, start, duration (or end) and, if it is not the contact's, timezone")
+        missing = [k for k in ("rrule", "start") if k not in obj]
+        if "duration" not in obj and "end" not in obj:
+            missing.append("duration")
         if missing:
             raise RuleError(f"a recurrence needs {', '.join(missing)}")
-        if not all(isinstance(obj[k], str) for k in ("rrule", "start", "duration")):
-            raise RuleError("rrule, start and duration must be strings")
-        return _recurrence(obj["rrule"], obj["start"], obj["duration"], repr(obj))
+        if "duration" in obj and "end" in obj:
+            raise RuleError("a recurrence has a duration or an end, not both")
+        if not all(isinstance(v, str) for v in obj.values()):
+            raise RuleError(f"{', '.join(k for k in RECURRENCE_FIELDS if k in obj)} must be strings")
+        m = _ZONED_START.match(obj["start"].strip())
+        zone = obj.get("timezone")
+        if m and m["zone"] is not None:
+            if zone is not None and (place_zone(zone) or zone) != (place_zone(m["zone"]) or m["zone"]):
+                raise RuleError(f"{_clip(obj['start'])} names the zone {_clip(m['zone'])} but timezone says "
+                                f"{_clip(zone)}; give it once")
+            zone = m["zone"]
+        start = m["start"] if m else obj["start"]
+        length = obj["duration"] if "duration" in obj else obj["end"]
+        return _recurrence(obj["rrule"], start, length, repr(obj), zone=zone)
     raise RuleError(
         f"unknown duty object with keys {_clip(', '.join(sorted(keys))) if keys else 'none'}; "
         'use {"rrule": ..., "start": ..., "duration": ...} or {"off": ...}'
@@ -397,6 +434,22 @@ def _positive(d: Duration, text: str) -> Duration:
 
 
 # --- recurrences ----------------------------------------------------------------
+
+# What a recurrence object may hold (data/roster.schema.json names the same).
+RECURRENCE_FIELDS = ("rrule", "start", "duration", "end", "timezone")
+# R/START[ZONE]/DURATION-OR-END/RRULE: the zone (RFC 9557's suffix) may hold slashes.
+_ONE_STRING = re.compile(r"^R/(?P<start>[^/\[\]]*)(?:\[(?P<zone>[^\]]*)\])?/(?P<length>[^/]*)/(?P<rrule>.*)$",
+                         re.I | re.S)
+_ZONED_START = re.compile(r"^(?P<start>[^\[\]]*)(?:\[(?P<zone>[^\]]*)\])?$")
+
+
+def place_zone(name: str, stored: bool = False) -> str | None:
+    """A rule's own zone, canonically spelt: a place (``zones.place_zone_name``) when
+    a roster gives it; what is already stored is read whatever it is."""
+    from .zones import find_zone_name, place_zone_name
+
+    return (find_zone_name if stored else place_zone_name)(name)
+
 
 _UNTIL = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?$", re.I)
 # How far from its start a recurrence must first occur (checked at import).
@@ -562,20 +615,42 @@ def _limits(parts: dict[str, str], dur: Duration, text: str) -> None:
                         "(a daily shift may last a month, an hourly one 31 hours)")
 
 
-def _recurrence(rrule: str, start: str, duration: str, text: str, stored: bool = False) -> Recurrence:
-    """A recurrence, within the limits. ``stored``: read back from the database, so
-    the search for a first occurrence is skipped; every limit is still checked, as a
-    database written by an older version may hold what this one refuses."""
+def _recurrence(rrule: str, start: str, length: str, text: str, stored: bool = False,
+                zone: str | None = None) -> Recurrence:
+    """A recurrence, within the limits. ``length`` is a duration, or the wall-clock end
+    of the first occurrence; ``zone`` the rule's own IANA zone, if it names one.
+    ``stored``: read back from the database, so the search for a first occurrence is
+    skipped; every limit is still checked, as a database written by an older version
+    may hold what this one refuses."""
+    timezone = None
+    if zone is not None:
+        timezone = place_zone(zone, stored)
+        if timezone is None:
+            from .zones import unknown_zone_message
+
+            raise RuleError(f"{_clip(text)}: {unknown_zone_message(zone.strip())}")
+    end = None
     try:
         stamp = parse_stamp(start)
-        dur = _positive(parse_duration(duration), text)
+        if length.strip()[:1].upper() == "P":
+            dur = _positive(parse_duration(length), text)
+        else:
+            end = parse_stamp(length)
     except ISOError as e:
         raise RuleError(f"{_clip(text)}: {e}") from None
     if stamp.offset is not None:
         raise RuleError(
-            f"{_clip(text)}: a recurrence start is a wall-clock time in the contact's zone; "
-            f"write it without an offset ({str(stamp)[:16]})"
+            f"{_clip(text)}: a recurrence start is a wall-clock time in the contact's zone (or in the zone "
+            f"the rule names, R/{str(stamp)[:16]}[Area/City]/…); write it without an offset ({str(stamp)[:16]})"
         )
+    if end is not None:
+        if end.offset is not None:
+            raise RuleError(f"{_clip(text)}: the end of a recurrence's first shift is a wall-clock time like its "
+                            f"start; write it without an offset ({str(end)[:16]})")
+        if end.wall <= stamp.wall:
+            raise RuleError(f"{_clip(text)}: the end of the first shift is not after its start")
+        delta = end.wall - stamp.wall
+        dur = Duration(days=delta.days, seconds=delta.seconds)
     body = rrule.strip()
     if body.upper().startswith("RRULE:"):
         body = body[6:]
@@ -618,4 +693,6 @@ def _recurrence(rrule: str, start: str, duration: str, text: str, stored: bool =
         raise RuleError(f"{_clip(text)}: the RRULE cannot be read ({_clip(e)})") from None
     if not first:
         raise RuleError(f"{_clip(text)}: the RRULE has no occurrence in the five years from its start")
-    return Recurrence(cleaned, stamp.wall, dur, until, source_rrule=body.strip())
+    if end is not None:
+        return Recurrence(cleaned, stamp.wall, None, until, body.strip(), timezone, end.wall)
+    return Recurrence(cleaned, stamp.wall, dur, until, body.strip(), timezone)

@@ -235,7 +235,7 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> tuple[Contac
         except RuleError as e:
             check.add(place, "duty", str(e))
             continue
-        span = _span(rule, zone)
+        span = dated_span(rule, zone)
         problem = _mixed_interval_problem(rule, span)
         if problem:
             check.add(place, "duty", problem)
@@ -308,7 +308,7 @@ def _mixed_interval_problem(rule: Rule, span: tuple[int, int] | None) -> str | N
     return None
 
 
-def _span(rule: Rule, zone) -> tuple[int, int] | None:
+def dated_span(rule: Rule, zone) -> tuple[int, int] | None:
     """The instants of a dated interval rule (plain or 'off'); ``None`` for other kinds."""
     inner = rule.rule if isinstance(rule, Off) else rule
     if zone is None or not isinstance(inner, Interval):

@@ -61,3 +61,14 @@ def test_the_limits_section_states_the_limits():
     for field, most in limits.MAX_FIELD_CHARS.items():
         row = next(line for line in text.splitlines() if f"`{field}`" in line and line.startswith("|"))
         assert f"{most:,}" in row, field
+
+
+def test_the_calendars_page_shows_rules_as_they_are_stored():
+    """docs/calendars.md's examples of what a calendar is kept as are rules, written as
+    ctcontacts writes them back."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "calendars.md").read_text(encoding="utf-8")
+    table = page.split("| in the calendar | kept as |", 1)[1].split("\n\n", 1)[0]
+    examples = [t for t in re.findall(r"`([^`]+)`", table) if "/" in t]
+    assert len(examples) >= 4
+    for text in examples:
+        assert parse_rule(text).text() == text

@@ -272,3 +272,75 @@ def test_nominal_months_are_dateutils(wall, years, months, days):
 
     expected = wall + relativedelta(years=years, months=months) + dt.timedelta(days=days)
     assert Duration(years, months, days, 0).add_nominal(wall) == expected
+
+
+# --- a recurrence in its own zone, and one given by its first shift's end ----------------
+
+
+def test_a_rule_in_its_own_zone_follows_that_zones_clock_not_the_contacts():
+    # Monday 09:00 in New York for a contact in Paris. The US changes clocks on
+    # 8 March 2026, Europe on 29 March: in between New York is 5 hours behind Paris, not 6.
+    rule = "R/2026-03-02T09:00[America/New_York]/PT8H/FREQ=WEEKLY;BYDAY=MO"
+    got = spans([rule], "Europe/Paris", "2026-03-02T00:00:00Z", "2026-03-31T00:00:00Z")
+    assert [s for s, _ in got] == ["2026-03-02T14:00:00Z", "2026-03-09T13:00:00Z", "2026-03-16T13:00:00Z",
+                                   "2026-03-23T13:00:00Z", "2026-03-30T13:00:00Z"]
+    # Without the zone, the same text is read in the contact's zone (the default).
+    plain = spans([rule.replace("[America/New_York]", "")], "Europe/Paris",
+                  "2026-03-09T00:00:00Z", "2026-03-10T00:00:00Z")
+    assert plain == [("2026-03-09T08:00:00Z", "2026-03-09T16:00:00Z")]
+
+
+@pytest.mark.parametrize("zone,day,first,last", [
+    # Sydney leaves summer time on Sunday 5 April 2026 at 03:00 (to 02:00): 13 hours.
+    ("Australia/Sydney", "2026-04-03", "2026-04-04T09:00:00Z", "2026-04-04T22:00:00Z"),
+    # Dublin's "negative DST": winter time (GMT) begins on Sunday 25 October 2026: 13 hours.
+    ("Europe/Dublin", "2026-10-24", "2026-10-24T19:00:00Z", "2026-10-25T08:00:00Z"),
+    # London springs forward on Sunday 29 March 2026 at 01:00 GMT: 11 hours.
+    ("Europe/London", "2026-03-28", "2026-03-28T20:00:00Z", "2026-03-29T07:00:00Z"),
+    # New York springs forward on Sunday 8 March 2026 at 02:00 EST: 11 hours.
+    ("America/New_York", "2026-03-07", "2026-03-08T01:00:00Z", "2026-03-08T12:00:00Z"),
+])
+def test_a_rule_given_by_its_first_shifts_end_ends_on_the_wall_clock(zone, day, first, last):
+    # 20:00 to 08:00, as a calendar's DTSTART and DTEND say it: on the night the clocks
+    # change the shift still ends at 08:00 local, so it lasts 11 or 13 hours.
+    from ctcontacts.engine import occurrences
+
+    rule = parse_rule(f"R/2026-01-03T20:00[{zone}]/2026-01-04T08:00/FREQ=WEEKLY;BYDAY=SA")
+    lo = utc(f"{day}T00:00:00Z")
+    got = [(format_utc(s), format_utc(e)) for _, s, e in occurrences(rule, lookup_zone("UTC"), lo, lo + 3 * 86400)
+           if lo <= s]
+    assert (first, last) in got
+    # PT12H would have kept exact hours instead.
+    exact = parse_rule(f"R/2026-01-03T20:00[{zone}]/PT12H/FREQ=WEEKLY;BYDAY=SA")
+    assert (utc(first), utc(first) + 12 * 3600) in [(s, e) for _, s, e in occurrences(exact, lookup_zone("UTC"), lo,
+                                                                                         lo + 3 * 86400)]
+
+
+def test_zoned_and_end_forms_round_trip_and_equal_their_object_forms():
+    text = "R/2026-11-01T19:00[America/New_York]/2026-11-02T07:00/FREQ=DAILY;INTERVAL=2"
+    obj = {"rrule": "FREQ=DAILY;INTERVAL=2", "start": "2026-11-01T19:00", "end": "2026-11-02T07:00",
+           "timezone": "america/new_york"}
+    assert parse_rule(text) == parse_rule(obj) and parse_rule(obj).text() == text
+    assert parse_rule(f"off {text}").text() == f"off {text}"
+    assert parse_rule({"off": obj}).text() == f"off {text}"
+    assert parse_rule({**obj, "start": "2026-11-01T19:00[America/New_York]", "timezone": "America/New_York"}) == \
+        parse_rule(obj)
+
+
+@pytest.mark.parametrize("rule,needle", [
+    ("R/2026-11-02T09:00[EST]/P7D/FREQ=WEEKLY", "not the name of a place"),
+    ("R/2026-11-02T09:00[Europe/Pari]/P7D/FREQ=WEEKLY", "did you mean Europe/Paris"),
+    ("R/2026-11-02T09:00-05:00[America/New_York]/P7D/FREQ=WEEKLY", "without an offset"),
+    ("R/2026-11-02T09:00/2026-11-02T09:00/FREQ=WEEKLY", "not after its start"),
+    ("R/2026-11-02T09:00/2026-11-02T10:00Z/FREQ=WEEKLY", "without an offset"),
+    ("R/2026-11-02T09:00/2026-12-05T09:00/FREQ=DAILY", "at most 31 days"),
+    ({"rrule": "FREQ=DAILY", "start": "2026-11-02T09:00", "duration": "PT1H", "end": "2026-11-02T10:00"},
+     "not both"),
+    ({"rrule": "FREQ=DAILY", "start": "2026-11-02T09:00[Europe/Paris]", "duration": "PT1H",
+      "timezone": "Europe/Dublin"}, "give it once"),
+    ({"rrule": "FREQ=DAILY", "start": "2026-11-02T09:00", "duration": "PT1H", "tz": "Europe/Dublin"},
+     "unknown key"),
+])
+def test_zoned_and_end_forms_are_checked(rule, needle):
+    with pytest.raises(RuleError, match=needle):
+        parse_rule(rule)

@@ -81,6 +81,56 @@ def test_schema_names_exactly_the_fields_the_importer_reads():
     assert set(defs["network"]["properties"]) == set(readers.NETWORK_FIELDS)
     assert set(defs["contact"]["required"]) == {"id", "name", "timezone", "duty"}
     assert all(d["additionalProperties"] is False for d in (SCHEMA, defs["roster"], defs["contact"], defs["network"]))
+    from ctcontacts.rules import RECURRENCE_FIELDS
+
+    assert set(defs["recurrence"]["properties"]) == set(RECURRENCE_FIELDS)
+    assert defs["recurrence"]["additionalProperties"] is False
+
+
+ZONED = [
+    {"rrule": "FREQ=WEEKLY;BYDAY=MO", "start": "2026-11-02T09:00", "duration": "PT8H", "timezone": "America/New_York"},
+    {"rrule": "FREQ=DAILY", "start": "2026-11-01T19:00", "end": "2026-11-02T07:00", "timezone": "Europe/London"},
+    {"off": {"rrule": "FREQ=MONTHLY;BYDAY=1FR", "start": "2026-12-04T10:00", "duration": "PT2H",
+             "timezone": "America/New_York"}},
+    "R/2026-11-03T20:00/2026-11-04T08:00/FREQ=WEEKLY;BYDAY=TU",
+]
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_rules_in_their_own_zone_or_with_an_end_round_trip(tmp_path, cli, monkeypatch, fmt):
+    jsonschema = pytest.importorskip("jsonschema")
+    doc = {"format": "ctcontacts-roster/1", "rosters": [roster("FR", contacts=[contact("fr-x", duty=ZONED)])]}
+    jsonschema.validate(doc, SCHEMA)
+    assert cli("import", roster_file(tmp_path, *doc["rosters"])).exit_code == 0
+    exported = cli("export", "--format", fmt).stdout
+    assert "R/2026-11-02T09:00[America/New_York]/PT8H/FREQ=WEEKLY;BYDAY=MO" in exported
+    assert "R/2026-11-01T19:00[Europe/London]/2026-11-02T07:00/FREQ=DAILY" in exported
+    assert "off R/2026-12-04T10:00[America/New_York]/PT2H/FREQ=MONTHLY;BYDAY=1FR" in exported
+    if fmt == "json":
+        jsonschema.validate(json.loads(exported), SCHEMA)
+    path = tmp_path / f"out.{fmt}"
+    path.write_text(exported, encoding="utf-8")
+    monkeypatch.setenv("CTCONTACTS_DB", str(tmp_path / "again.db"))
+    assert cli("import", path).exit_code == 0
+    assert cli("export", "--format", fmt).stdout == exported
+    # Monday 15 March 2027 09:00 in New York is 13:00Z (EDT since the 14th), 14:00 in Paris.
+    doc = json.loads(cli("whois", "-c", "FR", "-n", "ftf", "--at", "2027-03-15T13:00:00Z", "--json").stdout)
+    assert [c["id"] for c in doc["on_duty"]] == ["fr-x"]
+    doc = json.loads(cli("whois", "-c", "FR", "-n", "ftf", "--at", "2027-03-15T12:59:59Z", "--json").stdout)
+    assert doc["on_duty"] == []
+
+
+@pytest.mark.parametrize("rule", [
+    {"rrule": "FREQ=DAILY", "start": "2026-11-01T19:00"},
+    {"rrule": "FREQ=DAILY", "start": "2026-11-01T19:00", "duration": "PT1H", "end": "2026-11-01T20:00"},
+    {"rrule": "FREQ=DAILY", "start": "2026-11-01T19:00", "duration": "PT1H", "zone": "UTC"},
+])
+def test_schema_and_importer_agree_on_recurrence_objects(tmp_path, cli, rule):
+    jsonschema = pytest.importorskip("jsonschema")
+    doc = {"format": "ctcontacts-roster/1", "rosters": [roster("FR", contacts=[contact(duty=[rule])])]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, SCHEMA)
+    assert cli("import", roster_file(tmp_path, *doc["rosters"])).exit_code == 2
 
 
 def test_schema_and_importer_agree_on_unknown_fields(tmp_path, cli):
