@@ -105,6 +105,7 @@ VIEWS = [
     ("contacts AT (50,000 shifts)", ["contacts", "-n", "ftf", "-c", "AT", "--json"]),
     ("export ics FR (default window)", ["export", "--format", "ics", "-n", "ftf", "-c", "FR"]),
     ("export ics ES (default window)", ["export", "--format", "ics", "-n", "ftf", "-c", "ES"]),
+    ("export ics AT (all 50,000 shifts)", ["export", "--format", "ics", "-n", "ftf", "-c", "AT"]),
     ("export json, whole directory", ["export", "--format", "json"]),
 ]
 

@@ -246,7 +246,7 @@ def search(conn: sqlite3.Connection, text: str) -> list[dict]:
     """Current contacts whose name, agency, phone or e-mail holds ``text`` (case-insensitive;
     for phones, digits are compared, so '01 99 00' finds +33199001234)."""
     needle = text.strip().casefold()
-    digits = "".join(ch for ch in text if ch.isdigit())
+    digits = "".join(ch for ch in text if "0" <= ch <= "9")
     if not needle:
         return []
     out = []

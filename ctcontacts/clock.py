@@ -11,7 +11,7 @@ import time
 
 from .errors import UsageError
 from .isotime import ISOError, parse_stamp
-from .zones import Zone, lookup_zone, naive_to_seconds, place_zone_name, unknown_zone_message
+from .zones import Zone, find_zone_name, lookup_zone, naive_to_seconds, place_zone_name, unknown_zone_message
 
 ENV_NOW = "CTCONTACTS_NOW"
 
@@ -31,22 +31,24 @@ def now() -> int:
 
 def user_zone_name() -> str:
     """The user's own IANA zone: ``$TZ``, else /etc/localtime's link, else /etc/timezone, else UTC."""
+    # The user's own clock is read as the system names it (TZ=EST5EDT included); only
+    # zones someone types (--tz) or a roster gives must name a place.
     tz = os.environ.get("TZ", "").lstrip(":")
-    if tz and place_zone_name(tz):
-        return place_zone_name(tz)
+    if tz and find_zone_name(tz):
+        return find_zone_name(tz)
     try:
         target = os.path.realpath("/etc/localtime")
         if "zoneinfo/" in target:
             name = target.split("zoneinfo/", 1)[1]
-            if place_zone_name(name):
-                return place_zone_name(name)
+            if find_zone_name(name):
+                return find_zone_name(name)
     except OSError:
         pass
     try:
         with open("/etc/timezone", encoding="utf-8") as f:
             name = f.read().strip()
-        if place_zone_name(name):
-            return place_zone_name(name)
+        if find_zone_name(name):
+            return find_zone_name(name)
     except OSError:
         pass
     return "UTC"

@@ -20,7 +20,7 @@ def _busy_timeout() -> int:
     """How long a command waits for another one's write lock: ``$CTCONTACTS_BUSY_TIMEOUT_MS``,
     else 10 seconds."""
     text = os.environ.get("CTCONTACTS_BUSY_TIMEOUT_MS", "")
-    return int(text) if text.isdigit() else 10000
+    return int(text) if text.isascii() and text.isdigit() else 10000  # '²'.isdigit() is true
 
 
 BUSY_TIMEOUT_MS = _busy_timeout()

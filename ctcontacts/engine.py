@@ -237,13 +237,11 @@ def _fast_forward(rule: Recurrence, wall_lo: dt.datetime) -> tuple[str, dt.datet
       second), since the new start would give other values.
     A start that does not match its rule is not an occurrence (dateutil), and the
     new start is an occurrence exactly when the rule says so; periods are kept whole,
-    so BYSETPOS sees the same sets. A rule with COUNT counts from its own start and
-    is not moved (COUNT is at most ``limits.MAX_COUNT``; its occurrences are cached).
+    so BYSETPOS sees the same sets. (A rule has no COUNT here: ``rules`` keeps it as
+    the UNTIL of its last shift.)
     """
     parts = rrule_parts(rule.rrule)
     freq = parts.get("FREQ", "")
-    if "COUNT" in parts:
-        return rule.rrule, rule.start
     interval = int(parts.get("INTERVAL", "1") or 1)
     start = rule.start
     step = _STEP.get(freq)
@@ -296,6 +294,8 @@ def occurrences(rule: Recurrence, zone: Zone, lo: int, hi: int) -> Iterable[tupl
     last_wall = None
     if until is not None:
         last_wall = until.wall if until.offset is None else seconds_to_naive(until.instant + 27 * 3600)
+        if last_wall < wall_lo:
+            return  # the series ended before the window: nothing to walk
     text, start_at = _fast_forward(rule, wall_lo)
     for wall in _rrule(text, start_at).between(wall_lo, wall_hi):
         if last_wall is not None and wall > last_wall:

@@ -68,3 +68,6 @@ MAX_OCCURRENCE_DAYS = 31
 # run at once, each of which a lookup reaching back over them must compute.
 MAX_OVERLAP = 31
 MAX_COUNT = 10_000
+# A rule with COUNT is stored as the UNTIL of its last shift (rules.py), which must start
+# within this many years of the first: finding it walks the series once, at import.
+MAX_COUNT_YEARS = 10

@@ -157,7 +157,7 @@ def find_member(text: str) -> str | None:
         c = pycountry.countries.get(alpha_3=upper)
         if c:
             return c.alpha_2
-    if upper.isdigit():
+    if upper.isascii() and upper.isdigit():
         c = pycountry.countries.get(numeric=upper.zfill(3))
         return c.alpha_2 if c else None
     try:

@@ -12,7 +12,8 @@ import re
 from functools import lru_cache
 
 from .isotime import Duration, ISOError, Stamp, parse_duration, parse_stamp
-from .limits import (MAX_COUNT, MAX_OCCURRENCE_DAYS, MAX_OVERLAP, MAX_RULE_CHARS, MAX_STARTS_PER_DAY,
+from .limits import (MAX_COUNT, MAX_COUNT_YEARS, MAX_OCCURRENCE_DAYS, MAX_OVERLAP, MAX_RULE_CHARS,
+                     MAX_STARTS_PER_DAY,
                      RECURRENCE_FREQS)
 from .record import field, record
 
@@ -463,6 +464,11 @@ def _clip(value: object) -> str:
     return clip(value, 200)
 
 
+def _ascii_digits(text: str) -> bool:
+    """``str.isdigit`` says yes to '²', which ``int`` refuses: only 0-9 count here."""
+    return text.isascii() and text.isdigit()
+
+
 def rrule_parts(rrule: str) -> dict[str, str]:
     """``FREQ=WEEKLY;BYDAY=MO`` as ``{"FREQ": "WEEKLY", "BYDAY": "MO"}`` (keys upper-case)."""
     out = {}
@@ -500,6 +506,8 @@ RRULE_PARTS = ("FREQ", "INTERVAL", "COUNT", "WKST", "BYSETPOS", "BYMONTH", "BYWE
                "BYMONTHDAY", "BYDAY", "BYHOUR", "BYMINUTE", "BYSECOND")
 _NOT_WITH = {"BYWEEKNO": ("MONTHLY", "WEEKLY", "DAILY", "HOURLY"), "BYYEARDAY": ("MONTHLY", "WEEKLY", "DAILY"),
              "BYMONTHDAY": ("WEEKLY",)}
+# What each day-choosing part may name (negative values count from the end).
+_RANGES = {"BYMONTH": 12, "BYMONTHDAY": 31, "BYYEARDAY": 366, "BYWEEKNO": 53}
 # The Gregorian calendar repeats exactly every 400 years (146,097 days, 20,871 weeks).
 _CYCLE_YEARS = 400
 
@@ -550,7 +558,7 @@ def _never_matches(parts: dict[str, str], start: dt.datetime) -> bool:
     freq = parts["FREQ"].upper()
     positions = [p.strip() for p in parts.get("BYSETPOS", "").split(",") if p.strip()]
     size = _per_period(parts)
-    if positions and all(p.lstrip("+-").isdigit() and abs(int(p)) > size for p in positions):
+    if positions and all(_ascii_digits(p.lstrip("+-")) and abs(int(p)) > size for p in positions):
         return True
     interval = int(parts.get("INTERVAL", "1") or 1)
     locked = (freq == "DAILY" and interval % 7 == 0) or (freq == "HOURLY" and interval % 168 == 0)
@@ -559,6 +567,24 @@ def _never_matches(parts: dict[str, str], start: dt.datetime) -> bool:
         names = {d.strip().upper()[-2:] for d in days.split(",")}
         return DAYS[start.weekday()].upper() not in names
     return False
+
+
+def _last_of_count(text: str, start: dt.datetime) -> dt.datetime | None:
+    """The wall-clock start of a COUNT rule's last shift, if every one starts within
+    ``MAX_COUNT_YEARS`` of ``start``; else ``None``. Asked 400 years on, near the year
+    9999, like ``_occurs``, so that a rule that has stopped occurring is not looked for
+    beyond it (at most COUNT shifts are walked, and the years up to the bound)."""
+    from dateutil.rrule import rrulestr
+
+    bound = start + dt.timedelta(days=MAX_COUNT_YEARS * 366)
+    shift = (dt.MAXYEAR - 1 - bound.year) // _CYCLE_YEARS * _CYCLE_YEARS
+    bound = bound.replace(year=bound.year + shift)
+    last = None
+    for occurrence in rrulestr(text, dtstart=start.replace(year=start.year + shift)):
+        if occurrence > bound:
+            return None
+        last = occurrence
+    return None if last is None else last.replace(year=last.year - shift)
 
 
 def _first_within(cleaned: str, parts: dict[str, str], start: dt.datetime) -> bool:
@@ -587,9 +613,17 @@ def _limits(parts: dict[str, str], dur: Duration, text: str) -> None:
     if freq not in RECURRENCE_FREQS:
         raise RuleError(f"{_clip(text)}: FREQ={parts.get('FREQ', '')} is not a duty pattern; "
                         "use HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY")
+    for key, most in _RANGES.items():
+        for value in parts.get(key, "").split(","):
+            value = value.strip()
+            digits = value if key == "BYMONTH" else value.lstrip("+-")  # months have no sign
+            if value and not (_ascii_digits(digits) and 1 <= abs(int(value)) <= most):
+                # dateutil would take BYMONTH=13 and then look for it, day by day, to the year 9999
+                span = f"1 to {most}" + ("" if key == "BYMONTH" else f", or -1 to -{most}")
+                raise RuleError(f"{_clip(text)}: {key}={_clip(value)} is out of range ({span})")
     for key in ("INTERVAL", "COUNT"):
         value = parts.get(key)
-        if value is not None and not (value.isdigit() and int(value) >= 1):
+        if value is not None and not (_ascii_digits(value) and int(value) >= 1):
             raise RuleError(f"{_clip(text)}: {key} must be a whole number from 1")
     if int(parts.get("INTERVAL", "1")) > MAX_INTERVAL:
         raise RuleError(f"{_clip(text)}: INTERVAL is at most {MAX_INTERVAL}")
@@ -689,10 +723,22 @@ def _recurrence(rrule: str, start: str, length: str, text: str, stored: bool = F
 
         rrulestr(cleaned, dtstart=stamp.wall)  # every part dateutil reads, and its values
         first = stored or _first_within(cleaned, parts, stamp.wall)
+        last = _last_of_count(cleaned, stamp.wall) if first and "COUNT" in parts else None
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
         raise RuleError(f"{_clip(text)}: the RRULE cannot be read ({_clip(e)})") from None
     if not first:
         raise RuleError(f"{_clip(text)}: the RRULE has no occurrence in the five years from its start")
+    source = body.strip()
+    if "COUNT" in parts:
+        # A series of COUNT shifts is kept as the UNTIL of its last one, the same shifts:
+        # dateutil counts from the start, so a lookup would walk the whole series every
+        # time (a sparse one for a century); UNTIL lets it start near the moment asked.
+        if last is None:
+            raise RuleError(f"{_clip(text)}: its {parts['COUNT']} shifts do not all start within {MAX_COUNT_YEARS} "
+                            "years of the first; give UNTIL, or no end")
+        cleaned = ";".join(k for k in kept if not k.startswith("COUNT="))
+        until = Stamp(last)
+        source = f"{cleaned};UNTIL={last:%Y%m%dT%H%M%S}"
     if end is not None:
-        return Recurrence(cleaned, stamp.wall, None, until, body.strip(), timezone, end.wall)
-    return Recurrence(cleaned, stamp.wall, dur, until, body.strip(), timezone)
+        return Recurrence(cleaned, stamp.wall, None, until, source, timezone, end.wall)
+    return Recurrence(cleaned, stamp.wall, dur, until, source, timezone)

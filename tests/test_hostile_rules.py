@@ -33,6 +33,10 @@ REFUSED = [
     ("R/2026-01-01T00:00/P400D/FREQ=YEARLY", "a recurring shift lasts at most 31 days"),
     ("R/2026-01-01T00:00/P1M/FREQ=HOURLY", "overlap up to 744 at a time; one recurrence's shifts may overlap at most 31"),
     ("R/2026-01-01T00:00/PT1H/FREQ=DAILY;COUNT=10001", "COUNT is at most 10,000"),
+    ("R/2026-01-01T00:00/PT1H/FREQ=DAILY;COUNT=3700", "do not all start within 10 years of the first"),
+    ("R/1900-01-01T00:00/PT1H/FREQ=HOURLY;COUNT=10000;BYMONTH=2;BYMONTHDAY=29;BYHOUR=5", "within 10 years"),
+    ("R/2026-01-02T00:00/PT1H/FREQ=DAILY;INTERVAL=²", "INTERVAL must be a whole number from 1"),
+    ("R/2026-01-02T00:00/PT1H/FREQ=DAILY;BYMONTH=13", "BYMONTH='13' is out of range (1 to 12)"),
     ("R/2026-01-01T00:00/PT1H/FREQ=DAILY;INTERVAL=1001", "INTERVAL is at most 1000"),
     ("R/2026-01-01T00:00/PT1H/FREQ=DAILY;BYEASTER=0", "'BYEASTER' is not a part of an RRULE"),
     ("R/2026-01-01T00:00/PT1H/FREQ=DAILY;BYWEEKNO=3", "BYWEEKNO cannot be used with FREQ=DAILY"),
@@ -60,7 +64,7 @@ def test_rules_beyond_the_limits_are_refused_and_nothing_changes(tmp_path, cli, 
 def test_rules_at_the_limits_are_taken():
     for text in ["R/2026-01-01T00:00/PT1H/FREQ=HOURLY", "R/2026-01-01T00:00/P1M/FREQ=MONTHLY",
                  "R/2026-01-01T00:00/PT31H/FREQ=HOURLY", "R/2026-01-01T00:00/P1M/FREQ=DAILY",
-                 "R/2026-01-01T00:00/PT1H/FREQ=DAILY;COUNT=10000", "R/2026-01-05T09:00/PT1H/FREQ=DAILY;INTERVAL=7;BYDAY=MO",
+                 "R/2026-01-01T00:00/PT1H/FREQ=HOURLY;COUNT=10000", "R/2026-01-05T09:00/PT1H/FREQ=DAILY;INTERVAL=7;BYDAY=MO",
                  "R/2026-01-01T00:00/PT30M/FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11;BYMINUTE=0,30"]:
         assert parse_rule(text).starts_per_day() <= limits.MAX_STARTS_PER_DAY
 
@@ -278,3 +282,15 @@ def test_no_problem_echoes_a_huge_value(tmp_path, cli):
                    f"ftf,FR,a,A,+33 1 99 00 12 34,Europe/Paris,24/7,{'y' * 100_000}\n", encoding="utf-8")
     result = cli("import", csv)
     assert result.exit_code == 2 and max(map(len, result.stderr.splitlines())) < 2000
+
+
+def test_a_count_is_kept_as_the_until_of_its_last_shift():
+    """The same shifts, and a lookup never walks the series from its start."""
+    rule = parse_rule("R/2026-03-27T02:30/PT1H/FREQ=DAILY;COUNT=3")
+    assert rule.text() == "R/2026-03-27T02:30/PT1H/FREQ=DAILY;UNTIL=20260329T023000"
+    paris = lookup_zone("Europe/Paris")
+    lo = int(dt.datetime(2026, 3, 26, tzinfo=dt.timezone.utc).timestamp())
+    spans = duty_intervals([rule], paris, lo, lo + 10 * 86400)
+    # Three shifts; the third starts in the spring-forward gap and is moved, not dropped.
+    assert [dt.datetime.fromtimestamp(s, dt.timezone.utc).strftime("%d %H:%M") for s, _ in spans] == [
+        "27 01:30", "28 01:30", "29 01:30"]
