@@ -7,7 +7,6 @@ Every duty answer comes from the one engine: ``whois`` for "now", and
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 
 from . import reach, store
@@ -93,6 +92,9 @@ def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, spe
                           "from": format_utc(e.status.next_start), "reach_changed": e.reach_changed}
                          for e in answer.next],
                 "demo": answer.demo,
+                # Contacts whose stored duty is beyond the limits or damaged: never named
+                # as on duty, so the board says why a member may show nobody.
+                "not_evaluated": dict(answer.roster.unreadable) if answer.roster else {},
             })
     out.sort(key=lambda e: (STATUS_ORDER[e["status"]], e["network"], e["member"]))
     return out
@@ -256,7 +258,7 @@ def search(conn: sqlite3.Connection, text: str) -> list[dict]:
         "ORDER BY network, member, rank, name, id"
     )
     for row in rows:
-        phones = json.loads(row["phones"])
+        phones = store.json_texts(row["phones"]) or []
         hay = [row["name"], row["agency"], row["email"], row["id"]]
         hit = any(needle in (h or "").casefold() for h in hay)
         stripped = digits.lstrip("0")  # a national trunk 0 is not part of the E.164 number

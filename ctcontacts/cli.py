@@ -551,7 +551,8 @@ def export_(
             return text
         from .files import write_output
 
-        write_output(out, text)
+        base = _state["path"]
+        write_output(out, text, protect=(base, base + "-wal", base + "-shm"))
         return None
 
     text = _run(call)

@@ -314,6 +314,12 @@ def main() -> None:
             sys.stderr.write(f"error: {_plain(e)}\n")
         _silence(out)
         code = e.exit_code
+    except KeyboardInterrupt:
+        # Ctrl-C: the user stopped it. No traceback; the shell's code for an interrupt.
+        # (An import or other write is one transaction: it happened whole or not at all.)
+        err.write("interrupted.\n")
+        _silence(out)
+        code = 130
     finally:
         sys.stdout, sys.stderr = out, err
     raise SystemExit(code)

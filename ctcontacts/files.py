@@ -45,7 +45,7 @@ def kind_of(mode: int) -> str:
     return "not a regular file"
 
 
-def write_output(path: str, text: str, option: str = "--out") -> None:
+def write_output(path: str, text: str, option: str = "--out", protect: tuple[str, ...] = ()) -> None:
     """Write ``text`` (UTF-8, as is) to ``path``.
 
     - a regular file, or a new one: written beside it under a unique name (``O_EXCL``)
@@ -57,7 +57,9 @@ def write_output(path: str, text: str, option: str = "--out") -> None:
       through, never replaced; a pipe nobody reads is refused rather than waited on;
     - a directory, a block device, a socket, ``''``, a missing folder: refused.
 
-    A failure leaves no temporary file behind; every refusal is a ``UsageError``.
+    A file in ``protect`` (the database and its journal files) is never written, under
+    any name or link. A failure leaves no temporary file behind; every refusal is a
+    ``UsageError``.
     """
     from .text import clip
 
@@ -80,6 +82,13 @@ def write_output(path: str, text: str, option: str = "--out") -> None:
                              f"create it or choose another {option}.")
         _replace(target, data, 0o600, None, shown, option)
     elif stat.S_ISREG(st.st_mode):
+        for kept in protect:
+            try:
+                if os.path.samestat(os.stat(kept), st):
+                    raise UsageError(f"{option} {shown} is the database itself; an export there would replace "
+                                     f"the directory and its history. Choose another {option}.")
+            except OSError:
+                continue
         target = os.path.realpath(path)
         try:
             same = os.path.samestat(os.stat(target), st)

@@ -328,6 +328,10 @@ def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: st
     if missing:
         codes = " ".join(f"{e['network']}:{e['member']}" if several else e["member"] for e in missing)
         out.print(T(f"no roster ({len(missing)}): {codes}", "red"))
+    for e in entries:
+        for cid in e["not_evaluated"]:
+            out.print(T(f"{e['network']} {e['member']} {cid}: duty not evaluated, never shown as on duty "
+                        "(ctcontacts check says why)", "bold red"))
     _marks_below([(e["network"], e["member"], d["id"], d["reach_changed"])
                   for e in entries for d in e["on_duty"] if d["reach_changed"]], out)
     _fallback_lines(networks or [], out)

@@ -5,16 +5,18 @@ SQL is always parameterised. Writers run inside the caller's transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import sqlite3
 
 from .members import Network, builtin_networks
 from .model import Contact, NetworkDef, Roster
-from .limits import MAX_ROSTER_STARTS_PER_DAY, roster_load_problem
+from .limits import (MAX_ROSTER_STARTS_PER_DAY, MAX_RULES_PER_CONTACT, MAX_RULES_PER_ROSTER,
+                     roster_load_problem)
 from .record import field, record
 from .rules import Dated, Duty, RuleError, parse_stored
-from .zones import tz_version
+from .zones import find_zone_name, tz_version
 
 # How far a dated shift's stored instants may be off when the time-zone release
 # changed since they were computed: no offset ever moved by a day or more.
@@ -106,18 +108,67 @@ def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: boo
     columns = "id, name, timezone, agency, role, rank, phones, email, secure_channel, languages, verified, dated_until"
     for row in conn.execute(f"SELECT {columns}, {notes} FROM contacts WHERE version_id = ? ORDER BY position",
                             [version_id]):
-        contacts.append(Contact(
-            id=row["id"], name=row["name"], timezone=row["timezone"], duty=rules.get(row["id"], []),
-            agency=row["agency"], role=row["role"], rank=row["rank"],
-            phones=json.loads(row["phones"]), email=row["email"],
-            secure_channel=row["secure_channel"], languages=json.loads(row["languages"]),
-            verified=row["verified"], notes=row["notes"],
-        ))
+        contact, damage = _contact(row, rules.get(row["id"], []))
+        if WHOLE_ROSTER in unreadable:
+            unreadable.setdefault(contact.id, unreadable[WHOLE_ROSTER])
+        if damage:
+            unreadable.setdefault(contact.id, f"its stored entry is damaged ({damage})")
+            contact.duty = []
+        contacts.append(contact)
         if partial is not None and (row["dated_until"] is None or row["dated_until"] > hi):
             partial.add(row["id"])
-    return StoredRoster(head["network"], head["member"], head["issued"], head["created_at"],
+    unreadable.pop(WHOLE_ROSTER, None)
+    issued = head["issued"] if _is_date(head["issued"]) else None  # damaged: read as "no issue date"
+    return StoredRoster(head["network"], head["member"], issued, head["created_at"],
                         head["source_file"], bool(head["demo"]), contacts, version_id, head["import_id"],
                         head["spans_tz"], partial, unreadable)
+
+
+def json_texts(text) -> list[str] | None:
+    """A stored JSON list of texts (phones, languages), or ``None`` if it is not one."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+
+
+def _is_date(text) -> bool:
+    if text is None:
+        return True
+    try:
+        dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _contact(row, duty: list) -> tuple[Contact, str]:
+    """A contact read back, and what of it is damaged ("" if nothing). Every value is
+    the import's own (validated then); a file changed since, by hand or by damage, must
+    not stop the lookup of every other contact, nor name this one as on duty."""
+    damage = []
+    phones, languages = json_texts(row["phones"]), json_texts(row["languages"])
+    if phones is None:
+        damage.append("phones")
+    if languages is None:
+        damage.append("languages")
+    zone = row["timezone"] if isinstance(row["timezone"], str) and find_zone_name(row["timezone"]) else None
+    if zone is None:
+        damage.append("timezone")
+    verified = row["verified"] if _is_date(row["verified"]) else None
+    if verified != row["verified"]:
+        damage.append("verified")
+    rank = row["rank"] if isinstance(row["rank"], int) else 999
+    if rank != row["rank"]:
+        damage.append("rank")
+    contact = Contact(
+        id=str(row["id"]), name=str(row["name"]), timezone=zone or "UTC", duty=duty,
+        agency=str(row["agency"]), role=str(row["role"]), rank=rank, phones=phones or [], email=str(row["email"]),
+        secure_channel=str(row["secure_channel"]), languages=languages or [], verified=verified,
+        notes=str(row["notes"]),
+    )
+    return contact, ", ".join(damage)
 
 
 def _filter(head, window: tuple[int, int]) -> tuple[bool, int, int]:
@@ -126,6 +177,11 @@ def _filter(head, window: tuple[int, int]) -> tuple[bool, int, int]:
     trusted = head["spans_tz"] == tz_version()
     slack = 0 if trusted else _TZ_SLACK
     return trusted, window[0] - slack, window[1] + slack
+
+
+# The key of ``unreadable`` that stands for every contact of the roster (no contact id
+# is empty): set by ``load_duty``, spread over the contacts by ``load_version``.
+WHOLE_ROSTER = ""
 
 
 def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
@@ -150,7 +206,7 @@ def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
     spans_current = head["spans_tz"] == tz_version()
     rules: dict[str, list] = {}
     problems = unreadable if unreadable is not None else {}
-    load = 0.0
+    load, read = 0.0, 0
     for row in conn.execute(
         "SELECT contact_id, rule, starts, ends FROM duty_rules WHERE version_id = ? "
         "AND (? IS NULL OR contact_id = ?) "
@@ -165,22 +221,37 @@ def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
             duty.append(row["rule"], span)
             continue
         text = row["rule"]
+        cid = row["contact_id"]
+        if cid in problems:
+            continue  # already left out: the rest of its rules are not parsed
+        read += 1
+        if read > MAX_RULES_PER_ROSTER or len(rules.get(cid, ())) >= MAX_RULES_PER_CONTACT:
+            # An older version let more in: never parsed at every lookup (200,000 rules of
+            # one contact made each take 3 s); the roster is re-imported within the limits.
+            problems[cid] = (f"it has more stored duty rules than ctcontacts evaluates ({MAX_RULES_PER_CONTACT:,} "
+                             f"a contact, {MAX_RULES_PER_ROSTER:,} a roster)")
+            if read > MAX_RULES_PER_ROSTER:
+                problems[WHOLE_ROSTER] = problems[cid]
+                break
+            continue
         if trusted and row["starts"] is not None:
             rule = Dated(row["starts"], row["ends"], text.startswith("off"), text)
         else:
             try:
                 rule = parse_stored(text)
             except RuleError as e:
-                problems.setdefault(row["contact_id"], f"a stored duty rule is beyond what ctcontacts evaluates: {e}")
+                problems.setdefault(cid, f"a stored duty rule is beyond what ctcontacts evaluates: {e}")
                 continue
             load += rule.starts_per_day()
-        rules.setdefault(row["contact_id"], []).append(rule)
+        rules.setdefault(cid, []).append(rule)
     if parse and contact is None and load > MAX_ROSTER_STARTS_PER_DAY:
         for cid, duty in rules.items():
             if any(r.starts_per_day() for r in duty):
                 problems.setdefault(cid, f"the roster is beyond what ctcontacts evaluates: {roster_load_problem(load)}")
     for cid in problems:
         rules[cid] = []
+    if WHOLE_ROSTER in problems:
+        rules.clear()
     return rules
 
 
@@ -383,7 +454,8 @@ def current_reach_values(conn: sqlite3.Connection, network: str, member: str) ->
     if head is None:
         return None
     contacts = {
-        row["id"]: {"phones": json.loads(row["phones"]), "email": row["email"], "secure_channel": row["secure_channel"]}
+        row["id"]: {"phones": json_texts(row["phones"]) or [], "email": row["email"],
+                    "secure_channel": row["secure_channel"]}
         for row in conn.execute("SELECT id, phones, email, secure_channel FROM contacts WHERE version_id = ?",
                                 [head["id"]])
     }

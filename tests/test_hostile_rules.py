@@ -133,6 +133,8 @@ def test_a_stored_rule_beyond_the_limits_is_reported_never_evaluated(tmp_path, c
     board = json.loads(cli("now", "-n", "ftf", "--json").stdout)
     fr = next(m for m in board["members"] if m["member"] == "FR")
     assert all(c["id"] != "x-hostile" for c in fr["on_duty"])
+    assert list(fr["not_evaluated"]) == ["x-hostile"] and "FREQ=SECONDLY" in fr["not_evaluated"]["x-hostile"]
+    assert "x-hostile: duty not evaluated" in cli("now", "-n", "ftf").stdout
     plan = json.loads(cli("schedule", "-c", "FR", "-n", "ftf", "--days", "3", "--json").stdout)
     assert all(s["id"] != "x-hostile" for s in plan["shifts"])
     assert cli("coverage", "-n", "ftf", "-c", "FR", "--days", "30", "--json").exit_code in (0, 1)
@@ -294,3 +296,30 @@ def test_a_count_is_kept_as_the_until_of_its_last_shift():
     # Three shifts; the third starts in the spring-forward gap and is moved, not dropped.
     assert [dt.datetime.fromtimestamp(s, dt.timezone.utc).strftime("%d %H:%M") for s, _ in spans] == [
         "27 01:30", "28 01:30", "29 01:30"]
+
+
+def test_more_stored_rules_than_the_limits_are_not_parsed(tmp_path, cli, db_path):
+    """An older version let 25,000 rules into one contact: none is parsed at a lookup."""
+    _stored(tmp_path, cli, db_path, ["Mo 08:00-09:00"] * (limits.MAX_RULES_PER_CONTACT + 5000),
+            extra=[contact("fr-desk", name="Desk", duty=["24/7"])])
+    result, doc = cli.json("whois", "-c", "FR", "-n", "ftf")
+    assert result.exit_code == 0 and [c["id"] for c in doc["on_duty"]] == ["fr-desk"]
+    assert any("'x-hostile'" in w and "more stored duty rules than ctcontacts evaluates" in w for w in doc["warnings"])
+
+
+def test_a_damaged_stored_entry_is_reported_not_a_traceback(tmp_path, cli, db_path):
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[contact("fr-a", name="A"), contact("fr-b", name="B"),
+                                                               contact("fr-c", name="C")])))
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE contacts SET phones = 'not json' WHERE id = 'fr-a'")
+    conn.execute("UPDATE contacts SET timezone = 'Mars/Base' WHERE id = 'fr-b'")
+    conn.execute("UPDATE roster_versions SET issued = 'garbage'")
+    conn.commit()
+    conn.close()
+    result, doc = cli.json("whois", "-c", "FR", "-n", "ftf")
+    assert result.exit_code == 0 and [c["id"] for c in doc["on_duty"]] == ["fr-c"]
+    assert sum("stored entry is damaged" in w for w in doc["warnings"]) == 2
+    for args in (["now", "-n", "ftf"], ["check"], ["contacts", "-n", "ftf", "-c", "FR"], ["search", "A"],
+                 ["schedule", "-c", "FR", "-n", "ftf"], ["export", "--format", "ics"]):
+        result = cli(*args)
+        assert "Traceback" not in result.output and result.exit_code in (0, 1, 4), args
