@@ -59,10 +59,12 @@ def _fail(error: CtContactsError, as_json: bool = False, quiet: bool = False) ->
     if isinstance(error, InvalidInput):
         for p in error.problems:
             err.write(f"{_plain(p)}\n")
+        if error.dropped:
+            err.write(f"... and more problems, not listed: fix these first ({len(error.problems):,} listed).\n")
         if as_json:
             # ASCII escapes: problems quote file content, which must not steer a terminal.
-            sys.stdout.write(json.dumps({"ok": False, "problems": [p.as_dict() for p in error.problems]},
-                                        ensure_ascii=True, indent=2) + "\n")
+            doc = {"ok": False, "problems": [p.as_dict() for p in error.problems], "more_problems": error.dropped > 0}
+            sys.stdout.write(json.dumps(doc, ensure_ascii=True, indent=2) + "\n")
     report = getattr(error, "report", None)
     if report is not None:
         if as_json:

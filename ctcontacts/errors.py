@@ -6,6 +6,7 @@ stderr and the exit code the contract gives it. Nothing else should reach a user
 
 from __future__ import annotations
 
+from .limits import MAX_PROBLEMS
 from .record import record
 
 
@@ -38,6 +39,36 @@ class Problem:
         return {"file": self.file, "where": self.where, "field": self.field, "reason": self.reason}
 
 
+class Problems(list):
+    """The problems of an import, kept up to ``limits.MAX_PROBLEMS``: a file of two
+    million bad rows must not print (nor hold) two million lines. ``dropped`` counts
+    the rest, and ``full`` tells a reader it may stop reading."""
+
+    def __init__(self, problems=()):
+        super().__init__()
+        self.dropped = 0
+        self.extend(problems)
+
+    @property
+    def full(self) -> bool:
+        return len(self) >= MAX_PROBLEMS
+
+    def append(self, problem: Problem) -> None:
+        if self.full:
+            self.dropped += 1
+        else:
+            super().append(problem)
+
+    def extend(self, problems) -> None:
+        for problem in problems:
+            self.append(problem)
+        self.dropped += getattr(problems, "dropped", 0)
+
+    def __iadd__(self, problems):
+        self.extend(problems)
+        return self
+
+
 class InvalidInput(CtContactsError):
     """One or more input files failed validation; nothing was written."""
 
@@ -45,11 +76,11 @@ class InvalidInput(CtContactsError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
+        self.dropped = getattr(problems, "dropped", 0)
         n = len(problems)
-        super().__init__(
-            f"{n} problem{'s' if n != 1 else ''} found; nothing was imported. "
-            "Fix the file(s) and import again."
-        )
+        found = (f"more than {n:,} problems found (the first {n:,} are listed)" if self.dropped
+                 else f"{n} problem{'s' if n != 1 else ''} found")
+        super().__init__(f"{found}; nothing was imported. Fix the file(s) and import again.")
 
 
 class OutputError(CtContactsError):

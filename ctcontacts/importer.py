@@ -22,7 +22,7 @@ from typing import BinaryIO, Callable
 from . import store
 from .changes import RosterChange, diff
 from .db import Pathish, connect, in_memory, open_existing, write_transaction
-from .errors import CtContactsError, InvalidInput, Problem, UsageError
+from .errors import CtContactsError, InvalidInput, Problem, Problems, UsageError
 from .files import STDIN, Inputs, Refused, shown_name
 from .readers import FORMATS, read_file
 from .record import field, record, replace
@@ -163,7 +163,7 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str |
                       progress: Progress | None = None, contact: str | None = None,
                       inputs: Inputs | None = None) -> tuple[list[Roster], list[NetworkDef]]:
     """Parse and validate every file; raise ``InvalidInput`` listing every problem."""
-    problems: list[Problem] = []
+    problems = Problems()
     files = _read([os.fspath(p) for p in paths], inputs or Inputs(), infos if infos is not None else [],
                   network, member, problems, progress)
     rosters, defs, more = validate([f for f in files if f.format != "ics"], set(store.networks(conn)))
@@ -178,11 +178,33 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str |
                         problems.append(Problem(f.file, "file", "", f"the roster of {roster.member} in "
                                                 f"{roster.network} is given twice in this import"))
                     rosters.append(roster)
+    problems.extend(_network_sizes(conn, rosters))
     if problems:
         error = InvalidInput(problems)
         error.attempted = _attempted(files)
         raise error
     return rosters, defs
+
+
+def _network_sizes(conn: sqlite3.Connection, rosters: list[Roster]) -> list[Problem]:
+    """A network holds at most ``limits.MAX_ROSTERS_PER_NETWORK`` rosters, those stored
+    and those this import adds: the whole-network views (now, coverage, check) cost
+    every roster's, each within its own limits."""
+    from .limits import MAX_ROSTERS_PER_NETWORK
+
+    new: dict[str, set[str]] = {}
+    for r in rosters:
+        new.setdefault(r.network, set()).add(r.member)
+    out = []
+    for code, members in new.items():
+        stored = {row[0] for row in conn.execute("SELECT member FROM rosters WHERE network = ?", [code])}
+        total = len(stored | members)
+        if total > MAX_ROSTERS_PER_NETWORK:
+            first = next(r for r in rosters if r.network == code)
+            out.append(Problem(first.source, "file", "network", f"{code} would hold {total:,} rosters; a network "
+                               f"holds at most {MAX_ROSTERS_PER_NETWORK} (every country and {MAX_ROSTERS_PER_NETWORK - 250} "
+                               "organisations)"))
+    return out
 
 
 def _calendar_roster(conn: sqlite3.Connection, f, network: str | None, member: str | None,
@@ -229,9 +251,10 @@ def _attempted(files: list) -> list[tuple[str, str]]:
 
 
 def _summary(problems: list[Problem]) -> str:
+    total = len(problems) + getattr(problems, "dropped", 0)
     first = str(problems[0])
-    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return f"{len(problems)} problem(s): {first}{more}"
+    more = f" (and {total - 1:,} more)" if total > 1 else ""
+    return f"{total:,} problem(s): {first}{more}"
 
 
 def _record_refusal(db_path: Pathish, when: str, kind: str, infos: list[dict], rosters: list[tuple[str, str]],

@@ -21,6 +21,10 @@ MAX_FILE_BYTES = 1 << 30
 # What is held whole while it is read: JSON and iCalendar files, and standard input.
 MAX_WHOLE_FILE_BYTES = 256 << 20
 
+# Problems listed for one import; reading stops there (a file of two million bad rows
+# took 23 s and 424 MB to list them all). Fixing these shows the next.
+MAX_PROBLEMS = 1000
+
 # --- contact fields (characters, after trimming) -----------------------------------------
 
 MAX_FIELD_CHARS = {
@@ -38,6 +42,9 @@ MAX_NETWORK_NAME_CHARS = 200  # a network definition's name and organization
 
 # --- rosters -------------------------------------------------------------------------------
 
+# Rosters of one network, stored and imported together: the 249 ISO 3166 countries and
+# Kosovo, and 50 organisations. A view of the whole network costs every roster's.
+MAX_ROSTERS_PER_NETWORK = 300
 MAX_CONTACTS_PER_ROSTER = 500
 MAX_RULES_PER_CONTACT = 20_000  # ten years of 12-hour shifts is 7,300
 MAX_RULES_PER_ROSTER = 50_000

@@ -15,7 +15,7 @@ import json
 from functools import lru_cache
 from typing import BinaryIO, Callable, TextIO
 
-from .errors import Problem
+from .errors import Problem, Problems
 from .record import field, record
 from .text import clip, shorten
 
@@ -98,7 +98,7 @@ class RawFile:
     format: str  # "json" or "csv"
     rosters: list[RawRoster] = field(default_factory=list)
     networks: list[tuple[str, dict]] = field(default_factory=list)  # (where, definition)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=Problems)
     calendar: bytes | None = None  # an iCalendar file's bytes
 
 
@@ -462,6 +462,9 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
             same = None
             before = len(raw.problems)
             where = f"row {index}"
+            if raw.problems.full:  # limits.MAX_PROBLEMS listed: the rest of the file is not read
+                raw.problems.append(Problem(name, where, "", "reading stopped here"))
+                break
             if not any(c.strip() for c in cells):
                 continue  # blank rows (spreadsheets add them at the end)
             data_rows += 1

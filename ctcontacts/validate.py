@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 
 from . import limits
-from .errors import Problem
+from .errors import Problem, Problems
 from .isotime import MAX_YEAR, MIN_YEAR, ISOError, parse_date
 from .members import ORG, find_member, unknown_member_message
 from .model import Contact, NetworkDef, Roster
@@ -41,7 +41,7 @@ def _bad_text(value: str, multiline: bool = False) -> str | None:
 class _Checker:
     def __init__(self, file: str):
         self.file = file
-        self.problems: list[Problem] = []
+        self.problems: list[Problem] = Problems()
 
     def add(self, where: str, field_: str, reason: str) -> None:
         self.problems.append(Problem(self.file, where, field_, reason))
@@ -70,7 +70,7 @@ class _Checker:
 
 
 def validate(files: list[RawFile], known_networks: set[str]) -> tuple[list[Roster], list[NetworkDef], list[Problem]]:
-    problems: list[Problem] = []
+    problems: list[Problem] = Problems()
     by_code: dict[str, NetworkDef] = {}
     for f in files:
         problems.extend(f.problems)
@@ -88,6 +88,9 @@ def validate(files: list[RawFile], known_networks: set[str]) -> tuple[list[Roste
     seen: dict[tuple[str, str], str] = {}
     for f in files:
         for raw in f.rosters:
+            if problems.full:  # limits.MAX_PROBLEMS found: the rest is not checked
+                problems.append(Problem(f.file, raw.where, "", "not checked"))
+                continue
             roster = _roster(raw, defined, problems)
             if roster is None:
                 continue
@@ -157,13 +160,18 @@ def _roster(raw: RawRoster, networks: set[str], problems: list[Problem]) -> Rost
     contacts: list[Contact] = []
     ids: dict[str, str] = {}
     region = member if member and not ORG.match(member) else None
-    if len(raw.contacts) > limits.MAX_CONTACTS_PER_ROSTER:
+    oversized = len(raw.contacts) > limits.MAX_CONTACTS_PER_ROSTER
+    if oversized:
         check.add(raw.where, "contacts", f"holds {len(raw.contacts):,} contacts; a roster may have at most "
                   f"{limits.MAX_CONTACTS_PER_ROSTER}")
     rule_count = sum(len(c.duty) for c in raw.contacts)
     if rule_count > limits.MAX_RULES_PER_ROSTER:
+        oversized = True
         check.add(raw.where, "contacts", f"holds {rule_count:,} duty rules; a roster may have at most "
                   f"{limits.MAX_RULES_PER_ROSTER:,}")
+    if oversized:  # a roster beyond its size: its contacts are not checked one by one
+        problems.extend(check.problems)
+        return None
     starts_per_day = 0.0
     for c in raw.contacts:
         checked = _contact(c, check, region)

@@ -52,6 +52,7 @@ def test_the_limits_section_states_the_limits():
                limits.MAX_CONTACTS_PER_ROSTER, limits.MAX_RULES_PER_CONTACT, limits.MAX_RULES_PER_ROSTER,
                limits.MAX_RECURRING_RULES_PER_CONTACT, limits.MAX_ROSTER_STARTS_PER_DAY, limits.MAX_RULE_CHARS,
                limits.MAX_STARTS_PER_DAY, limits.MAX_OCCURRENCE_DAYS, limits.MAX_OVERLAP, limits.MAX_COUNT,
+               limits.MAX_COUNT_YEARS, limits.MAX_ROSTERS_PER_NETWORK, limits.MAX_PROBLEMS,
                *limits.MAX_FIELD_CHARS.values()]
     for n in numbers:
         assert f"{n:,}" in text, n

@@ -323,3 +323,22 @@ def test_a_damaged_stored_entry_is_reported_not_a_traceback(tmp_path, cli, db_pa
                  ["schedule", "-c", "FR", "-n", "ftf"], ["export", "--format", "ics"]):
         result = cli(*args)
         assert "Traceback" not in result.output and result.exit_code in (0, 1, 4), args
+
+
+def test_a_file_of_endless_problems_stops_at_a_thousand(tmp_path, cli, db_path):
+    """Two hundred thousand bad rows: the first thousand problems, and reading stops."""
+    path = tmp_path / "bad.csv"
+    path.write_text("network,member,id,name,timezone,duty\n" + "x,y\n" * 200_000, encoding="utf-8")
+    result = cli("import", path, "--json")
+    assert result.exit_code == 2 and not db_path.exists()
+    assert len(result.stderr.splitlines()) == limits.MAX_PROBLEMS + 2
+    assert "more than 1,000 problems found (the first 1,000 are listed)" in result.stderr
+    doc = json.loads(result.stdout)
+    assert len(doc["problems"]) == limits.MAX_PROBLEMS and doc["more_problems"] is True
+
+
+def test_a_network_holds_at_most_300_rosters(tmp_path, cli):
+    orgs = [roster(f"org:m{i}", contacts=[contact(f"m{i}")]) for i in range(limits.MAX_ROSTERS_PER_NETWORK + 1)]
+    result = cli("import", roster_file(tmp_path, *orgs))
+    assert result.exit_code == 2 and "ftf would hold 301 rosters; a network holds at most 300" in result.stderr
+    assert cli("import", roster_file(tmp_path, *orgs[:300], name="ok.json")).exit_code == 0
