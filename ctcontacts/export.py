@@ -91,16 +91,20 @@ def _vescape(value: str) -> str:
 
 
 def _fold(line: str) -> str:
-    """Lines longer than 75 octets are folded (CRLF and one space), never inside a character."""
-    out, current = [], b""
-    for ch in line:
-        b = ch.encode("utf-8")
-        if len(current) + len(b) > (75 if not out else 74):
-            out.append(current.decode("utf-8"))
-            current = b""
-        current += b
-    out.append(current.decode("utf-8"))
-    return "\r\n ".join(out)
+    """Lines longer than 75 octets are folded (CRLF and one space), never inside a
+    character: a cut that would fall on a UTF-8 continuation byte moves back to the
+    character's first byte. (Cut on the encoded line, not character by character:
+    a calendar of 50,000 shifts spent 0.7 s here.)"""
+    data = line.encode("utf-8")
+    parts, start, limit = [], 0, 75
+    while len(data) - start > limit:
+        cut = start + limit
+        while data[cut] & 0xC0 == 0x80:
+            cut -= 1
+        parts.append(data[start:cut])
+        start, limit = cut, 74
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8")
 
 
 def to_vcf(conn: sqlite3.Connection, network: str | None = None, member: str | None = None) -> str:

@@ -238,3 +238,17 @@ def test_ics_export_is_the_same_bytes_in_every_process(tmp_path, cli, db_path):
         outputs.add(result.stdout)
     assert len(outputs) == 1
     assert next(iter(outputs)).count("BEGIN:VTIMEZONE") == len(zones)
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.text(alphabet=st.sampled_from("ab é中😀\u200d;,"), max_size=400))
+def test_folded_lines_are_at_most_75_octets_and_unfold_to_the_line(line):
+    from ctcontacts.export import _fold
+
+    folded = _fold(line)
+    physical = folded.split("\r\n")
+    assert all(len(p.encode("utf-8")) <= 75 for p in physical)
+    assert all(p.startswith(" ") for p in physical[1:])
+    assert "".join([physical[0]] + [p[1:] for p in physical[1:]]) == line
