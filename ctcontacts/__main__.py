@@ -1,3 +1,3 @@
-from .console import main
+from .cli.main import main
 
 main()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ctcontacts.cli import app
+from ctcontacts.cli.app import app
 
 # A Sunday night in Paris, 03:00 CET.
 NOW = "2026-11-29T02:00:00Z"
@@ -22,7 +22,7 @@ NOW = "2026-11-29T02:00:00Z"
 
 @pytest.fixture(autouse=True)
 def env_setup(tmp_path, monkeypatch):
-    monkeypatch.setenv("CTCONTACTS_DB", str(tmp_path / "ctcontacts.db"))
+    monkeypatch.setenv("CTCONTACTS_DB", str(tmp_path / "ctcontacts.storage.db"))
     monkeypatch.setenv("CTCONTACTS_NOW", NOW)
     monkeypatch.setenv("TZ", "UTC")
     # Never fall through to the real per-user directory.
@@ -37,7 +37,7 @@ def env_setup(tmp_path, monkeypatch):
 
 @pytest.fixture
 def db_path(tmp_path) -> Path:
-    return tmp_path / "ctcontacts.db"
+    return tmp_path / "ctcontacts.storage.db"
 
 
 class Cli:

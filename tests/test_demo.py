@@ -8,10 +8,10 @@ import phonenumbers
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ctcontacts import clock
-from ctcontacts.db import connect
-from ctcontacts.importer import demo_files, load_demo
-from ctcontacts.whois import DEMO_WARNING, whois
+from ctcontacts.time import clock
+from ctcontacts.storage.db import connect
+from ctcontacts.directory.importer import demo_files, load_demo
+from ctcontacts.views.whois import DEMO_WARNING, whois
 
 FICTION = re.compile(r"^\+(3319900\d{4}|442079460\d{3}|1\d{3}55501\d\d)$")
 

@@ -7,8 +7,8 @@ import json
 import re
 from pathlib import Path
 
-from ctcontacts import limits
-from ctcontacts.rules import parse_rule
+from ctcontacts.base import limits
+from ctcontacts.domain.rules import parse_rule
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "rosters.md").read_text(encoding="utf-8")
 

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ctcontacts.engine import HORIZON, duty_intervals, status_at
-from ctcontacts.rules import RuleError, parse_rule
-from ctcontacts.zones import format_utc, lookup_zone
+from ctcontacts.domain.engine import HORIZON, duty_intervals, status_at
+from ctcontacts.domain.rules import RuleError, parse_rule
+from ctcontacts.time.zones import format_utc, lookup_zone
 
 
 def utc(text: str) -> int:
@@ -184,7 +184,7 @@ def test_twelve_hour_rota_hands_over_without_a_gap():
 
 
 def test_fast_forward_gives_the_same_occurrences_as_walking_from_the_start():
-    from ctcontacts import engine
+    from ctcontacts.domain import engine
 
     rule = parse_rule("R/2001-01-02T07:00/PT12H/FREQ=DAILY;INTERVAL=3;BYHOUR=7,19")
     z = lookup_zone("Europe/Paris")
@@ -268,7 +268,7 @@ def test_nominal_months_are_dateutils(wall, years, months, days):
     a month is the last day of February); it must agree with it everywhere."""
     from dateutil.relativedelta import relativedelta
 
-    from ctcontacts.isotime import Duration
+    from ctcontacts.time.isotime import Duration
 
     expected = wall + relativedelta(years=years, months=months) + dt.timedelta(days=days)
     assert Duration(years, months, days, 0).add_nominal(wall) == expected
@@ -303,7 +303,7 @@ def test_a_rule_in_its_own_zone_follows_that_zones_clock_not_the_contacts():
 def test_a_rule_given_by_its_first_shifts_end_ends_on_the_wall_clock(zone, day, first, last):
     # 20:00 to 08:00, as a calendar's DTSTART and DTEND say it: on the night the clocks
     # change the shift still ends at 08:00 local, so it lasts 11 or 13 hours.
-    from ctcontacts.engine import occurrences
+    from ctcontacts.domain.engine import occurrences
 
     rule = parse_rule(f"R/2026-01-03T20:00[{zone}]/2026-01-04T08:00/FREQ=WEEKLY;BYDAY=SA")
     lo = utc(f"{day}T00:00:00Z")

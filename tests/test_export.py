@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ctcontacts import readers
-from ctcontacts.importer import demo_files
+from ctcontacts.formats import readers
+from ctcontacts.directory.importer import demo_files
 
 from .conftest import contact, roster, roster_file
 
@@ -81,7 +81,7 @@ def test_schema_names_exactly_the_fields_the_importer_reads():
     assert set(defs["network"]["properties"]) == set(readers.NETWORK_FIELDS)
     assert set(defs["contact"]["required"]) == {"id", "name", "timezone", "duty"}
     assert all(d["additionalProperties"] is False for d in (SCHEMA, defs["roster"], defs["contact"], defs["network"]))
-    from ctcontacts.rules import RECURRENCE_FIELDS
+    from ctcontacts.domain.rules import RECURRENCE_FIELDS
 
     assert set(defs["recurrence"]["properties"]) == set(RECURRENCE_FIELDS)
     assert defs["recurrence"]["additionalProperties"] is False
@@ -245,7 +245,7 @@ from hypothesis import given, strategies as st  # noqa: E402
 
 @given(st.text(alphabet=st.sampled_from("ab é中😀\u200d;,"), max_size=400))
 def test_folded_lines_are_at_most_75_octets_and_unfold_to_the_line(line):
-    from ctcontacts.export import _fold
+    from ctcontacts.formats.export import _fold
 
     folded = _fold(line)
     physical = folded.split("\r\n")

@@ -283,7 +283,7 @@ def test_progress_bar_does_not_read_file_names_as_markup():
 
     from rich.console import Console
 
-    from ctcontacts.render import progress_bar
+    from ctcontacts.cli.render import progress_bar
 
     out = io.StringIO()
     with progress_bar(Console(file=out, force_terminal=True)) as update:
@@ -294,7 +294,7 @@ def test_progress_bar_does_not_read_file_names_as_markup():
 def test_resending_the_same_file_is_recognised_without_parsing(tmp_path, cli, db_path, monkeypatch):
     path = roster_file(tmp_path, roster("FR", contacts=[desk()]))
     cli("import", path)
-    from ctcontacts import importer
+    from ctcontacts.directory import importer
 
     def no_parsing(*args, **kwargs):
         raise AssertionError("the file was parsed")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ctcontacts.console import main
+from ctcontacts.cli.main import main
 
 from .conftest import contact, dump, roster, roster_file
 
@@ -112,9 +112,9 @@ def test_a_huge_argument_is_answered_and_not_echoed_back(fr, args):
 
 
 def test_suggestions_never_look_at_huge_text():
-    from ctcontacts.members import suggest_members
-    from ctcontacts.text import close_matches
-    from ctcontacts.zones import suggest_zones
+    from ctcontacts.domain.members import suggest_members
+    from ctcontacts.base.text import close_matches
+    from ctcontacts.time.zones import suggest_zones
 
     near = "Frnace" + "e" * 200
     assert close_matches(near, ["france"]) == []
@@ -352,7 +352,7 @@ def test_standard_input_is_sniffed_csv_or_json_and_the_same_bytes_again_are_reco
     code, out, err = run_main("import", "-", "--json", stdin=csv_text.encode())
     assert code == 0, err
     assert json.loads(out)["files"][0]["format"] == "csv"
-    from ctcontacts import importer
+    from ctcontacts.directory import importer
 
     def no_parsing(*args, **kwargs):
         raise AssertionError("parsed again")
@@ -416,7 +416,7 @@ class Endless(io.RawIOBase):
 
 
 def test_standard_input_is_read_up_to_its_limit_and_one_byte(fr, monkeypatch):
-    from ctcontacts import limits
+    from ctcontacts.base import limits
 
     monkeypatch.setattr(limits, "MAX_WHOLE_FILE_BYTES", 5000)
     raw = Endless()
@@ -427,7 +427,7 @@ def test_standard_input_is_read_up_to_its_limit_and_one_byte(fr, monkeypatch):
 
 
 def test_files_above_the_limits_are_refused_with_the_limit(tmp_path, fr, monkeypatch):
-    from ctcontacts import limits
+    from ctcontacts.base import limits
 
     monkeypatch.setattr(limits, "MAX_WHOLE_FILE_BYTES", 1000)
     monkeypatch.setattr(limits, "MAX_FILE_BYTES", 2000)
@@ -449,7 +449,7 @@ def test_files_above_the_limits_are_refused_with_the_limit(tmp_path, fr, monkeyp
 
 
 def test_a_file_that_changes_while_it_is_read_is_refused(tmp_path):
-    from ctcontacts.files import Inputs, Refused
+    from ctcontacts.formats.files import Inputs, Refused
 
     path = roster_file(tmp_path, roster("DE"))
     with Inputs().open(str(path)) as f:
@@ -552,7 +552,7 @@ def sqlite_without_tables(path: Path) -> None:
 @pytest.mark.parametrize("args", READS, ids=" ".join)
 @pytest.mark.parametrize("state", ["missing", "0 bytes", "no tables"])
 def test_reading_a_missing_or_empty_database_is_exit_3_and_creates_nothing(tmp_path, args, state):
-    db = tmp_path / "ctcontacts.db"  # (CTCONTACTS_DB, from conftest)
+    db = tmp_path / "ctcontacts.storage.db"  # (CTCONTACTS_DB, from conftest)
     if state == "0 bytes":
         db.write_bytes(b"")
     elif state == "no tables":
@@ -564,8 +564,8 @@ def test_reading_a_missing_or_empty_database_is_exit_3_and_creates_nothing(tmp_p
     assert ("there is no database" if state == "missing" else "is empty") in err
     assert "import a roster" in err and "backup" in err
     assert (db.read_bytes() if db.exists() else None) == before
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("ctcontacts.db")) == (
-        [] if state == "missing" else ["ctcontacts.db"])
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("ctcontacts.storage.db")) == (
+        [] if state == "missing" else ["ctcontacts.storage.db"])
 
 
 def test_a_dry_run_into_an_empty_database_changes_nothing_and_a_real_import_creates_it(tmp_path, cli, db_path):

@@ -12,10 +12,10 @@ import sqlite3
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ctcontacts import limits
-from ctcontacts.engine import duty_intervals
-from ctcontacts.rules import RuleError, parse_rule
-from ctcontacts.zones import lookup_zone
+from ctcontacts.base import limits
+from ctcontacts.domain.engine import duty_intervals
+from ctcontacts.domain.rules import RuleError, parse_rule
+from ctcontacts.time.zones import lookup_zone
 
 from .conftest import contact, dump, roster, roster_file
 
@@ -90,7 +90,7 @@ def test_every_rule_taken_is_bounded(freq, parts, start, duration):
         return
     assert rule.starts_per_day() <= limits.MAX_STARTS_PER_DAY
     lo = int(dt.datetime(2040, 6, 1, tzinfo=dt.timezone.utc).timestamp())
-    from ctcontacts import engine
+    from ctcontacts.domain import engine
 
     occurrences = list(engine._recurrence(rule, lookup_zone("Europe/Paris"), lo, lo + 366 * 86400))
     assert len(occurrences) <= limits.MAX_STARTS_PER_DAY * (366 + limits.MAX_OCCURRENCE_DAYS + 6)
@@ -249,7 +249,7 @@ def test_a_huge_stored_note_stays_off_the_lookup_path(tmp_path, cli, db_path, mo
     conn.execute("UPDATE contacts SET notes = ?", ["n" * 5_000_000])
     conn.commit()
     conn.close()
-    from ctcontacts import store
+    from ctcontacts.storage import store
 
     read = []
     original = store.load_version

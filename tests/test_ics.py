@@ -321,7 +321,7 @@ def utc(text: str) -> int:
 
 
 def at(instant: int) -> str:
-    from ctcontacts.zones import format_utc
+    from ctcontacts.time.zones import format_utc
 
     return format_utc(instant)
 
@@ -349,10 +349,10 @@ def test_a_calendar_is_kept_whole_whatever_its_dates(desks, cli, name):
 
 def db_duty(db_path, lo="2012-06-01T00:00:00Z", hi="2030-12-01T00:00:00Z") -> dict:
     """Each contact's duty in the directory over a window, as the engine reads it."""
-    from ctcontacts import store
-    from ctcontacts.db import connect
-    from ctcontacts.engine import duty_intervals
-    from ctcontacts.zones import lookup_zone
+    from ctcontacts.storage import store
+    from ctcontacts.storage.db import connect
+    from ctcontacts.domain.engine import duty_intervals
+    from ctcontacts.time.zones import lookup_zone
 
     r = store.load_roster(connect(db_path), "ftf", "FR")
     return {c.id: duty_intervals(c.duty, lookup_zone(c.timezone), utc(lo), utc(hi)) for c in r.contacts}

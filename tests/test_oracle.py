@@ -8,9 +8,9 @@ import datetime as dt
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ctcontacts.engine import status_at
-from ctcontacts.rules import RuleError, parse_rule
-from ctcontacts.zones import lookup_zone
+from ctcontacts.domain.engine import status_at
+from ctcontacts.domain.rules import RuleError, parse_rule
+from ctcontacts.time.zones import lookup_zone
 
 from . import oracle
 

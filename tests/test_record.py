@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ctcontacts.readers import RawDuty
-from ctcontacts.record import FrozenInstanceError, field, record, replace
-from ctcontacts.rules import Duty, RuleText
+from ctcontacts.formats.readers import RawDuty
+from ctcontacts.base.values import FrozenInstanceError, field, record, replace
+from ctcontacts.domain.rules import Duty, RuleText
 
 
 @record(frozen=True)

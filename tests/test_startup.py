@@ -22,7 +22,7 @@ NOT_NEEDED = ["rich", "sqlite_utils", "phonenumbers", "pycountry", "dateutil", "
 PROBE = """
 import json, sys
 sys.argv = ["ctcontacts", *json.loads(sys.argv[1])]
-from ctcontacts.console import main
+from ctcontacts.cli.main import main
 try:
     main()
 except SystemExit:
@@ -59,7 +59,7 @@ def test_human_whois_loads_neither_validation_nor_the_pycountry_package(tmp_path
 def test_country_names_read_from_the_data_file_are_pycountrys():
     import pycountry
 
-    from ctcontacts.members import _country_names
+    from ctcontacts.domain.members import _country_names
 
     assert _country_names() == {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ctcontacts.db import connect
-from ctcontacts.engine import DAY, HORIZON, status_at
-from ctcontacts.importer import import_files
-from ctcontacts.rules import parse_rule
-from ctcontacts.whois import whois
-from ctcontacts.zones import lookup_zone, tz_version
+from ctcontacts.storage.db import connect
+from ctcontacts.domain.engine import DAY, HORIZON, status_at
+from ctcontacts.directory.importer import import_files
+from ctcontacts.domain.rules import parse_rule
+from ctcontacts.views.whois import whois
+from ctcontacts.time.zones import lookup_zone, tz_version
 
 from .conftest import contact, roster, roster_file
 
@@ -36,7 +36,7 @@ def shift(draw):
 
 def _import(tmp_path, zone: str, duty: list[str]) -> None:
     path = roster_file(tmp_path, roster(contacts=[contact(timezone=zone, duty=duty)]))
-    import_files(tmp_path / "ctcontacts.db", [path], now=NOW)
+    import_files(tmp_path / "ctcontacts.storage.db", [path], now=NOW)
 
 
 def _expected(zone: str, duty: list[str], at: int):
@@ -63,7 +63,7 @@ def test_lookups_from_stored_instants_match_the_rules_text(tmp_path_factory, zon
     if all(r.startswith("off") for r in duty):
         duty.append("Tu 08:00-09:00")
     _import(tmp_path, zone, duty)
-    db = tmp_path / "ctcontacts.db"
+    db = tmp_path / "ctcontacts.storage.db"
     for offset in offsets:
         at = NOW + offset
         want = _expected(zone, duty, at)
@@ -79,7 +79,7 @@ def test_long_unbroken_duty_and_a_far_next_shift_are_read_in_full(tmp_path):
     start = dt.datetime(2026, 11, 28, 20)
     shifts = [f"{start + dt.timedelta(hours=12 * i):%Y-%m-%dT%H:%M}/PT12H" for i in range(30)]
     _import(tmp_path, "Europe/Paris", shifts)
-    status = _answer(tmp_path / "ctcontacts.db", NOW)
+    status = _answer(tmp_path / "ctcontacts.storage.db", NOW)
     assert status.on_duty and status.until == _expected("Europe/Paris", shifts, NOW).until
     assert status.until - NOW > 14 * DAY
 
@@ -87,7 +87,7 @@ def test_long_unbroken_duty_and_a_far_next_shift_are_read_in_full(tmp_path):
     other = tmp_path / "other"
     other.mkdir()
     _import(other, "Europe/Paris", ["2027-04-30T08:00/PT8H"])
-    status = _answer(other / "ctcontacts.db", NOW)
+    status = _answer(other / "ctcontacts.storage.db", NOW)
     assert not status.on_duty
     assert status.next_start == lookup_zone("Europe/Paris").to_utc(dt.datetime(2027, 4, 30, 8))
 
@@ -102,7 +102,7 @@ def _shift_stored_instants(db, seconds: int, spans_tz: str) -> None:
 
 def test_stored_instants_are_trusted_only_under_the_tz_release_that_computed_them(tmp_path):
     _import(tmp_path, "Europe/Paris", ["2026-11-29T02:00/PT8H"])  # 01:00Z to 09:00Z
-    db = tmp_path / "ctcontacts.db"
+    db = tmp_path / "ctcontacts.storage.db"
     assert _answer(db, NOW).until == NOW + 7 * 3600
 
     # Same release: the stored instants are what lookups read (here made an hour early).
@@ -122,7 +122,7 @@ def test_stored_instants_are_trusted_only_under_the_tz_release_that_computed_the
 
 def test_a_database_from_before_spans_tz_is_upgraded_and_read_from_text(tmp_path):
     _import(tmp_path, "Europe/Paris", ["2026-11-29T02:00/PT8H"])
-    db = tmp_path / "ctcontacts.db"
+    db = tmp_path / "ctcontacts.storage.db"
     conn = sqlite3.connect(db)
     conn.execute("ALTER TABLE roster_versions DROP COLUMN spans_tz")
     conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm002_spans_tz'")
@@ -137,8 +137,8 @@ def test_a_database_from_before_spans_tz_is_upgraded_and_read_from_text(tmp_path
 @given(wall=st.datetimes(dt.datetime(1899, 12, 25), dt.datetime(2200, 1, 5)).map(lambda d: d.replace(second=0, microsecond=0)),
        hours=st.integers(1, 9999), zone=st.sampled_from(ZONES + ["Asia/Kathmandu", "Pacific/Apia", "UTC"]))
 def test_the_shortcut_for_plain_shifts_gives_what_the_general_parser_gives(wall, hours, zone):
-    from ctcontacts.engine import interval_span
-    from ctcontacts.validate import _plain_shift
+    from ctcontacts.domain.engine import interval_span
+    from ctcontacts.formats.validate import _plain_shift
 
     text = f"{wall:%Y-%m-%dT%H:%M}/PT{hours}H"
     z = lookup_zone(zone)
@@ -154,7 +154,7 @@ def test_the_shortcut_for_plain_shifts_gives_what_the_general_parser_gives(wall,
 
 
 def test_the_shortcut_leaves_anything_unusual_to_the_parser():
-    from ctcontacts.validate import _plain_shift
+    from ctcontacts.formats.validate import _plain_shift
 
     z = lookup_zone("Europe/Paris")
     for text in ["2026-02-30T08:00/PT8H", "2026-01-01T24:00/PT8H", "2026-01-01T08:00/PT0H", "2026-01-01T08:00/PT08H",
@@ -170,7 +170,7 @@ def test_an_older_schema_is_upgraded_with_every_rule_kept(tmp_path, renamed):
     rebuilt on first open, its rules, instants and view intact."""
     from sqlite_utils import Database
 
-    from ctcontacts.migrations import migrations
+    from ctcontacts.storage.migrations import migrations
 
     db = tmp_path / "old.db"
     conn = sqlite3.connect(db, isolation_level=None)
@@ -205,8 +205,8 @@ def test_a_calendar_import_does_not_hand_on_instants_from_another_tz_release(tmp
         contact("fr-duty-b", name="Duty officer B (fictional)", email="duty-b@example.org", duty=[]),
         contact("fr-x", duty=["2026-12-10T08:00/PT8H"]),  # 07:00Z to 15:00Z
     ])
-    import_files(tmp_path / "ctcontacts.db", [roster_file(tmp_path, doc)], now=NOW)
-    db = tmp_path / "ctcontacts.db"
+    import_files(tmp_path / "ctcontacts.storage.db", [roster_file(tmp_path, doc)], now=NOW)
+    db = tmp_path / "ctcontacts.storage.db"
     _shift_stored_instants(db, 3600, "2020a")  # as an older release might have put them
     at = int(dt.datetime(2026, 12, 10, 7, 30, tzinfo=dt.timezone.utc).timestamp())
     calendar = Path(__file__).parent / "data" / "google.ics"

@@ -228,7 +228,7 @@ def test_the_switch_to_wal_is_retried_while_another_process_holds_the_file(monke
     # Two first imports racing: SQLite refuses the switch with "locked" at once,
     # without its busy wait (seen one time in forty). The opener retries until the
     # other process has switched the file, and gives up only after the busy timeout.
-    from ctcontacts import db as dbmod
+    from ctcontacts.storage import db as dbmod
 
     class Racing:
         def __init__(self, refusals):

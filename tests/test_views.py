@@ -9,9 +9,9 @@ import sqlite3
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ctcontacts.coverage import member_coverage
-from ctcontacts.rules import parse_rule
-from ctcontacts.validate import Contact
+from ctcontacts.domain.coverage import member_coverage
+from ctcontacts.domain.rules import parse_rule
+from ctcontacts.formats.validate import Contact
 
 from . import oracle
 from .conftest import contact, roster, roster_file
@@ -220,7 +220,7 @@ def test_check_findings(tmp_path, cli, db_path):
 
 def test_check_stale_tz_database(tmp_path, cli, monkeypatch):
     cli("import", roster_file(tmp_path, roster("FR", contacts=[contact(verified="2026-10-01")])))
-    monkeypatch.setattr("ctcontacts.check.tz_version", lambda: "2024a")
+    monkeypatch.setattr("ctcontacts.views.check.tz_version", lambda: "2024a")
     code, found, _ = findings(cli)
     assert ("tz-database", "warning") in found and code == 1
 

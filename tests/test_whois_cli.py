@@ -295,7 +295,7 @@ def test_answers_with_many_dated_shifts_far_from_the_moment(tmp_path, cli, db_pa
 
 def test_a_schema_another_ctcontacts_process_just_created_is_not_foreign(tmp_path):
     # Two first imports race: one sees an empty file, then finds the other's tables.
-    from ctcontacts import db as dbmod
+    from ctcontacts.storage import db as dbmod
 
     path = tmp_path / "new.db"
     dbmod.connect(path, create=True).close()

@@ -11,7 +11,7 @@ import zoneinfo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ctcontacts.zones import format_utc, lookup_zone
+from ctcontacts.time.zones import format_utc, lookup_zone
 
 CASES = [
     # zone, wall time, expected UTC, why
@@ -80,7 +80,7 @@ def test_local_round_trip(zone, instant):
 
 
 def test_unknown_zone_suggests():
-    from ctcontacts.errors import UsageError
+    from ctcontacts.base.errors import UsageError
 
     with pytest.raises(UsageError, match="Europe/Paris"):
         lookup_zone("Europe/Pari")

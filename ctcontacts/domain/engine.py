@@ -1,0 +1,371 @@
+"""The duty engine: rules + zone + instants -> when a contact is on duty.
+
+Pure: no database, no clock, no I/O. Every command that asks "who is on duty"
+(``whois`` now; schedules and coverage later) goes through ``duty_intervals``,
+so the time semantics of the contract live here and only here:
+
+* intervals are half-open ``[start, end)``;
+* wall-clock times become instants by RFC 5545 §3.3.5 (``Zone.to_utc``);
+* a weekly window belongs to the day it starts; an end at or before its start
+  is on the next day; a window whose converted end is not after its converted
+  start is empty that day;
+* durations: days/weeks/months/years nominal (wall clock), hours and less exact;
+* recurrences are expanded on wall-clock times, in the rule's own zone if it
+  names one; an occurrence in a gap is kept and moved; ``UNTIL`` bounds an
+  occurrence's start, inclusively; a recurrence given by its first shift's end
+  ends each occurrence the same wall-clock time after its start;
+* a contact is on duty where some rule covers it and no ``off`` rule does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from ..time.isotime import Duration, Stamp
+from ..base.values import record
+from .rules import Always, Dated, Interval, Off, Recurrence, Rule, Weekly, rrule_parts
+from ..time.zones import Zone, seconds_to_naive
+
+DAY = 86400
+HORIZON = 366 * DAY  # how far ``until`` and ``next`` look, inclusive
+
+Span = tuple[int, int]
+
+
+def duty_intervals(rules: Sequence[Rule], zone: Zone, lo: int, hi: int) -> list[Span]:
+    """The contact's on-duty time within ``[lo, hi)``: sorted, merged, disjoint.
+
+    ``zone`` is the contact's: every rule is read in it but a recurrence that names
+    its own. Touching or overlapping rules merge into one span; ``off`` rules are cut out.
+    Spans are clipped to the window, so a span starting at ``lo`` or ending at
+    ``hi`` may extend beyond it.
+    """
+    on: list[Span] = []
+    off: list[Span] = []
+    for rule in rules:
+        if isinstance(rule, Dated):
+            if rule.start < hi and rule.end > lo:
+                (off if rule.off else on).append((max(rule.start, lo), min(rule.end, hi)))
+        elif isinstance(rule, Off):
+            off.extend(_expand(rule.rule, zone, lo, hi))
+        else:
+            on.extend(_expand(rule, zone, lo, hi))
+    merged = merge(on)
+    if off:
+        merged = subtract(merged, merge(off))
+    return merged
+
+
+def merge(spans: Iterable[Span]) -> list[Span]:
+    out: list[list[int]] = []
+    for s, e in sorted(spans):
+        if e <= s:
+            continue
+        if out and s <= out[-1][1]:
+            if e > out[-1][1]:
+                out[-1][1] = e
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def subtract(spans: list[Span], holes: list[Span]) -> list[Span]:
+    """``spans`` minus ``holes``; both sorted and merged."""
+    out: list[Span] = []
+    j = 0
+    for s, e in spans:
+        while j < len(holes) and holes[j][1] <= s:
+            j += 1
+        k = j
+        cur = s
+        while k < len(holes) and holes[k][0] < e:
+            hs, he = holes[k]
+            if hs > cur:
+                out.append((cur, hs))
+            cur = max(cur, he)
+            k += 1
+        if cur < e:
+            out.append((cur, e))
+    return out
+
+
+def _clip(spans: Iterable[Span], lo: int, hi: int) -> list[Span]:
+    return [(max(s, lo), min(e, hi)) for s, e in spans if s < hi and e > lo]
+
+
+def _expand(rule: Rule, zone: Zone, lo: int, hi: int) -> list[Span]:
+    if isinstance(rule, Always):
+        return [(lo, hi)] if lo < hi else []
+    if isinstance(rule, Weekly):
+        return _clip(_weekly(rule, zone, lo, hi), lo, hi)
+    if isinstance(rule, Interval):
+        return _clip([interval_span(rule, zone)], lo, hi)
+    if isinstance(rule, Recurrence):
+        return _clip(_recurrence(rule, zone, lo, hi), lo, hi)
+    raise TypeError(f"not a duty rule: {rule!r}")  # pragma: no cover
+
+
+def _weekly(rule: Weekly, zone: Zone, lo: int, hi: int) -> Iterable[Span]:
+    # A window starts on its day and lasts at most 48 wall-clock hours (plus a
+    # DST shift), so days from two before ``lo`` to one after ``hi`` suffice.
+    # Days are counted as local midnights in seconds, wall time read as if UTC (no
+    # datetime objects: a network board expands thousands of these).
+    first = (lo + zone.offset_at(lo)) // DAY - 2
+    last = (hi + zone.offset_at(hi)) // DAY + 1
+    by_day: dict[int, list] = {}
+    for w in rule.windows:
+        by_day.setdefault(w.weekday, []).append(w)
+    for day in range(first, last + 1):
+        windows = by_day.get((day + 3) % 7)  # 1970-01-01 was a Thursday (weekday 3)
+        if not windows:
+            continue
+        midnight = day * DAY
+        for w in windows:
+            start = zone.utc_of(midnight + w.start)
+            end = zone.utc_of(midnight + (DAY if w.overnight else 0) + w.end)
+            if end > start:
+                yield (start, end)
+
+
+def stamp_instant(stamp: Stamp, zone: Zone) -> int:
+    return stamp.instant if stamp.offset is not None else zone.to_utc(stamp.wall)
+
+
+def add_duration(start: int, wall: dt.datetime, duration: Duration, zone: Zone) -> int:
+    """End of a span that starts at instant ``start`` (wall time ``wall``) and lasts
+    ``duration``: nominal part on the wall clock, then the exact part in seconds."""
+    if duration.years or duration.months or duration.days:
+        base = zone.to_utc(duration.add_nominal(wall))
+    else:
+        base = start
+    return base + duration.seconds
+
+
+_SPANS: dict[tuple[Interval, str], Span] = {}
+
+
+def interval_span(rule: Interval, zone: Zone) -> Span:
+    """The instants of an interval rule in ``zone`` (memoised: a lookup asks each
+    dated shift several times, once per search window)."""
+    key = (rule, zone.name)
+    span = _SPANS.get(key)
+    if span is None:
+        if len(_SPANS) > 500_000:
+            _SPANS.clear()
+        span = _SPANS[key] = _interval_span(rule, zone)
+    return span
+
+
+def _interval_span(rule: Interval, zone: Zone) -> Span:
+    if rule.start is not None and rule.end is not None:
+        return (stamp_instant(rule.start, zone), stamp_instant(rule.end, zone))
+    if rule.start is not None:
+        s = stamp_instant(rule.start, zone)
+        wall = rule.start.wall if rule.start.offset is None else zone.wall(s)
+        return (s, add_duration(s, wall, rule.duration, zone))
+    # DURATION/END: the duration counts backwards from the end.
+    e = stamp_instant(rule.end, zone)
+    d = rule.duration
+    wall = rule.end.wall if rule.end.offset is None else zone.wall(e)
+    if d.years or d.months or d.days:
+        back = Duration(-d.years, -d.months, -d.days, 0)
+        base = zone.to_utc(back.add_nominal(wall))
+    else:
+        base = e
+    return (base - d.seconds, e)
+
+
+class _Walk:
+    """A rule's occurrences as far as a lookup has walked them, kept while the lookup
+    asks about its windows in turn (2 days, 16 days, a year): each occurrence is
+    produced once. dateutil's own cache (``cache=True``) produces ten at a time, which
+    for a rule on 29 February walks forty years of days to answer for one."""
+
+    __slots__ = ("_next", "seen")
+
+    def __init__(self, rule):
+        self._next = iter(rule).__next__
+        self.seen: list[dt.datetime] = []
+
+    def between(self, lo: dt.datetime, hi: dt.datetime) -> Iterable[dt.datetime]:
+        """Occurrences in ``[lo, hi]``, walking no further than the first one after ``hi``."""
+        for wall in self.seen:
+            if wall > hi:
+                return
+            if wall >= lo:
+                yield wall
+        while True:
+            try:
+                wall = self._next()
+            except StopIteration:
+                return
+            self.seen.append(wall)
+            if wall > hi:
+                return
+            if wall >= lo:
+                yield wall
+
+
+# The rules walked recently: few are needed at a time (one contact's: at most 50), and
+# a dense rule's walk holds a year of starts (10,000, half a megabyte), so the cache
+# stays small.
+@lru_cache(maxsize=64)
+def _rrule(text: str, start: dt.datetime) -> _Walk:
+    from dateutil.rrule import rrulestr
+
+    return _Walk(rrulestr(text, dtstart=start, cache=False))
+
+
+_STEP = {"DAILY": 86400, "WEEKLY": 7 * 86400, "HOURLY": 3600}
+# Parts that choose days; without any of them dateutil takes the day from the start.
+_DAY_PARTS = ("BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY", "BYEASTER")
+
+
+def _fast_forward(rule: Recurrence, wall_lo: dt.datetime) -> tuple[str, dt.datetime]:
+    """The rule (its RRULE text and start) moved to a later start that gives the same
+    occurrences from ``wall_lo`` on, so that a lookup's cost does not grow with the
+    years since the rota began: dateutil walks every period from the start.
+
+    The start moves by whole periods (times INTERVAL), so the grid of candidate
+    periods is unchanged, and no later than one period before ``wall_lo``:
+    * DAILY, WEEKLY, HOURLY: by a fixed wall-clock length; the time of day and the
+      weekday dateutil takes from the start stay as they were;
+    * MONTHLY, YEARLY: to the first instant of a later month or year, after writing
+      out what dateutil would take from the old start (its day, month, hour, minute,
+      second), since the new start would give other values.
+    A start that does not match its rule is not an occurrence (dateutil), and the
+    new start is an occurrence exactly when the rule says so; periods are kept whole,
+    so BYSETPOS sees the same sets. (A rule has no COUNT here: ``rules`` keeps it as
+    the UNTIL of its last shift.)
+    """
+    parts = rrule_parts(rule.rrule)
+    freq = parts.get("FREQ", "")
+    interval = int(parts.get("INTERVAL", "1") or 1)
+    start = rule.start
+    step = _STEP.get(freq)
+    if step is not None:
+        period = step * interval
+        gap = (wall_lo - start).total_seconds() - period
+        if gap <= 0:
+            return rule.rrule, start
+        return rule.rrule, start + dt.timedelta(seconds=(int(gap) // period) * period)
+    if freq not in ("MONTHLY", "YEARLY"):
+        return rule.rrule, start  # pragma: no cover - the limits allow no other FREQ
+    months = interval * (12 if freq == "YEARLY" else 1)
+    elapsed = (wall_lo.year - start.year) * 12 + wall_lo.month - start.month - months
+    if elapsed <= 0:
+        return rule.rrule, start
+    moved = (elapsed // months) * months
+    if moved <= 0:
+        return rule.rrule, start
+    first = start.year * 12 + start.month - 1 + moved  # months since year 0
+    new_start = dt.datetime(first // 12, first % 12 + 1, 1)
+    explicit = dict(parts)
+    if not any(p in parts for p in _DAY_PARTS):
+        if freq == "YEARLY":
+            explicit.setdefault("BYMONTH", str(start.month))
+        explicit["BYMONTHDAY"] = str(start.day)
+    explicit.setdefault("BYHOUR", str(start.hour))
+    explicit.setdefault("BYMINUTE", str(start.minute))
+    explicit.setdefault("BYSECOND", str(start.second))
+    return ";".join(f"{k}={v}" for k, v in explicit.items()), new_start
+
+
+def _recurrence(rule: Recurrence, zone: Zone, lo: int, hi: int) -> Iterable[Span]:
+    for _, start, end in occurrences(rule, zone, lo, hi):
+        yield (start, end)
+
+
+def occurrences(rule: Recurrence, zone: Zone, lo: int, hi: int) -> Iterable[tuple[dt.datetime, int, int]]:
+    """The occurrences of a recurrence that may touch ``[lo, hi)`` (and a few beyond
+    either end), in order: each as its wall-clock start in the rule's zone (its own,
+    else ``zone``, the contact's) and its start and end instants. An occurrence whose
+    end is not after its start (a shift inside a spring-forward gap) is yielded as it
+    is; spans built from it are empty."""
+    zone = rule.in_zone(zone)
+    length = rule.length().longest_seconds()
+    wall_lo = zone.wall(lo) - dt.timedelta(seconds=length + 2 * DAY)
+    wall_hi = zone.wall(hi) + dt.timedelta(days=2)
+    until = rule.until
+    # Wall time minus UTC never exceeds 27 hours, so past this wall time every
+    # occurrence starts after a UTC ``UNTIL``.
+    last_wall = None
+    if until is not None:
+        last_wall = until.wall if until.offset is None else seconds_to_naive(until.instant + 27 * 3600)
+        if last_wall < wall_lo:
+            return  # the series ended before the window: nothing to walk
+    text, start_at = _fast_forward(rule, wall_lo)
+    for wall in _rrule(text, start_at).between(wall_lo, wall_hi):
+        if last_wall is not None and wall > last_wall:
+            break
+        start = zone.to_utc(wall)
+        if until is not None and until.offset is not None and start > until.instant:
+            continue
+        yield wall, start, _occurrence_end(rule, zone, start, wall)
+
+
+def shift_like(rule: Recurrence, zone: Zone, wall: dt.datetime) -> Span:
+    """A shift starting at ``wall`` (in the rule's zone, else ``zone``) and lasting as
+    the rule's occurrences do: an extra date of a calendar series (RDATE), say."""
+    zone = rule.in_zone(zone)
+    start = zone.to_utc(wall)
+    return start, _occurrence_end(rule, zone, start, wall)
+
+
+def _occurrence_end(rule: Recurrence, zone: Zone, start: int, wall: dt.datetime) -> int:
+    """An occurrence's end: its duration added (nominal days, exact hours), or, for a
+    rule given by its first shift's end, the same wall-clock time later."""
+    if rule.end is not None:
+        return zone.to_utc(wall + (rule.end - rule.start))
+    return add_duration(start, wall, rule.duration, zone)
+
+
+# --- answers ------------------------------------------------------------------
+
+
+@record(frozen=True)
+class Status:
+    """One contact at one instant."""
+
+    on_duty: bool
+    until: int | None  # end of the unbroken duty, if on duty and within the horizon
+    next_start: int | None  # first off->on change after ``at`` within the horizon
+
+
+# Windows tried in turn: most contacts hand over within a day or two, so the
+# answer is usually settled long before the full 366-day horizon is expanded.
+_STEPS = (2 * DAY, 16 * DAY)
+
+
+# Dated shifts a lookup reads first: enough for every step but the last.
+NEAR = _STEPS[-1] + 1
+
+
+def status_at(rules: Sequence[Rule], zone: Zone, at: int, horizon: int = HORIZON,
+              known: int | None = None) -> Status | None:
+    """Whether the contact is on duty at ``at``, until when, and when it next comes on.
+
+    ``until`` is ``None`` when the unbroken duty runs past ``at + horizon``;
+    ``next_start`` looks at instants in ``(at, at + horizon]``.
+    ``known``: the rules hold every dated shift that touches ``[at, at + known)``
+    but maybe not later ones; ``None`` when the answer needs more than that.
+    """
+    for step in (*[s for s in _STEPS if s < horizon], horizon):
+        hi = at + step + 1
+        if known is not None and hi - at > known:
+            return None
+        spans = duty_intervals(rules, zone, at, hi)
+        on = bool(spans) and spans[0][0] <= at < spans[0][1]
+        # Within [at, hi) every span start after ``at`` is real, and an end before
+        # ``hi`` is real: settled unless the answer may lie beyond this window.
+        until_known = not on or spans[0][1] < hi or step == horizon
+        next_start = next((s for s, _ in spans if at < s <= at + step), None)
+        if until_known and (next_start is not None or step == horizon):
+            until = None
+            if on:
+                end = spans[0][1]
+                until = end if end <= at + horizon else None
+            return Status(on, until, next_start)
+    raise AssertionError("unreachable")  # pragma: no cover

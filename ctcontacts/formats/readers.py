@@ -1,0 +1,556 @@
+"""Roster file readers: bytes in, raw rosters and problems out. They never write.
+
+A reader checks the shape of its format (JSON structure, CSV header and row
+grouping) and locates every value (JSON path or CSV row) so that validation
+(``validate.py``) can report each problem with file, place and field.
+"""
+
+from __future__ import annotations
+
+import csv
+from array import array
+import io
+import itertools
+import json
+from functools import lru_cache
+from typing import BinaryIO, Callable, TextIO
+
+from ..base.errors import Problem, Problems
+from ..base.values import field, record
+from ..base.text import clip, shorten
+
+FORMAT = "ctcontacts-roster/1"
+
+CONTACT_FIELDS = (
+    "id", "name", "agency", "role", "rank", "phones", "email", "secure_channel",
+    "languages", "timezone", "duty", "verified", "notes",
+)
+ROSTER_FIELDS = ("network", "member", "issued", "contacts", "demo")
+NETWORK_FIELDS = ("code", "name", "organization", "fallback")
+TOP_FIELDS = ("format", "rosters", "networks")
+# ``issued`` and ``demo`` are per roster: every row of one roster must agree on them.
+CSV_COLUMNS = ("network", "member", "issued", "demo") + CONTACT_FIELDS
+ROSTER_COLUMNS = ("network", "member", "issued", "demo")
+
+# A spreadsheet runs a cell that starts with one of these as a formula. Export
+# prefixes such a cell with an apostrophe (the spreadsheet convention for "text");
+# import takes one such apostrophe off again, so values round-trip.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def unformula(value: str) -> str:
+    """Take off the one apostrophe that export puts before a formula character or
+    before an apostrophe of the value's own."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START + ("'",)) else value
+CSV_ALIASES = {"country": "member"}
+
+
+class RawDuty:
+    """A contact's duty values as read, each with where it was written: a CSV row
+    number (kept in an array, 4 bytes) or a JSON path. Iterates as (place, value)."""
+
+    __slots__ = ("places", "values")
+
+    def __init__(self):
+        self.places: list | None = None
+        self.values: list = []
+
+    def append(self, place: str | int, value: object) -> None:
+        if self.places is None:
+            self.places = array("I") if isinstance(place, int) else []
+        self.places.append(place)
+        self.values.append(value)
+
+    def clear(self) -> None:
+        self.places, self.values = None, []
+
+    def __iter__(self):
+        return zip(self.places or (), self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+@record
+class RawContact:
+    where: str  # "rosters[0].contacts[1]" or "row 4"
+    values: dict[str, object]
+    places: dict[str, str]  # field -> where it was written (row or path)
+    duty: RawDuty = field(default_factory=RawDuty)  # (JSON path or CSV row, rule)
+    reported: set[str] = field(default_factory=set)  # fields the reader already complained about
+
+
+@record
+class RawRoster:
+    file: str
+    where: str
+    network: object
+    member: object
+    issued: object = None
+    demo: bool = False
+    contacts: list[RawContact] = field(default_factory=list)
+    rejected_rows: int = 0  # rows the reader already reported; no knock-on "empty roster"
+
+
+@record
+class RawFile:
+    file: str
+    format: str  # "json" or "csv"
+    rosters: list[RawRoster] = field(default_factory=list)
+    networks: list[tuple[str, dict]] = field(default_factory=list)  # (where, definition)
+    problems: list[Problem] = field(default_factory=Problems)
+    calendar: bytes | None = None  # an iCalendar file's bytes
+
+
+HEAD = 1 << 16
+
+
+def _encoding(head: bytes) -> str:
+    """UTF-16 when the file starts with its byte-order mark, else UTF-8 (BOM optional)."""
+    return "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+
+
+def _undecodable(name: str, data: bytes, encoding: str) -> Problem | None:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as e:
+        return Problem(
+            name, f"byte offset {e.start}", "",
+            f"byte 0x{data[e.start]:02x} is not valid {encoding.upper().replace('-SIG', '')} text; "
+            "save the file as UTF-8 (nothing is guessed or replaced)",
+        )
+    return None
+
+
+def _binary(name: str) -> Problem:
+    return Problem(name, "file", "", "the file holds binary data (NUL bytes); it is not a roster")
+
+
+FORMATS = ("json", "csv", "ics")
+CALENDAR_SUFFIXES = (".ics", ".ical", ".ifb")
+
+
+def detect_format(name: str, head: bytes) -> str:
+    """``json``, ``csv`` or ``ics``: by the name's extension, else by the content."""
+    lower = name.lower()
+    if lower.endswith(CALENDAR_SUFFIXES):
+        return "ics"
+    if lower.endswith(".json"):
+        return "json"
+    if lower.endswith((".csv", ".tsv", ".txt")):
+        return "csv"
+    return sniff(head)
+
+
+def sniff(head: bytes) -> str:
+    """The format of content without a telling name (standard input, ``roster.dat``):
+    JSON starts with ``{``, iCalendar with ``BEGIN:VCALENDAR``, anything else is CSV
+    (whose reader then says what is wrong with it)."""
+    text = head.decode(_encoding(head), errors="ignore").lstrip("\ufeff \t\r\n")
+    if text.startswith("{"):
+        return "json"
+    if text[:15].upper() == "BEGIN:VCALENDAR":
+        return "ics"
+    return "csv"
+
+
+def read_file(name: str, source: BinaryIO, *, fmt: str | None = None, network: str | None = None,
+              member: str | None = None, progress: Callable[[int], None] | None = None) -> RawFile:
+    """Read one roster file from a seekable binary stream, in ``fmt`` if given, else by
+    extension, else by content (``detect_format``). CSV is read row by row, so a large
+    file is never held whole; ``progress`` is told how many bytes have been read as it goes."""
+    head = source.read(HEAD)
+    source.seek(0)
+    fmt = fmt or detect_format(name, head)
+    if fmt == "ics":
+        # Read whole: the importer reads it against the roster it names (ics.py).
+        raw = RawFile(name, "ics")
+        raw.calendar = source.read()
+        if not raw.calendar.strip():
+            raw.problems.append(Problem(name, "file", "", "the file is empty"))
+        return raw
+    encoding = _encoding(head)
+    raw = RawFile(name, fmt)
+    if not head.strip() and len(head) < HEAD:
+        raw.problems.append(Problem(name, "file", "", "the file is empty"))
+    elif encoding != "utf-16" and b"\x00" in head:
+        raw.problems.append(_binary(name))
+    elif fmt == "json":
+        data = source.read()
+        problem = _undecodable(name, data, encoding)
+        if problem:
+            raw.problems.append(problem)
+        else:
+            text = data.decode(encoding)
+            if "\x00" in text:
+                raw.problems.append(_binary(name))
+            else:
+                _read_json(raw, text, network, member)
+    else:
+        stream = io.TextIOWrapper(source, encoding=encoding, errors="strict", newline="")
+        try:
+            _read_csv(raw, stream, network, member, progress, source)
+        except UnicodeDecodeError:
+            # Where exactly? Only this error path reads the whole file at once.
+            source.seek(0)
+            raw.rosters.clear()
+            raw.problems = [_undecodable(name, source.read(), encoding)]
+        finally:
+            stream.detach()
+    return raw
+
+
+# --- JSON -----------------------------------------------------------------------
+
+
+class _Repeated(dict):
+    """A JSON object in which some key is written more than once. ``json`` keeps the
+    last value and says nothing: in a tampered roster, a place to hide a second phone
+    number or id behind the one a reviewer reads."""
+
+    __slots__ = ("repeated",)
+
+
+def _loads(text: str) -> tuple[object, list[_Repeated]]:
+    """The document, and the objects in it that repeat a key (usually none). The
+    hook costs one ``dict()`` per object; the walk that locates repeats runs only
+    when there are some."""
+    found: list[_Repeated] = []
+
+    def pairs_hook(pairs: list[tuple[str, object]]) -> dict:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            obj = _Repeated(obj)
+            counts: dict[str, int] = {}
+            for key, _ in pairs:
+                counts[key] = counts.get(key, 0) + 1
+            obj.repeated = {k: n for k, n in counts.items() if n > 1}
+            found.append(obj)
+        return obj
+
+    import gc
+
+    # The parse makes no reference cycles, only a great many containers: without the
+    # cycle collector running over them again and again, a 40 MB file parses in
+    # about two thirds of the time, hook included.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return json.loads(text, object_pairs_hook=pairs_hook), found
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _repeated_keys(name: str, doc: object, found: list[_Repeated]) -> list[Problem]:
+    """One problem per repeated key, at the JSON path of its object (``$``,
+    ``rosters[0].contacts[1]``...), in document order. Iterative: nesting as deep as
+    ``json`` accepts does not exhaust the stack."""
+
+    wanted = {id(obj) for obj in found}
+    problems = []
+    stack: list[tuple[str, object]] = [("$", doc)]
+    while stack and wanted:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            if id(value) in wanted:
+                wanted.discard(id(value))
+                for key, n in value.repeated.items():
+                    times = "twice" if n == 2 else f"{n} times"
+                    problems.append(Problem(name, where, shorten(key, 60),
+                                            f'the key "{shorten(key, 60)}" appears {times} in this object; give it once'))
+            base = "" if where == "$" else f"{where}."
+            stack.extend((f"{base}{shorten(k, 60)}", v) for k, v in reversed(value.items())
+                         if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{i}]", value[i]) for i in range(len(value) - 1, -1, -1)
+                         if isinstance(value[i], (dict, list)))
+    return problems
+
+
+def _read_json(raw: RawFile, text: str, network: str | None, member: str | None) -> None:
+    name = raw.file
+    try:
+        doc, repeated = _loads(text)
+    except json.JSONDecodeError as e:
+        raw.problems.append(Problem(name, f"line {e.lineno}, column {e.colno}", "", f"not valid JSON: {e.msg}"))
+        return
+    except (ValueError, RecursionError) as e:  # absurd nesting or a 5,000-digit number
+        raw.problems.append(Problem(name, "file", "", f"the JSON cannot be read ({type(e).__name__}); it is not a roster"))
+        return
+    if repeated:
+        raw.problems.extend(_repeated_keys(name, doc, repeated))
+    if not isinstance(doc, dict):
+        raw.problems.append(Problem(name, "$", "", f"a roster file is a JSON object with \"format\": \"{FORMAT}\""))
+        return
+    if doc.get("format") != FORMAT:
+        got = doc.get("format")
+        reason = (
+            f"this JSON is not a ctcontacts roster: \"format\" must be \"{FORMAT}\""
+            + (f", not {clip(got)}" if got is not None else "")
+        )
+        raw.problems.append(Problem(name, "$", "format", reason))
+        return
+    for key in doc:
+        if key not in TOP_FIELDS:
+            raw.problems.append(Problem(name, "$", shorten(key), _unknown(key, TOP_FIELDS)))
+    raw.networks.extend(_objects(raw, doc, "$", "networks", NETWORK_FIELDS, "network definition", []))
+    if not isinstance(doc.get("rosters"), list):
+        raw.problems.append(Problem(name, "$", "rosters", "must be a list of rosters"))
+        return
+    for where, r in _objects(raw, doc, "$", "rosters", ROSTER_FIELDS, "roster"):
+        roster = RawRoster(
+            name, where,
+            _pick(raw, where, "network", r.get("network"), network),
+            _pick(raw, where, "member", r.get("member"), member),
+            r.get("issued"),
+            r.get("demo") is True,
+        )
+        if "demo" in r and not isinstance(r["demo"], bool):
+            raw.problems.append(Problem(name, where, "demo", "must be true or false"))
+        for cwhere, c in _objects(raw, r, where, "contacts", CONTACT_FIELDS, "contact"):
+            values = {k: v for k, v in c.items() if k in CONTACT_FIELDS}
+            contact = RawContact(cwhere, values, {k: cwhere for k in values})
+            duty = c.get("duty")
+            if duty is None:
+                pass  # reported as missing by validation
+            elif not isinstance(duty, list):
+                raw.problems.append(Problem(name, cwhere, "duty", "must be a list of rules, e.g. [\"24/7\"]"))
+            else:
+                for k, rule in enumerate(duty):
+                    contact.duty.append(f"{cwhere}.duty[{k}]", rule)
+            roster.contacts.append(contact)
+        raw.rosters.append(roster)
+
+
+def _objects(raw: RawFile, parent: dict, where: str, key: str, allowed: tuple[str, ...],
+             what: str, default: object = None) -> list[tuple[str, dict]]:
+    """The objects of the list ``parent[key]``, each with its JSON path; non-objects
+    and unknown fields are reported (unknown fields are usually typos)."""
+    items = parent.get(key, default)
+    if not isinstance(items, list):
+        raw.problems.append(Problem(raw.file, where, key, f"must be a list of {what}s"))
+        return []
+    base = "" if where == "$" else f"{where}."
+    out = []
+    for i, item in enumerate(items):
+        place = f"{base}{key}[{i}]"
+        if not isinstance(item, dict):
+            raw.problems.append(Problem(raw.file, place, "", f"a {what} is an object"))
+            continue
+        for k in item:
+            if k not in allowed:
+                raw.problems.append(Problem(raw.file, place, shorten(k), _unknown(k, allowed)))
+        out.append((place, item))
+    return out
+
+
+def _pick(raw: RawFile, where: str, key: str, written: object, option: str | None) -> object:
+    """A roster's network/member: as written, else the command-line option; both must agree."""
+    if written in (None, "") and option:
+        return option
+    if option and isinstance(written, str) and not _same_code(key, written, option):
+        raw.problems.append(Problem(
+            raw.file, where, key,
+            f"the file says {clip(written)} but the command line says {clip(option)}; drop one of them",
+        ))
+    return written
+
+
+@lru_cache(maxsize=4096)
+def _member_key(text: str) -> str:
+    """Rows saying 'France' and 'FR' belong to one roster. (Cached: asked once per row.)"""
+    from ..domain.members import find_member
+
+    return find_member(text) or text.strip().casefold()
+
+
+def _same_code(key: str, a: str, b: str) -> bool:
+    """Whether two spellings name the same network or member (``France`` is ``FR``)."""
+    if a.strip().casefold() == b.strip().casefold():
+        return True
+    if key == "member":
+        from ..domain.members import find_member
+
+        return find_member(a) is not None and find_member(a) == find_member(b)
+    return False
+
+
+def _unknown(key: str, allowed: tuple[str, ...]) -> str:
+    from ..base.text import close_matches
+
+    close = close_matches(str(key).strip().lower(), allowed, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
+    return f"unknown field {clip(key)}{hint}"
+
+
+# --- CSV ------------------------------------------------------------------------
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
+PROGRESS_EVERY = 10_000  # rows
+
+
+def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | None,
+              progress: Callable[[int], None] | None, source: BinaryIO) -> None:
+    name = raw.file
+    first = stream.readline()
+    reader = csv.reader(itertools.chain([first], stream), delimiter=_sniff_delimiter(first))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as e:
+        raw.problems.append(Problem(name, "row 1", "", f"cannot read the header: {e}"))
+        return
+    columns: list[str | None] = []
+    seen: dict[str, int] = {}
+    for i, h in enumerate(header):
+        key = h.strip().lower()
+        key = CSV_ALIASES.get(key, key)
+        if not key:
+            columns.append(None)
+            continue
+        if key not in CSV_COLUMNS:
+            raw.problems.append(Problem(name, "row 1", shorten(h.strip()), _unknown(key, CSV_COLUMNS)))
+            columns.append(None)
+            continue
+        if key in seen:
+            raw.problems.append(Problem(name, "row 1", key, f"the column appears twice (columns {seen[key] + 1} and {i + 1})"))
+            columns.append(None)
+            continue
+        seen[key] = i
+        columns.append(key)
+    required = ["id", "name", "timezone", "duty"]
+    if not network:
+        required.insert(0, "network")
+    if not member:
+        required.insert(1, "member")
+    missing = [c for c in required if c not in seen]
+    if missing:
+        raw.problems.append(Problem(
+            name, "row 1", "", f"missing column(s): {', '.join(missing)}"
+            + ("; give --network/--country on the command line or add the column" if set(missing) & {"network", "member"} else ""),
+        ))
+        return
+    rosters: dict[tuple[str, str], RawRoster] = {}
+    contacts: dict[tuple[str, str, str], tuple[RawContact, int]] = {}
+    unnamed = [i for i, h in enumerate(header) if not h.strip()]
+    data_rows = 0
+    rows_of: dict[int, int] = {}
+    empty: list[tuple[RawContact, int]] = []
+    duty_at = columns.index("duty")
+    # Of the last row that raised no problem: cell count, cells before and after the
+    # duty, its contact's id and the appends of that contact's duty. A row equal to it
+    # but for the duty is that contact's next shift and needs none of the checks it
+    # passed (a year of shifts is 700 such rows per contact).
+    same: tuple | None = None
+    try:
+        for index, cells in enumerate(reader, start=2):
+            if progress is not None and index % PROGRESS_EVERY == 0:
+                progress(source.tell())
+            if same is not None and len(cells) == same[0]:
+                duty = cells[duty_at].strip()
+                if duty and "\x00" not in duty and cells[:duty_at] == same[1] and cells[duty_at + 1:] == same[2]:
+                    data_rows += 1
+                    rows_of[same[3]] += 1
+                    same[4](index)
+                    same[5](unformula(duty) if duty[0] == "'" else duty)
+                    continue
+            same = None
+            before = len(raw.problems)
+            where = f"row {index}"
+            if raw.problems.full:  # limits.MAX_PROBLEMS listed: the rest of the file is not read
+                raw.problems.append(Problem(name, where, "", "reading stopped here"))
+                break
+            if not any(c.strip() for c in cells):
+                continue  # blank rows (spreadsheets add them at the end)
+            data_rows += 1
+            if any("\x00" in c for c in cells):
+                raw.problems.append(_binary(name))
+                raw.rosters.clear()
+                return
+            if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
+                raw.problems.append(Problem(name, where, "", f"the row has {len(cells)} cells but the header has {len(columns)} columns"))
+                continue
+            for i in unnamed:
+                if i < len(cells) and cells[i].strip():
+                    raw.problems.append(Problem(name, where, "", f"column {i + 1} holds {clip(cells[i].strip())} but has no header; name the column or empty it"))
+            row = {col: unformula(cells[i].strip()) for i, col in enumerate(columns) if col and i < len(cells)}
+            net = row.get("network") or network or ""
+            mem = row.get("member") or member or ""
+            if network and row.get("network") and not _same_code("network", row["network"], network):
+                raw.problems.append(Problem(name, where, "network", f"the row says {clip(row['network'])} but --network says {clip(network)}"))
+            if member and row.get("member") and not _same_code("member", row["member"], member):
+                raw.problems.append(Problem(name, where, "member", f"the row says {clip(row['member'])} but --country says {clip(member)}"))
+            rkey = (net.strip().casefold(), _member_key(mem))
+            roster = rosters.get(rkey)
+            if roster is None:
+                roster = rosters[rkey] = RawRoster(name, where, net, mem)
+            issued = row.get("issued") or None
+            demo = (row.get("demo") or "").lower()
+            if demo not in ("", "true", "false"):
+                raw.problems.append(Problem(name, where, "demo", "must be true, false or empty"))
+            demo = demo == "true"
+            if roster.contacts or roster.rejected_rows:
+                if issued != roster.issued:
+                    raw.problems.append(Problem(name, where, "issued", f"the roster's other rows say {_show(roster.issued)}, this row {_show(issued)}; give one date per roster"))
+                if demo != roster.demo:
+                    raw.problems.append(Problem(name, where, "demo", "the roster's rows disagree on demo; give it once per roster"))
+            roster.issued, roster.demo = issued, demo
+            values = {k: v for k, v in row.items() if k not in ROSTER_COLUMNS + ("duty",) and v != ""}
+            for k in ("phones", "languages"):
+                if k in values:
+                    values[k] = [x.strip() for x in str(values[k]).split(";") if x.strip()]
+            cid = row.get("id", "")
+            ckey = rkey + (cid,)
+            if not cid:
+                raw.problems.append(Problem(name, where, "id", "is required"))
+                roster.rejected_rows += 1
+                continue
+            if ckey in contacts:
+                contact, first_row = contacts[ckey]
+                for k in set(values) | set(contact.values):
+                    if values.get(k) != contact.values.get(k):
+                        raw.problems.append(Problem(
+                            name, where, k,
+                            f"contact {clip(cid)} has {_show(values.get(k))} here but {_show(contact.values.get(k))} in row {first_row}; "
+                            "rows of one contact must agree on everything but duty",
+                        ))
+            else:
+                contact = RawContact(where, values, {k: where for k in values})
+                contacts[ckey] = (contact, index)
+                roster.contacts.append(contact)
+            duty = row.get("duty", "")
+            rows_of[id(contact)] = rows_of.get(id(contact), 0) + 1
+            if duty:
+                contact.duty.append(index, duty)  # a row number: cheaper than a string per row
+                if len(raw.problems) == before:
+                    same = (len(cells), cells[:duty_at], cells[duty_at + 1:], id(contact),
+                            contact.duty.places.append, contact.duty.values.append)
+            else:
+                empty.append((contact, index))
+    except csv.Error as e:
+        raw.problems.append(Problem(name, f"row {reader.line_num}", "", f"cannot read the CSV: {e}"))
+        return
+    for contact, index in empty:
+        # A contact's only row may leave duty empty: a contact with no duty rules (an
+        # export writes one so). Among several rows, an empty duty is never dropped silently.
+        if rows_of[id(contact)] > 1:
+            raw.problems.append(Problem(name, f"row {index}", "duty", "is empty; each row gives one duty rule"))
+            contact.reported.add("duty")
+        else:
+            contact.values["duty"] = []
+    if not data_rows:
+        raw.problems.append(Problem(name, "file", "", "the CSV has a header but no rows"))
+    raw.rosters.extend(rosters.values())
+
+
+def _show(value: object) -> str:
+    if value is None or value == "":
+        return "nothing"
+    if isinstance(value, list):
+        return clip("; ".join(value))
+    return clip(value)

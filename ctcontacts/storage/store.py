@@ -1,0 +1,552 @@
+"""Reading and writing rosters, their versions, imports and reach flags.
+
+SQL is always parameterised. Writers run inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import sqlite3
+
+from ..domain.members import Network, builtin_networks
+from ..domain.model import Contact, NetworkDef, Roster
+from ..base.limits import (MAX_ROSTER_STARTS_PER_DAY, MAX_RULES_PER_CONTACT, MAX_RULES_PER_ROSTER,
+                     roster_load_problem)
+from ..base.values import field, record
+from ..domain.rules import Dated, Duty, RuleError, parse_stored
+from ..time.zones import find_zone_name, tz_version
+
+# How far a dated shift's stored instants may be off when the time-zone release
+# changed since they were computed: no offset ever moved by a day or more.
+_TZ_SLACK = 2 * 86400
+
+
+@record
+class StoredRoster:
+    network: str
+    member: str
+    issued: str | None
+    imported_at: str
+    source_file: str
+    demo: bool
+    contacts: list[Contact]
+    version_id: int = 0
+    import_id: int = 0
+    spans_tz: str | None = None  # the tz release that computed its dated shifts' instants
+    # Loaded for a window: ids of contacts that may have dated shifts after it (the
+    # rest have every rule that matters loaded). None: loaded without a window.
+    partial: set[str] | None = None
+    # Contacts whose duty is not evaluated, and why: a rule beyond the limits (stored
+    # by an older version, or damaged), or a roster whose rules exceed them together.
+    # Their duty is left empty, so they are never named as on duty.
+    unreadable: dict[str, str] = field(default_factory=dict)
+
+
+def networks(conn: sqlite3.Connection) -> dict[str, Network]:
+    """Shipped networks, with any the user defined (a user definition of a code wins)."""
+    out = dict(builtin_networks())
+    for row in conn.execute("SELECT code, name, organization, fallback FROM networks"):
+        shipped = out.get(row["code"])
+        out[row["code"]] = Network(
+            row["code"], row["name"], row["organization"], row["fallback"],
+            shipped.members if shipped else {}, builtin=False,
+            roster_max_age_days=shipped.roster_max_age_days if shipped else 365,
+        )
+    return out
+
+
+def upsert_networks(conn: sqlite3.Connection, defs: list[NetworkDef]) -> None:
+    for n in defs:
+        conn.execute(
+            "INSERT INTO networks (code, name, organization, fallback) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
+            "organization = excluded.organization, fallback = excluded.fallback",
+            [n.code, n.name, n.organization, n.fallback],
+        )
+
+
+# --- rosters and their versions -------------------------------------------------
+
+
+def current_version(conn: sqlite3.Connection, network: str, member: str) -> int | None:
+    row = conn.execute(
+        "SELECT version_id FROM rosters WHERE network = ? AND member = ?", [network, member]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def load_roster(conn: sqlite3.Connection, network: str, member: str, *, parse: bool = True,
+                window: tuple[int, int] | None = None) -> StoredRoster | None:
+    """The current roster of a member in a network, or ``None``. With ``parse=False``
+    duty rules stay text (``RuleText``): enough to compare, far lighter to hold.
+    With ``window`` (UTC instants), dated rules that cannot touch it are left out:
+    a year of dated shifts need not be parsed to answer for one night."""
+    version = current_version(conn, network, member)
+    return None if version is None else load_version(conn, version, parse=parse, window=window)
+
+
+def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: bool = True,
+                 window: tuple[int, int] | None = None) -> StoredRoster | None:
+    if version_id is None:
+        return None
+    head = conn.execute(
+        "SELECT id, network, member, issued, created_at, source_file, demo, import_id, spans_tz "
+        "FROM roster_versions WHERE id = ?", [version_id],
+    ).fetchone()
+    if head is None:
+        return None
+    unreadable: dict[str, str] = {}
+    rules = load_duty(conn, head, parse=parse, window=window, unreadable=unreadable)
+    contacts = []
+    partial = None if window is None else set()
+    hi = None if window is None else _filter(head, window)[2]
+    # A lookup (a window) shows no notes: they stay off its path, however long an older
+    # version let them be (a 50 MB one made every lookup of its member take 1.7 s).
+    notes = "notes" if window is None else "'' AS notes"
+    columns = "id, name, timezone, agency, role, rank, phones, email, secure_channel, languages, verified, dated_until"
+    for row in conn.execute(f"SELECT {columns}, {notes} FROM contacts WHERE version_id = ? ORDER BY position",
+                            [version_id]):
+        contact, damage = _contact(row, rules.get(row["id"], []))
+        if WHOLE_ROSTER in unreadable:
+            unreadable.setdefault(contact.id, unreadable[WHOLE_ROSTER])
+        if damage:
+            unreadable.setdefault(contact.id, f"its stored entry is damaged ({damage})")
+            contact.duty = []
+        contacts.append(contact)
+        if partial is not None and (row["dated_until"] is None or row["dated_until"] > hi):
+            partial.add(row["id"])
+    unreadable.pop(WHOLE_ROSTER, None)
+    issued = head["issued"] if _is_date(head["issued"]) else None  # damaged: read as "no issue date"
+    return StoredRoster(head["network"], head["member"], issued, head["created_at"],
+                        head["source_file"], bool(head["demo"]), contacts, version_id, head["import_id"],
+                        head["spans_tz"], partial, unreadable)
+
+
+def json_texts(text) -> list[str] | None:
+    """A stored JSON list of texts (phones, languages), or ``None`` if it is not one."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+
+
+def _is_date(text) -> bool:
+    if text is None:
+        return True
+    try:
+        dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _contact(row, duty: list) -> tuple[Contact, str]:
+    """A contact read back, and what of it is damaged ("" if nothing). Every value is
+    the import's own (validated then); a file changed since, by hand or by damage, must
+    not stop the lookup of every other contact, nor name this one as on duty."""
+    damage = []
+    phones, languages = json_texts(row["phones"]), json_texts(row["languages"])
+    if phones is None:
+        damage.append("phones")
+    if languages is None:
+        damage.append("languages")
+    zone = row["timezone"] if isinstance(row["timezone"], str) and find_zone_name(row["timezone"]) else None
+    if zone is None:
+        damage.append("timezone")
+    verified = row["verified"] if _is_date(row["verified"]) else None
+    if verified != row["verified"]:
+        damage.append("verified")
+    rank = row["rank"] if isinstance(row["rank"], int) else 999
+    if rank != row["rank"]:
+        damage.append("rank")
+    contact = Contact(
+        id=str(row["id"]), name=str(row["name"]), timezone=zone or "UTC", duty=duty,
+        agency=str(row["agency"]), role=str(row["role"]), rank=rank, phones=phones or [], email=str(row["email"]),
+        secure_channel=str(row["secure_channel"]), languages=languages or [], verified=verified,
+        notes=str(row["notes"]),
+    )
+    return contact, ", ".join(damage)
+
+
+def _filter(head, window: tuple[int, int]) -> tuple[bool, int, int]:
+    """Whether the version's stored instants can be trusted, and the bounds to filter
+    its dated rules by: ``window`` itself, or wider when another tz release computed them."""
+    trusted = head["spans_tz"] == tz_version()
+    slack = 0 if trusted else _TZ_SLACK
+    return trusted, window[0] - slack, window[1] + slack
+
+
+# The key of ``unreadable`` that stands for every contact of the roster (no contact id
+# is empty): set by ``load_duty``, spread over the contacts by ``load_version``.
+WHOLE_ROSTER = ""
+
+
+def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
+              window: tuple[int, int] | None = None, contact: str | None = None,
+              unreadable: dict[str, str] | None = None) -> dict[str, list]:
+    """Duty rules of a version (``head``: its roster_versions row), by contact id.
+
+    With ``window``, dated rules that cannot touch it are left out, and those kept
+    come back as ``Dated`` (their stored instants) when the time-zone release that
+    computed the instants is the one in use; otherwise they are parsed from their
+    wall-clock text, and the filter widens so no shift is missed.
+
+    Parsed rules are held to the limits again (``limits.py``): a rule this version
+    refuses, or a roster whose rules together exceed them, is never expanded (a
+    database written by an older version may hold one that would take hours). Such
+    a contact gets no duty at all, so it is never named as on duty (an 'off' rule
+    left out would name it wrongly), and ``unreadable`` says why."""
+    version_id = head["id"]
+    trusted, lo, hi = (False, None, None) if window is None else _filter(head, window)
+    # Instants from another tz release are not handed on (a calendar import copies the
+    # contacts it does not name into a new version, which would label them current).
+    spans_current = head["spans_tz"] == tz_version()
+    rules: dict[str, list] = {}
+    problems = unreadable if unreadable is not None else {}
+    load, read = 0.0, 0
+    for row in conn.execute(
+        "SELECT contact_id, rule, starts, ends FROM duty_rules WHERE version_id = ? "
+        "AND (? IS NULL OR contact_id = ?) "
+        "AND (? IS NULL OR ends IS NULL OR (ends > ? AND starts < ?)) ORDER BY contact_id, position",
+        [version_id, contact, contact, lo, lo, hi],
+    ):
+        if not parse:
+            span = (row["starts"], row["ends"]) if row["starts"] is not None and spans_current else None
+            duty = rules.get(row["contact_id"])
+            if duty is None:
+                duty = rules[row["contact_id"]] = Duty()
+            duty.append(row["rule"], span)
+            continue
+        text = row["rule"]
+        cid = row["contact_id"]
+        if cid in problems:
+            continue  # already left out: the rest of its rules are not parsed
+        read += 1
+        if read > MAX_RULES_PER_ROSTER or len(rules.get(cid, ())) >= MAX_RULES_PER_CONTACT:
+            # An older version let more in: never parsed at every lookup (200,000 rules of
+            # one contact made each take 3 s); the roster is re-imported within the limits.
+            problems[cid] = (f"it has more stored duty rules than ctcontacts evaluates ({MAX_RULES_PER_CONTACT:,} "
+                             f"a contact, {MAX_RULES_PER_ROSTER:,} a roster)")
+            if read > MAX_RULES_PER_ROSTER:
+                problems[WHOLE_ROSTER] = problems[cid]
+                break
+            continue
+        if trusted and row["starts"] is not None:
+            rule = Dated(row["starts"], row["ends"], text.startswith("off"), text)
+        else:
+            try:
+                rule = parse_stored(text)
+            except RuleError as e:
+                problems.setdefault(cid, f"a stored duty rule is beyond what ctcontacts evaluates: {e}")
+                continue
+            load += rule.starts_per_day()
+        rules.setdefault(cid, []).append(rule)
+    if parse and contact is None and load > MAX_ROSTER_STARTS_PER_DAY:
+        for cid, duty in rules.items():
+            if any(r.starts_per_day() for r in duty):
+                problems.setdefault(cid, f"the roster is beyond what ctcontacts evaluates: {roster_load_problem(load)}")
+    for cid in problems:
+        rules[cid] = []
+    if WHOLE_ROSTER in problems:
+        rules.clear()
+    return rules
+
+
+def contact_duty(conn: sqlite3.Connection, roster: StoredRoster, contact: str, window: tuple[int, int]) -> list:
+    """One contact's duty rules of a loaded roster, read again over a wider ``window``."""
+    head = {"id": roster.version_id, "spans_tz": roster.spans_tz, "network": roster.network, "member": roster.member}
+    return load_duty(conn, head, window=window, contact=contact).get(contact, [])
+
+
+def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, created_at: str) -> int:
+    """Store a roster as a new version; returns its id. Does not make it current."""
+    cur = conn.execute(
+        "INSERT INTO roster_versions (network, member, issued, demo, source_file, import_id, created_at, spans_tz) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [roster.network, roster.member, roster.issued, int(roster.demo), roster.source, import_id, created_at,
+         tz_version()],
+    )
+    version = cur.lastrowid
+    conn.executemany(
+        "INSERT INTO contacts (version_id, id, position, name, agency, role, rank, phones, email, "
+        "secure_channel, languages, timezone, verified, notes, dated_until) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [version, c.id, i, c.name, c.agency, c.role, c.rank, json.dumps(c.phones), c.email,
+             c.secure_channel, json.dumps(c.languages), c.timezone, c.verified, c.notes, _dated_until(c.duty)]
+            for i, c in enumerate(roster.contacts)
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO duty_rules (version_id, contact_id, position, rule, starts, ends) VALUES (?, ?, ?, ?, ?, ?)",
+        itertools.chain.from_iterable(_duty_params(version, c) for c in roster.contacts),
+    )
+    return version
+
+
+def _duty_params(version: int, c: Contact):
+    """The duty_rules rows of one contact. A contact whose rules are all dated shifts
+    (a year of them, typically) is zipped from its arrays without a Python step per row."""
+    duty = c.duty
+    if isinstance(duty, Duty) and duty.all_dated():
+        n = len(duty)
+        return zip(itertools.repeat(version, n), itertools.repeat(c.id, n), range(n), duty.texts, duty.starts, duty.ends)
+    return ((version, c.id, j, *row) for j, row in enumerate(_duty_rows(duty)))
+
+
+def _dated_until(duty) -> int:
+    """The latest stored end of a contact's dated rules; 0 when it has none."""
+    if isinstance(duty, Duty):
+        return max(max(duty.ends, default=0), 0)  # rules without instants hold a large negative end
+    return max((end for _, _, end in _duty_rows(duty) if end is not None), default=0)
+
+
+def _duty_rows(duty):
+    """``(text, starts, ends)`` per rule; the instants only for dated intervals."""
+    if isinstance(duty, Duty):
+        return duty.rows()
+    return ((r.text(), getattr(r, "starts", None), getattr(r, "ends", None)) for r in duty)
+
+
+def set_current(conn: sqlite3.Connection, network: str, member: str, version_id: int | None) -> None:
+    if version_id is None:
+        conn.execute("DELETE FROM rosters WHERE network = ? AND member = ?", [network, member])
+    else:
+        conn.execute(
+            "INSERT INTO rosters (network, member, version_id) VALUES (?, ?, ?) "
+            "ON CONFLICT (network, member) DO UPDATE SET version_id = excluded.version_id",
+            [network, member, version_id],
+        )
+
+
+def count_rosters(conn: sqlite3.Connection, *, demo: bool) -> int:
+    return conn.execute(
+        "SELECT count(*) FROM rosters r JOIN roster_versions v ON v.id = r.version_id WHERE v.demo = ?",
+        [int(demo)],
+    ).fetchone()[0]
+
+
+# --- imports (history) ----------------------------------------------------------
+
+
+def record_import(conn: sqlite3.Connection, *, started_at: str, os_user: str, kind: str, files: list[dict],
+                  rosters: list[tuple[str, str]], outcome: str, reason: str = "",
+                  rollback_of: int | None = None, options: dict | None = None) -> int:
+    cur = conn.execute(
+        "INSERT INTO imports (started_at, os_user, kind, files, options, rosters, outcome, reason, rollback_of) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [started_at, os_user, kind, json.dumps(files), json.dumps(options or {}, sort_keys=True),
+         json.dumps([list(r) for r in rosters]), outcome, reason, rollback_of],
+    )
+    return cur.lastrowid
+
+
+def same_files_import(conn: sqlite3.Connection, kind: str, digests: list[str], options: dict) -> sqlite3.Row | None:
+    """The latest successful import of exactly these files (by SHA-256) with these options."""
+    wanted = sorted(digests)
+    for row in conn.execute(
+        "SELECT * FROM imports WHERE outcome = 'ok' AND kind = ? AND options = ? ORDER BY id DESC LIMIT 20",
+        [kind, json.dumps(options, sort_keys=True)],
+    ):
+        if sorted(f["sha256"] for f in json.loads(row["files"])) == wanted:
+            return row
+    return None
+
+
+def contact_count(conn: sqlite3.Connection, version_id: int | None) -> int:
+    if version_id is None:
+        return 0
+    return conn.execute("SELECT count(*) FROM contacts WHERE version_id = ?", [version_id]).fetchone()[0]
+
+
+def record_counts(conn: sqlite3.Connection, import_id: int, *, added: int, removed: int, changed: int,
+                  reach: int) -> None:
+    conn.execute(
+        "UPDATE imports SET added = ?, removed = ?, changed = ?, reach_changes = ? WHERE id = ?",
+        [added, removed, changed, reach, import_id],
+    )
+
+
+def record_roster_change(conn: sqlite3.Connection, import_id: int, network: str, member: str,
+                         before: int | None, after: int | None, report: dict) -> None:
+    conn.execute(
+        "INSERT INTO import_rosters (import_id, network, member, before_version, after_version, report) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [import_id, network, member, before, after, json.dumps(report)],
+    )
+
+
+def get_import(conn: sqlite3.Connection, import_id: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM imports WHERE id = ?", [import_id]).fetchone()
+
+
+def import_rosters(conn: sqlite3.Connection, import_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT * FROM import_rosters WHERE import_id = ? ORDER BY network, member", [import_id]
+    ).fetchall()
+
+
+# --- reach flags ----------------------------------------------------------------
+# A flag is pending until it is confirmed (confirmed_at) or an import or rollback
+# puts back what was on record (cleared_by). Its fields are merged and settled by
+# ``reach.settle_roster``; the views read it through ``reach``.
+
+PENDING = "confirmed_at IS NULL AND cleared_by IS NULL"
+
+
+def put_reach_flag(conn: sqlite3.Connection, network: str, member: str, contact_id: str, import_id: int,
+                   import_ids: list[int], fields: dict, when: str) -> None:
+    """Write a contact's pending flag as given (``reach.settle_roster`` has merged it)."""
+    conn.execute(
+        "INSERT INTO reach_flags (network, member, contact_id, import_id, import_ids, fields, flagged_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (network, member, contact_id) DO UPDATE SET "
+        "import_id = excluded.import_id, import_ids = excluded.import_ids, fields = excluded.fields, "
+        "flagged_at = excluded.flagged_at, confirmed_at = NULL, confirmed_by = NULL, cleared_by = NULL",
+        [network, member, contact_id, import_id, json.dumps(import_ids), json.dumps(fields), when],
+    )
+
+
+def clear_reach_flag(conn: sqlite3.Connection, network: str, member: str, contact_id: str, import_id: int) -> None:
+    """End a pending flag because import ``import_id`` put back what was on record; the row stays."""
+    conn.execute(
+        f"UPDATE reach_flags SET cleared_by = ? WHERE network = ? AND member = ? AND contact_id = ? AND {PENDING}",
+        [import_id, network, member, contact_id],
+    )
+
+
+def unconfirmed_reach(conn: sqlite3.Connection, network: str, member: str) -> dict[str, sqlite3.Row]:
+    return {
+        row["contact_id"]: row
+        for row in conn.execute(
+            f"SELECT * FROM reach_flags WHERE network = ? AND member = ? AND {PENDING}", [network, member],
+        )
+    }
+
+
+def all_unconfirmed_reach(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute(
+        f"SELECT * FROM reach_flags WHERE {PENDING} ORDER BY network, member, contact_id"
+    ).fetchall()
+
+
+def confirm_reach(conn: sqlite3.Connection, network: str, member: str, contact_ids: list[str] | None,
+                  user: str, when: str) -> list[sqlite3.Row]:
+    pending = unconfirmed_reach(conn, network, member)
+    chosen = [row for cid, row in pending.items() if contact_ids is None or cid in contact_ids]
+    conn.executemany(
+        f"UPDATE reach_flags SET confirmed_at = ?, confirmed_by = ? "
+        f"WHERE network = ? AND member = ? AND contact_id = ? AND {PENDING}",
+        [[when, user, network, member, row["contact_id"]] for row in chosen],
+    )
+    return chosen
+
+
+def current_reach_values(conn: sqlite3.Connection, network: str, member: str) -> tuple[bool, dict] | None:
+    """What settling a roster's flags compares with: whether the current roster is demo
+    data, and each current contact's phones, e-mail and secure channel. ``None``: no roster."""
+    head = conn.execute(
+        "SELECT v.id, v.demo FROM rosters r JOIN roster_versions v ON v.id = r.version_id "
+        "WHERE r.network = ? AND r.member = ?", [network, member],
+    ).fetchone()
+    if head is None:
+        return None
+    contacts = {
+        row["id"]: {"phones": json_texts(row["phones"]) or [], "email": row["email"],
+                    "secure_channel": row["secure_channel"]}
+        for row in conn.execute("SELECT id, phones, email, secure_channel FROM contacts WHERE version_id = ?",
+                                [head["id"]])
+    }
+    return bool(head["demo"]), contacts
+
+
+def contact_ids(conn: sqlite3.Connection, network: str, member: str) -> list[str] | None:
+    """Ids of the contacts in a member's current roster; ``None``: no roster."""
+    version = current_version(conn, network, member)
+    if version is None:
+        return None
+    return [r[0] for r in conn.execute("SELECT id FROM contacts WHERE version_id = ? ORDER BY position", [version])]
+
+
+# --- network fallback flags ----------------------------------------------------------
+
+
+def unconfirmed_fallback(conn: sqlite3.Connection, code: str) -> sqlite3.Row | None:
+    return conn.execute(f"SELECT * FROM network_flags WHERE code = ? AND {PENDING}", [code]).fetchone()
+
+
+def all_unconfirmed_fallbacks(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute(f"SELECT * FROM network_flags WHERE {PENDING} ORDER BY code").fetchall()
+
+
+def put_fallback_flag(conn: sqlite3.Connection, code: str, import_id: int, import_ids: list[int],
+                      old: str | None, new: str | None, when: str) -> None:
+    conn.execute(
+        "INSERT INTO network_flags (code, import_id, import_ids, old, new, flagged_at) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (code) DO UPDATE SET import_id = excluded.import_id, import_ids = excluded.import_ids, "
+        "old = excluded.old, new = excluded.new, flagged_at = excluded.flagged_at, "
+        "confirmed_at = NULL, confirmed_by = NULL, cleared_by = NULL",
+        [code, import_id, json.dumps(import_ids), old, new, when],
+    )
+
+
+def clear_fallback_flag(conn: sqlite3.Connection, code: str, import_id: int) -> None:
+    conn.execute(f"UPDATE network_flags SET cleared_by = ? WHERE code = ? AND {PENDING}", [import_id, code])
+
+
+def confirm_fallback(conn: sqlite3.Connection, code: str, user: str, when: str) -> sqlite3.Row | None:
+    row = unconfirmed_fallback(conn, code)
+    if row is not None:
+        conn.execute(f"UPDATE network_flags SET confirmed_at = ?, confirmed_by = ? WHERE code = ? AND {PENDING}",
+                     [when, user, code])
+    return row
+
+
+# --- network definitions --------------------------------------------------------
+
+
+def network_definition(conn: sqlite3.Connection, code: str) -> dict | None:
+    row = conn.execute("SELECT code, name, organization, fallback FROM networks WHERE code = ?", [code]).fetchone()
+    return dict(row) if row else None
+
+
+def set_network_definition(conn: sqlite3.Connection, code: str, definition: dict | None) -> None:
+    if definition is None:
+        conn.execute("DELETE FROM networks WHERE code = ?", [code])
+    else:
+        upsert_networks(conn, [NetworkDef(**definition)])
+
+
+def record_network_change(conn: sqlite3.Connection, import_id: int, code: str, before: dict | None,
+                          after: dict | None, fallback_cleared: bool = False) -> None:
+    conn.execute(
+        "INSERT INTO import_networks (import_id, code, before, after, fallback_cleared) VALUES (?, ?, ?, ?, ?)",
+        [import_id, code, json.dumps(before) if before else None, json.dumps(after) if after else None,
+         int(fallback_cleared)],
+    )
+
+
+def import_networks(conn: sqlite3.Connection, import_id: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM import_networks WHERE import_id = ? ORDER BY code", [import_id]).fetchall()
+
+
+def last_version_before_removal(conn: sqlite3.Connection, network: str, member: str) -> int | None:
+    """The version that was current when a roster was last removed (by a rollback):
+    what a roster that comes back must be compared with, so a number cannot lose its
+    reach flag by passing through "no roster"."""
+    row = conn.execute(
+        "SELECT before_version FROM import_rosters WHERE network = ? AND member = ? "
+        "AND after_version IS NULL AND before_version IS NOT NULL ORDER BY import_id DESC LIMIT 1",
+        [network, member],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def later_imports(conn: sqlite3.Connection, network: str, member: str, import_id: int) -> list[int]:
+    """Imports after ``import_id`` that changed the roster of (network, member)."""
+    return [r[0] for r in conn.execute(
+        "SELECT import_id FROM import_rosters WHERE network = ? AND member = ? AND import_id > ? "
+        "AND before_version IS NOT after_version ORDER BY import_id", [network, member, import_id],
+    )]

@@ -1,0 +1,273 @@
+"""The whole network at a glance: who is reachable now, schedules, coverage, browsing.
+
+Every duty answer comes from the one engine: ``whois`` for "now", and
+``coverage.member_coverage`` (``engine.duty_intervals``) for windows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+from ..storage import marks as reach
+
+from ..storage import store
+from ..domain.coverage import MemberCoverage, member_coverage
+from ..domain.describe import describe_text
+from ..domain.members import Network, member_label
+from ..base.values import record
+from .whois import Answer, find_network, whois
+from ..time.zones import format_utc, lookup_zone
+
+STATUS_ORDER = {"nobody": 0, "no_roster": 1, "backup_only": 2, "covered": 3}
+
+
+# Listed, but not expected to answer: their missing roster is not a gap.
+INACTIVE = {"withdrawn", "not-participating"}
+
+
+def network_members(conn: sqlite3.Connection, net: Network, *, inactive: bool = False) -> list[str]:
+    """The members a network expects (with ``inactive``, also those withdrawn or not
+    participating), and any other member with a roster in it."""
+    rostered = [r[0] for r in conn.execute("SELECT member FROM rosters WHERE network = ?", [net.code])]
+    expected = [m for m, e in net.members.items() if inactive or e.get("status") not in INACTIVE]
+    return sorted(set(expected) | set(rostered), key=lambda m: (m.startswith("org:"), m))
+
+
+def member_zone(code: str, contacts) -> str | None:
+    """Where "local time there" is read: the first rank-1 contact's zone, else the
+    country's first zone in the tz database; organisations without a roster have none."""
+    if contacts:
+        return min(contacts, key=lambda c: (c.rank, c.name, c.id)).timezone
+    if code.startswith("org:"):
+        return None
+    import pytz
+
+    zones = pytz.country_timezones.get(code)
+    return zones[0] if zones else None
+
+
+# --- now --------------------------------------------------------------------------
+
+
+def status_of(answer: Answer) -> str:
+    if answer.roster is None:
+        return "no_roster"
+    if not answer.on_duty:
+        return "nobody"
+    return "covered" if any(e.contact.rank == 1 for e in answer.on_duty) else "backup_only"
+
+
+# How far the network board looks for the end of a duty and for who comes next. A
+# board is about now: 16 days show every shift pattern's handover (office hours,
+# 12-hour rotas, a week on call) and every 24/7 line as "16+ days", while the 366 days
+# of whois would make the board cost every member's full year. On the hostile
+# directory (benchmarks/hostile.py) the board took 1.6 s with 366 days, 0.43 s with 16.
+BOARD_HORIZON = 16 * 86400
+
+
+def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, speaks: str | None = None) -> list[dict]:
+    """One entry per (network, member): status, local time there, who is on duty, until
+    when and who is next, both within ``BOARD_HORIZON``."""
+    out = []
+    for code in codes:
+        net = find_network(conn, code)
+        for member in network_members(conn, net):
+            # The board shows each member's own status; the fallback is one row of its own.
+            answer = whois(conn, net.code, member, at, now, speaks=speaks, fallback=False, horizon=BOARD_HORIZON)
+            zone = member_zone(member, answer.roster.contacts if answer.roster else None)
+            out.append({
+                "network": net.code,
+                "member": member,
+                "status": status_of(answer),
+                "member_status": net.members.get(member, {}).get("status"),
+                "timezone": zone,
+                "local_time": lookup_zone(zone).to_local(at).isoformat() if zone else None,
+                "on_duty": [
+                    {"id": e.contact.id, "name": e.contact.name, "rank": e.contact.rank,
+                     "phones": list(e.contact.phones), "email": e.contact.email,
+                     "until": format_utc(e.status.until) if e.status.until is not None else None,
+                     "reach_changed": e.reach_changed}
+                    for e in answer.on_duty
+                ],
+                "next": [{"id": e.contact.id, "name": e.contact.name, "rank": e.contact.rank,
+                          "from": format_utc(e.status.next_start), "reach_changed": e.reach_changed}
+                         for e in answer.next],
+                "demo": answer.demo,
+                # Contacts whose stored duty is beyond the limits or damaged: never named
+                # as on duty, so the board says why a member may show nobody.
+                "not_evaluated": dict(answer.roster.unreadable) if answer.roster else {},
+            })
+    out.sort(key=lambda e: (STATUS_ORDER[e["status"]], e["network"], e["member"]))
+    return out
+
+
+def network_fallbacks(conn: sqlite3.Connection, codes: list[str]) -> list[dict]:
+    """Each network's fallback member and its unconfirmed change, if any."""
+    out = []
+    for code in codes:
+        net = find_network(conn, code)
+        out.append({"code": net.code, "fallback": net.fallback, "fallback_changed": reach.fallback_mark(conn, net.code)})
+    return out
+
+
+# --- windows: schedule and coverage ---------------------------------------------
+
+
+def _contacts(conn: sqlite3.Connection, network: str, member: str, window: tuple[int, int] | None = None):
+    roster = store.load_roster(conn, network, member, window=window)
+    return None if roster is None else roster.contacts
+
+
+def _spans(spans) -> list[dict]:
+    return [{"start": format_utc(s), "end": format_utc(e), "seconds": e - s} for s, e in spans]
+
+
+# How far before and after the window a shift's real start and end are looked for.
+SCHEDULE_MARGIN = 8 * 86400
+
+
+def schedule(conn: sqlite3.Connection, network: str, member: str, start: int, end: int) -> dict:
+    """Every shift that overlaps ``[start, end)`` with its real start and end (the
+    handovers), the gaps and the backup-only stretches. A shift longer than the
+    margin around the window is cut there and says so (``continues_before/after``)."""
+    from ..domain.engine import duty_intervals
+
+    net = find_network(conn, network)
+    lo, hi = start - SCHEDULE_MARGIN, end + SCHEDULE_MARGIN
+    contacts = _contacts(conn, net.code, member, (lo, hi))
+    cov = member_coverage(member, contacts, start, end)
+    marks = reach.contact_marks(conn, net.code, member) if contacts else {}
+    shifts = [
+        {"id": c.id, "name": c.name, "rank": c.rank, "timezone": c.timezone, "phones": list(c.phones),
+         "start": format_utc(s), "end": format_utc(e), "continues_before": s == lo, "continues_after": e == hi,
+         "reach_changed": marks.get(c.id)}
+        for c in contacts or []
+        for s, e in duty_intervals(c.duty, lookup_zone(c.timezone), lo, hi)
+        if s < end and e > start
+    ]
+    shifts.sort(key=lambda x: (x["start"], x["rank"], x["name"], x["id"]))
+    return {"network": net.code, "member": member, "from": format_utc(start), "to": format_utc(end),
+            "roster": cov.roster, "shifts": shifts, "gaps": _spans(cov.gaps), "backup_only": _spans(cov.backup_only)}
+
+
+@record
+class CoverageReport:
+    network: str
+    start: int
+    end: int
+    members: list[MemberCoverage]
+
+    @property
+    def has_gap(self) -> bool:
+        return any(m.gaps for m in self.members)
+
+    def as_dict(self) -> dict:
+        return {
+            "network": self.network,
+            "from": format_utc(self.start),
+            "to": format_utc(self.end),
+            "members": [
+                {"member": m.member, "roster": m.roster, "gaps": _spans(m.gaps), "backup_only": _spans(m.backup_only)}
+                for m in self.members
+            ],
+        }
+
+
+def coverage(conn: sqlite3.Connection, network: str, member: str | None, start: int, end: int) -> CoverageReport:
+    """Gaps and backup-only stretches of every member (or one) over ``[start, end)``.
+    A member with no roster is one gap over the whole window."""
+    net = find_network(conn, network)
+    members = [member] if member else network_members(conn, net)
+    return CoverageReport(net.code, start, end,
+                          [member_coverage(m, _contacts(conn, net.code, m, (start, end)), start, end)
+                           for m in members])
+
+
+# --- browsing ----------------------------------------------------------------------
+
+
+def networks_overview(conn: sqlite3.Connection) -> list[dict]:
+    out = []
+    for net in sorted(store.networks(conn).values(), key=lambda n: n.code):
+        rostered = conn.execute("SELECT count(*) FROM rosters WHERE network = ?", [net.code]).fetchone()[0]
+        out.append({"code": net.code, "name": net.name, "organization": net.organization, "fallback": net.fallback,
+                    "expected_members": len(net.members), "rosters": rostered, "shipped": net.builtin,
+                    "roster_max_age_days": net.roster_max_age_days})
+    return out
+
+
+def _age_days(date_text: str | None, now: int) -> int | None:
+    if not date_text:
+        return None
+    today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
+    return (today - dt.date.fromisoformat(date_text)).days
+
+
+def members_overview(conn: sqlite3.Connection, network: str, now: int) -> list[dict]:
+    net = find_network(conn, network)
+    out = []
+    for m in network_members(conn, net, inactive=True):
+        roster = store.load_roster(conn, net.code, m, parse=False)
+        entry = net.members.get(m, {})
+        out.append({
+            "member": m,
+            "label": member_label(m),
+            "status": entry.get("status", "not listed"),
+            "since": entry.get("since"),
+            "note": entry.get("note"),
+            "roster": roster is not None,
+            "issued": roster.issued if roster else None,
+            "roster_age_days": _age_days(roster.issued, now) if roster else None,
+            "imported_at": roster.imported_at if roster else None,
+            "contacts": len(roster.contacts) if roster else 0,
+            "demo": roster.demo if roster else False,
+        })
+    return out
+
+
+def contact_dict(c, network: str, member: str, reach_changed: dict | None = None) -> dict:
+    return {
+        "network": network, "member": member, "id": c.id, "name": c.name, "agency": c.agency, "role": c.role,
+        "rank": c.rank, "phones": list(c.phones), "email": c.email, "secure_channel": c.secure_channel,
+        "languages": list(c.languages), "timezone": c.timezone, "verified": c.verified, "notes": c.notes,
+        "duty": [r.text() for r in c.duty], "duty_in_words": [describe_text(r.text()) for r in c.duty],
+        "reach_changed": reach_changed,
+    }
+
+
+def contacts_list(conn: sqlite3.Connection, network: str, member: str) -> list[dict]:
+    net = find_network(conn, network)
+    roster = store.load_roster(conn, net.code, member, parse=False)  # texts: shown, not evaluated
+    if roster is None:
+        return []
+    contacts = sorted(roster.contacts, key=lambda c: (c.rank, c.name, c.id))
+    marks = reach.contact_marks(conn, net.code, member)
+    return [contact_dict(c, net.code, member, marks.get(c.id)) for c in contacts]
+
+
+def search(conn: sqlite3.Connection, text: str) -> list[dict]:
+    """Current contacts whose name, agency, phone or e-mail holds ``text`` (case-insensitive;
+    for phones, digits are compared, so '01 99 00' finds +33199001234)."""
+    needle = text.strip().casefold()
+    digits = "".join(ch for ch in text if "0" <= ch <= "9")
+    if not needle:
+        return []
+    out = []
+    marks = reach.all_contact_marks(conn)
+    rows = conn.execute(
+        "SELECT network, member, id, name, agency, phones, email FROM current_contacts "
+        "ORDER BY network, member, rank, name, id"
+    )
+    for row in rows:
+        phones = store.json_texts(row["phones"]) or []
+        hay = [row["name"], row["agency"], row["email"], row["id"]]
+        hit = any(needle in (h or "").casefold() for h in hay)
+        stripped = digits.lstrip("0")  # a national trunk 0 is not part of the E.164 number
+        if not hit and len(stripped) >= 4:
+            hit = any(stripped in p for p in phones)
+        if hit:
+            out.append({"network": row["network"], "member": row["member"], "id": row["id"], "name": row["name"],
+                        "agency": row["agency"], "phones": phones, "email": row["email"],
+                        "reach_changed": marks.get((row["network"], row["member"], row["id"]))})
+    return out

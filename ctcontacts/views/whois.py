@@ -1,0 +1,255 @@
+"""``whois``: who is on duty for one member of one network at one instant.
+
+Gathers the roster from the database, asks the duty engine about each contact,
+and shapes the answer the contract defines. Rendering lives elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+from ..storage import marks as reach
+
+from ..storage import store
+from ..domain.engine import HORIZON, NEAR, Status, status_at
+from ..base.errors import UsageError
+from ..domain.members import Network, member_label
+from ..domain.model import Contact
+from ..base.values import field, record
+from ..time.zones import Zone, format_utc, lookup_zone
+
+# pytz precomputes transitions up to 2037 and repeats the last offset after it.
+PYTZ_LAST_RULES = 2145916800  # 2038-01-01T00:00:00Z
+ROSTER_MAX_AGE_DAYS = 90
+ENTRY_MAX_AGE_DAYS = 365
+DEMO_WARNING = "DEMO DATA: this answer comes from the fictional demo directory; do not call these numbers."
+
+
+@record
+class Entry:
+    contact: Contact
+    zone: Zone
+    status: Status
+    reach_changed: dict | None = None  # unconfirmed reach change: reach.contact_marks' shape
+
+
+@record
+class Answer:
+    network: Network
+    member: str
+    at: int
+    on_duty: list[Entry]
+    next: list[Entry]
+    fallback: list[Entry]
+    fallback_member: str | None
+    warnings: list[str] = field(default_factory=list)
+    roster: store.StoredRoster | None = None
+    speaks: str | None = None
+    demo: bool = False
+    fallback_changed: dict | None = None  # the network's unconfirmed fallback change (reach.fallback_mark)
+
+    @property
+    def next_from(self) -> int | None:
+        return self.next[0].status.next_start if self.next else None
+
+    def to_json(self) -> dict:
+        return {
+            "network": self.network.code,
+            "member": self.member,
+            "at": format_utc(self.at),
+            "on_duty": [_on_duty_json(e, self.at) for e in self.on_duty],
+            "next": [
+                {"id": e.contact.id, "name": e.contact.name, "rank": e.contact.rank,
+                 "from": format_utc(e.status.next_start), "reach_changed": e.reach_changed}
+                for e in self.next
+            ],
+            "fallback": [_on_duty_json(e, self.at) for e in self.fallback],
+            "fallback_changed": self.fallback_changed,
+            "warnings": list(self.warnings),
+        }
+
+
+def _on_duty_json(e: Entry, at: int) -> dict:
+    c = e.contact
+    return {
+        "id": c.id,
+        "name": c.name,
+        "rank": c.rank,
+        "role": c.role,
+        "phones": list(c.phones),
+        "email": c.email,
+        "languages": list(c.languages),
+        "timezone": c.timezone,
+        "local_time": e.zone.to_local(at).isoformat(),
+        "until": format_utc(e.status.until) if e.status.until is not None else None,
+        "reach_changed": e.reach_changed,
+    }
+
+
+def find_network(conn: sqlite3.Connection, code: str) -> Network:
+    known = store.networks(conn)
+    key = (code or "").strip().lower()
+    if key in known:
+        return known[key]
+    by_name = {n.name.lower(): n for n in known.values()}
+    if key in by_name:
+        return by_name[key]
+    from ..base.text import clip, close_matches
+
+    close = close_matches(key, list(known), n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise UsageError(
+        f"unknown network {clip(code)}; {hint}known networks: {', '.join(sorted(known))}."
+    )
+
+
+def _order(e: Entry) -> tuple:
+    return (e.contact.rank, e.contact.name, e.contact.id)
+
+
+def speaks_option(text: str | None) -> str | None:
+    """``--speaks``: a language tag such as ``fr`` or ``pt-BR``."""
+    if text is None:
+        return None
+    from ..base.text import LANGUAGE, clip
+
+    tag = text.strip()
+    if not LANGUAGE.match(tag):
+        raise UsageError(f"--speaks {clip(text)} is not a language code; use ISO 639-1 such as en, fr or es.")
+    return tag.lower()
+
+
+def _speaks(c: Contact, lang: str | None) -> bool:
+    if not lang:
+        return True
+    want = lang.lower()
+    return any(t == want or t.split("-")[0] == want.split("-")[0] for t in c.languages)
+
+
+def _entries(conn: sqlite3.Connection, roster: store.StoredRoster | None, at: int,
+             speaks: str | None, horizon: int = HORIZON) -> list[Entry]:
+    if roster is None:
+        return []
+    marks = reach.contact_marks(conn, roster.network, roster.member)
+    out = []
+    for c in roster.contacts:
+        if not _speaks(c, speaks) or c.id in roster.unreadable:
+            continue  # a duty that cannot be evaluated never names anyone (see _unreadable)
+        zone = lookup_zone(c.timezone)
+        # First from the dated shifts near ``at``. A contact with dated shifts beyond
+        # them whose answer lies further out (a long unbroken duty, nobody due within
+        # the near window) is read again over the whole horizon.
+        partial = roster.partial is not None and c.id in roster.partial
+        status = status_at(c.duty, zone, at, horizon, known=NEAR if partial else None)
+        if status is None:
+            c.duty = store.contact_duty(conn, roster, c.id, (at, at + horizon + 1))
+            status = status_at(c.duty, zone, at, horizon)
+        out.append(Entry(c, zone, status, marks.get(c.id)))
+    return out
+
+
+def _reach_warnings(member: str, entries: list[Entry]) -> list[str]:
+    from ..base.text import describe_reach
+
+    return [
+        f"how {member} {e.contact.id!r} is reached changed in import {reach.imports_text(e.reach_changed)} "
+        f"and is not confirmed ({describe_reach(e.reach_changed['fields'])}); check it out of band (the old value "
+        f"is the one on record) before relying on it, then run ctcontacts confirm."
+        for e in entries if e.reach_changed and (e.status.on_duty or e.status.next_start is not None)
+    ]
+
+
+def _fallback_warning(code: str, mark: dict) -> str:
+    return (f"{reach.describe_fallback(code, mark)}; check it out of band before calling the fallback, then run "
+            f"ctcontacts confirm --network {code} --fallback.")
+
+
+def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int,
+          speaks: str | None = None, fallback: bool = True, horizon: int = HORIZON) -> Answer:
+    """The answer for one member; ``horizon``: how far ``until`` and ``next`` look (the
+    contract's 366 days; the network board looks less far, see ``board.BOARD_HORIZON``)."""
+    net = find_network(conn, network)
+    roster = store.load_roster(conn, net.code, member, window=(at, at + NEAR))
+    entries = _entries(conn, roster, at, speaks, horizon)
+    on_duty = sorted((e for e in entries if e.status.on_duty), key=_order)
+    upcoming = [e for e in entries if e.status.next_start is not None]
+    soonest = min((e.status.next_start for e in upcoming), default=None)
+    nxt = sorted((e for e in upcoming if e.status.next_start == soonest), key=_order)
+
+    answer = Answer(net, member, at, on_duty, nxt, [], net.fallback, roster=roster, speaks=speaks)
+    warnings = answer.warnings
+    warnings.extend(_membership(net, member))
+    if roster is None:
+        warnings.append(f"{member_label(member)} has no roster in {net.code}; nobody can be named for it.")
+    else:
+        answer.demo = roster.demo
+        warnings.extend(_unreadable(roster))
+        warnings.extend(_staleness(roster, now))
+        if speaks and not entries and roster.contacts:
+            warnings.append(f"nobody in the {member} roster speaks {speaks!r}.")
+        elif speaks and not on_duty and any(
+            status_at(c.duty, lookup_zone(c.timezone), at, 0).on_duty for c in roster.contacts
+        ):
+            warnings.append(f"contacts are on duty, but none of them speaks {speaks!r}.")
+    if fallback:
+        # One indexed read: whether calls that fall back go where they went when last confirmed.
+        answer.fallback_changed = reach.fallback_mark(conn, net.code)
+        if answer.fallback_changed and not on_duty and net.fallback != member:
+            warnings.append(_fallback_warning(net.code, answer.fallback_changed))
+    if fallback and not on_duty and net.fallback and net.fallback != member:
+        fb = store.load_roster(conn, net.code, net.fallback, window=(at, at + NEAR))
+        answer.fallback = sorted((e for e in _entries(conn, fb, at, speaks) if e.status.on_duty), key=_order)
+        warnings.extend(_reach_warnings(net.fallback, answer.fallback))
+        if fb is None:
+            warnings.append(f"the fallback {net.fallback} has no roster in {net.code}.")
+        else:
+            warnings.extend(_unreadable(fb))
+            answer.demo = answer.demo or fb.demo
+    warnings[0:0] = _reach_warnings(member, entries)
+    if at + HORIZON >= PYTZ_LAST_RULES:
+        warnings.append("the time-zone database has no clock changes after 2037; answers that far ahead "
+                        "ignore summer time.")
+    if answer.demo:
+        warnings.insert(0, DEMO_WARNING)
+    return answer
+
+
+def _unreadable(roster: store.StoredRoster) -> list[str]:
+    """Contacts left out because their duty is beyond the limits: said, never hidden."""
+    return [f"{roster.member} {cid!r} is not named as on duty or next, whatever its roster says: {why.rstrip('.')}. "
+            f"Re-import the {roster.member} roster (ctcontacts check lists every such contact)."
+            for cid, why in roster.unreadable.items()]
+
+
+ACTIVE_STATUSES = {"member", "observer", "party", "secretariat"}
+
+
+def _membership(net: Network, member: str) -> list[str]:
+    """A word when the member's standing in the network is not plain membership."""
+    entry = net.members.get(member)
+    if entry is None or entry.get("status", "member") in ACTIVE_STATUSES:
+        return []
+    since = f" since {entry['since']}" if entry.get("since") else ""
+    note = f" ({entry['note']})" if entry.get("note") else ""
+    return [f"{member} is listed in {net.code} as {entry['status']}{since}{note}."]
+
+
+def _staleness(roster: store.StoredRoster, now: int) -> list[str]:
+    today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
+    out = []
+    if roster.issued:
+        age = (today - dt.date.fromisoformat(roster.issued)).days
+        if age > ROSTER_MAX_AGE_DAYS:
+            out.append(
+                f"the {roster.member} roster was issued {roster.issued}, {age} days ago "
+                f"(older than {ROSTER_MAX_AGE_DAYS}); ask {roster.member} for a current one."
+            )
+    else:
+        out.append(f"the {roster.member} roster has no issue date; its age is unknown.")
+    for c in roster.contacts:
+        if c.verified:
+            age = (today - dt.date.fromisoformat(c.verified)).days
+            if age > ENTRY_MAX_AGE_DAYS:
+                out.append(f"entry {c.id!r} was last verified {c.verified}, {age} days ago (older than a year).")
+    return out
