@@ -7,7 +7,8 @@ from hypothesis import given, settings, strategies as st
 
 from ctcontacts.domain.engine import HORIZON, duty_intervals, status_at
 from ctcontacts.domain.rules import RuleError, parse_rule
-from ctcontacts.time.zones import format_utc, lookup_zone
+from ctcontacts.time.isotime import format_utc
+from ctcontacts.time.zones import lookup_zone
 
 
 def utc(text: str) -> int:

@@ -321,7 +321,7 @@ def utc(text: str) -> int:
 
 
 def at(instant: int) -> str:
-    from ctcontacts.time.zones import format_utc
+    from ctcontacts.time.isotime import format_utc
 
     return format_utc(instant)
 

@@ -154,13 +154,20 @@ def test_newer_schema_is_refused_with_exit_3(fr, cli, db_path):
 
 
 def test_old_roster_and_entry_warn(tmp_path, cli):
-    path = roster_file(tmp_path, roster("FR", issued="2026-01-15",
-                                        contacts=[contact(verified="2025-06-01")]))
+    # ftf asks for a roster a year (as check says); iactn a quarter.
+    path = roster_file(tmp_path, roster("FR", issued="2025-10-15", contacts=[contact(verified="2025-06-01")]),
+                       roster("MX", network="iactn", issued="2026-06-01",
+                              contacts=[contact("mx", timezone="America/Mexico_City")]))
     cli("import", path)
     result, doc = cli.json("whois", "-c", "FR", "-n", "ftf")
-    assert any("issued 2026-01-15" in w for w in doc["warnings"])
+    assert any("issued 2025-10-15" in w and "older than ftf allows, 365" in w for w in doc["warnings"])
     assert any("last verified 2025-06-01" in w for w in doc["warnings"])
-    assert "issued 2026-01-15" in result.stderr
+    assert "issued 2025-10-15" in result.stderr
+    result, doc = cli.json("whois", "-c", "MX", "-n", "iactn")
+    assert any("issued 2026-06-01" in w and "older than iactn allows, 92" in w for w in doc["warnings"])
+    fresh = roster_file(tmp_path, roster("FR", issued="2026-06-01"), name="fresh.json")
+    cli("import", fresh)
+    assert not any("issued" in w for w in cli.json("whois", "-c", "FR", "-n", "ftf")[1]["warnings"])
 
 
 def test_human_output_shows_the_essentials(fr, cli):

@@ -11,7 +11,8 @@ import zoneinfo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ctcontacts.time.zones import format_utc, lookup_zone
+from ctcontacts.time.isotime import format_utc
+from ctcontacts.time.zones import lookup_zone
 
 CASES = [
     # zone, wall time, expected UTC, why

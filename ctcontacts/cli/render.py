@@ -471,3 +471,25 @@ def simple_table(rows: list[dict], columns: list[tuple[str, str]], out: Console,
                 cells.append(T("" if value is None else value))
         table.add_row(*cells)
     out.print(table)
+
+
+def confirmed(done, echo) -> None:
+    """What ``confirm`` recorded, one plain line each (``echo``: the command's printer)."""
+    from ..storage.marks import describe as describe_mark
+    from ..storage.marks import imports_text
+
+    for c in done.contacts:
+        echo(safe(f"confirmed {c['id']}: {describe_mark(c)}"))
+    if done.fallback:
+        mark = done.fallback
+        echo(safe(f"confirmed the fallback of {done.network}: {mark['old'] or '(none)'} -> "
+                  f"{mark['new'] or '(none)'} (import {imports_text(mark)})"))
+    where = f"{done.member} in {done.network}"
+    if done.unchanged:
+        echo(safe(f"nothing to confirm for {', '.join(done.unchanged)} ({where}): no unconfirmed reach change."))
+    elif done.member is not None and not done.contacts:
+        echo(safe(f"nothing to confirm for {where}: no unconfirmed reach change."))
+    if done.fallback_asked and not done.fallback:
+        echo(safe(f"nothing to confirm for the fallback of {done.network}: it has no unconfirmed change."))
+    if done.contacts or done.fallback:
+        echo(safe(f"recorded as checked by {done.by} at {done.at}."))

@@ -152,3 +152,42 @@ def diff(network: str, member: str, old: RosterLike | None, new: RosterLike | No
         if reach:
             change.reach[cid] = reach
     return change
+
+
+@record
+class NetworkChange:
+    """A network definition an import adds, changes or (on rollback) takes back."""
+
+    code: str
+    old: dict | None  # None: the shipped definition, or none
+    new: dict | None
+    cleared: bool = False  # it put back the fallback on record: its unconfirmed mark ended
+
+    @property
+    def old_fallback(self) -> str | None:
+        return _fallback(self.code, self.old)
+
+    @property
+    def new_fallback(self) -> str | None:
+        return _fallback(self.code, self.new)
+
+    @property
+    def fallback_changed(self) -> bool:
+        """A reach change: calls that fall back go somewhere else."""
+        return self.old_fallback != self.new_fallback
+
+    def as_dict(self) -> dict:
+        out = {"code": self.code, "old": self.old, "new": self.new, "fallback_changed": self.fallback_changed}
+        if self.cleared:
+            out["fallback_cleared"] = True
+        return out
+
+
+def _fallback(code: str, definition: dict | None) -> str | None:
+    """The fallback in force under ``definition`` (``None``: the shipped one)."""
+    if definition is not None:
+        return definition.get("fallback")
+    from ..domain.members import builtin_networks
+
+    shipped = builtin_networks().get(code)
+    return shipped.fallback if shipped else None

@@ -10,10 +10,10 @@ from ..storage import marks as reach
 from ..storage import store
 from ..storage.db import Pathish, connect, write_transaction
 from ..base.errors import UsageError
-from .importer import NetworkChange, os_user
+from .diff import NetworkChange
 from ..base.values import record
 from ..base.text import clip, given
-from ..time.zones import format_utc
+from ..time.isotime import format_utc
 
 
 def imports(conn: sqlite3.Connection, *, network: str | None = None, member: str | None = None,
@@ -104,7 +104,7 @@ def confirm(db_path: Pathish, network: str, member: str | None, contact_ids: lis
                          "fallback member, or both.")
     conn = connect(db_path)
     net = find_network(conn, network)
-    user, when = os_user(), format_utc(now)
+    user, when = store.os_user(), format_utc(now)
     contacts: list[dict] = []
     unchanged: list[str] = []
     mark = None

@@ -11,7 +11,6 @@ deleted: a rollback makes an earlier version current again.
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
 import os
@@ -20,53 +19,14 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 from ..storage import store
-from .diff import RosterChange, diff
+from .diff import NetworkChange, RosterChange, diff
 from ..storage.db import Pathish, connect, in_memory, open_existing, write_transaction
 from ..base.errors import CtContactsError, InvalidInput, Problem, Problems, UsageError
 from ..formats.files import STDIN, Inputs, Refused, shown_name
 from ..formats.readers import FORMATS, read_file
 from ..base.values import field, record, replace
 from ..formats.validate import NetworkDef, Roster, validate
-from ..time.zones import format_utc
-
-
-@record
-class NetworkChange:
-    """A network definition an import adds, changes or (on rollback) takes back."""
-
-    code: str
-    old: dict | None  # None: the shipped definition, or none
-    new: dict | None
-    cleared: bool = False  # it put back the fallback on record: its unconfirmed mark ended
-
-    @property
-    def old_fallback(self) -> str | None:
-        return _fallback(self.code, self.old)
-
-    @property
-    def new_fallback(self) -> str | None:
-        return _fallback(self.code, self.new)
-
-    @property
-    def fallback_changed(self) -> bool:
-        """A reach change: calls that fall back go somewhere else."""
-        return self.old_fallback != self.new_fallback
-
-    def as_dict(self) -> dict:
-        out = {"code": self.code, "old": self.old, "new": self.new, "fallback_changed": self.fallback_changed}
-        if self.cleared:
-            out["fallback_cleared"] = True
-        return out
-
-
-def _fallback(code: str, definition: dict | None) -> str | None:
-    """The fallback in force under ``definition`` (``None``: the shipped one)."""
-    if definition is not None:
-        return definition.get("fallback")
-    from ..domain.members import builtin_networks
-
-    shipped = builtin_networks().get(code)
-    return shipped.fallback if shipped else None
+from ..time.isotime import format_utc
 
 
 @record
@@ -114,13 +74,6 @@ class ReachChangeRefused(CtContactsError):
             f"import {verb} (--strict-reach): {len(flagged)} reach change(s): "
             f"{'; '.join(flagged)}. Check them out of band, then import again with --accept-reach-changes."
         )
-
-
-def os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers and cron environments
-        return "unknown"
 
 
 Progress = Callable[[str, int, int], None]  # (file name, bytes read, bytes in all)
@@ -265,7 +218,7 @@ def _record_refusal(db_path: Pathish, when: str, kind: str, infos: list[dict], r
         if conn is None:
             return None
         with write_transaction(conn, db_path):
-            return store.record_import(conn, started_at=when, os_user=os_user(), kind=kind, files=infos,
+            return store.record_import(conn, started_at=when, os_user=store.os_user(), kind=kind, files=infos,
                                        rosters=rosters, outcome="refused", reason=reason)
     except CtContactsError:
         return None  # the refusal itself matters more than its record (database locked, say)
@@ -386,7 +339,7 @@ def _same_as_before(conn: sqlite3.Connection, db_path: Pathish, paths: list[str]
         if any(store.current_version(conn, t["network"], t["member"]) != t["after_version"] for t in touched):
             return None  # changed meanwhile: take the full path
         report.import_id = store.record_import(
-            conn, started_at=when, os_user=os_user(), kind=kind, files=infos,
+            conn, started_at=when, os_user=store.os_user(), kind=kind, files=infos,
             rosters=[(t["network"], t["member"]) for t in touched], outcome="ok", options=options)
         for t, change in zip(touched, changes):
             store.record_roster_change(conn, report.import_id, t["network"], t["member"], t["after_version"],
@@ -450,7 +403,7 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
         report = ImportReport(None, False, infos, _changes(conn, rosters), _network_changes(conn, defs), kind)
         refused = strict_reach and report.reach_changes and not accept_reach_changes
         if not refused:
-            report.import_id = store.record_import(conn, started_at=when, os_user=os_user(), kind=kind,
+            report.import_id = store.record_import(conn, started_at=when, os_user=store.os_user(), kind=kind,
                                                    files=infos, rosters=keys, outcome="ok", options=options)
             fallbacks = _apply_networks(conn, report.import_id, report.networks, when)
             _apply(conn, report.import_id, rosters, report.rosters, None, when, fallbacks)
@@ -499,7 +452,7 @@ def rollback(db_path: Pathish, import_id: int, *, now: int, force: bool = False)
                           json.loads(n["before"]) if n["before"] else None)
             for n in store.import_networks(conn, import_id)
         ]
-        new_id = store.record_import(conn, started_at=when, os_user=os_user(), kind="rollback", files=[],
+        new_id = store.record_import(conn, started_at=when, os_user=store.os_user(), kind="rollback", files=[],
                                      rosters=[(t["network"], t["member"]) for t in touched], outcome="ok",
                                      rollback_of=import_id)
         fallbacks = _apply_networks(conn, new_id, networks, when)

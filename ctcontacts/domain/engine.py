@@ -26,7 +26,8 @@ from functools import lru_cache
 from ..time.isotime import Duration, Stamp
 from ..base.values import record
 from .rules import Always, Dated, Interval, Off, Recurrence, Rule, Weekly, rrule_parts
-from ..time.zones import Zone, seconds_to_naive
+from ..time.zones import Zone
+from ..time.isotime import seconds_to_naive
 
 DAY = 86400
 HORIZON = 366 * DAY  # how far ``until`` and ``next`` look, inclusive

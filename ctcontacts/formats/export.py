@@ -259,7 +259,7 @@ def _whole_events(rules, zone, base: str, event, cal) -> list[str]:
 
 
 def _utc_stamp(instant: int) -> str:
-    from ..time.zones import seconds_to_naive
+    from ..time.isotime import seconds_to_naive
 
     return seconds_to_naive(instant).strftime("%Y%m%dT%H%M%SZ")
 

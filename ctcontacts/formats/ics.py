@@ -34,7 +34,8 @@ from ..base.limits import (MAX_RECURRING_RULES_PER_CONTACT, MAX_ROSTER_STARTS_PE
                      MAX_RULES_PER_ROSTER, roster_load_problem)
 from ..base.values import field, record
 from ..domain.rules import Recurrence, RuleError, RuleText, parse_rule, parse_stored, rrule_parts
-from ..time.zones import format_utc, lookup_zone
+from ..time.zones import lookup_zone
+from ..time.isotime import format_utc
 
 DAY = 86400
 # Far enough to hold every instance of a series with COUNT or UNTIL (isotime.MAX_YEAR).
@@ -82,13 +83,13 @@ class _When:
 
 def _decode(name: str, data: bytes, out: CalendarDuty) -> str | None:
     """The calendar's text, decoded like roster files are (UTF-8, or UTF-16 with a BOM)."""
-    from .readers import _binary, _encoding, _undecodable
+    from .readers import binary_problem, encoding_of, undecodable_problem
 
-    encoding = _encoding(data[:4])
+    encoding = encoding_of(data[:4])
     if encoding != "utf-16" and b"\x00" in data:
-        out.problems.append(_binary(name))
+        out.problems.append(binary_problem(name))
         return None
-    problem = _undecodable(name, data, encoding)
+    problem = undecodable_problem(name, data, encoding)
     if problem:
         out.problems.append(problem)
         return None

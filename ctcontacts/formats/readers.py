@@ -105,12 +105,12 @@ class RawFile:
 HEAD = 1 << 16
 
 
-def _encoding(head: bytes) -> str:
+def encoding_of(head: bytes) -> str:
     """UTF-16 when the file starts with its byte-order mark, else UTF-8 (BOM optional)."""
     return "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
 
 
-def _undecodable(name: str, data: bytes, encoding: str) -> Problem | None:
+def undecodable_problem(name: str, data: bytes, encoding: str) -> Problem | None:
     try:
         data.decode(encoding)
     except UnicodeDecodeError as e:
@@ -122,7 +122,7 @@ def _undecodable(name: str, data: bytes, encoding: str) -> Problem | None:
     return None
 
 
-def _binary(name: str) -> Problem:
+def binary_problem(name: str) -> Problem:
     return Problem(name, "file", "", "the file holds binary data (NUL bytes); it is not a roster")
 
 
@@ -146,7 +146,7 @@ def sniff(head: bytes) -> str:
     """The format of content without a telling name (standard input, ``roster.dat``):
     JSON starts with ``{``, iCalendar with ``BEGIN:VCALENDAR``, anything else is CSV
     (whose reader then says what is wrong with it)."""
-    text = head.decode(_encoding(head), errors="ignore").lstrip("\ufeff \t\r\n")
+    text = head.decode(encoding_of(head), errors="ignore").lstrip("\ufeff \t\r\n")
     if text.startswith("{"):
         return "json"
     if text[:15].upper() == "BEGIN:VCALENDAR":
@@ -169,21 +169,21 @@ def read_file(name: str, source: BinaryIO, *, fmt: str | None = None, network: s
         if not raw.calendar.strip():
             raw.problems.append(Problem(name, "file", "", "the file is empty"))
         return raw
-    encoding = _encoding(head)
+    encoding = encoding_of(head)
     raw = RawFile(name, fmt)
     if not head.strip() and len(head) < HEAD:
         raw.problems.append(Problem(name, "file", "", "the file is empty"))
     elif encoding != "utf-16" and b"\x00" in head:
-        raw.problems.append(_binary(name))
+        raw.problems.append(binary_problem(name))
     elif fmt == "json":
         data = source.read()
-        problem = _undecodable(name, data, encoding)
+        problem = undecodable_problem(name, data, encoding)
         if problem:
             raw.problems.append(problem)
         else:
             text = data.decode(encoding)
             if "\x00" in text:
-                raw.problems.append(_binary(name))
+                raw.problems.append(binary_problem(name))
             else:
                 _read_json(raw, text, network, member)
     else:
@@ -194,7 +194,7 @@ def read_file(name: str, source: BinaryIO, *, fmt: str | None = None, network: s
             # Where exactly? Only this error path reads the whole file at once.
             source.seek(0)
             raw.rosters.clear()
-            raw.problems = [_undecodable(name, source.read(), encoding)]
+            raw.problems = [undecodable_problem(name, source.read(), encoding)]
         finally:
             stream.detach()
     return raw
@@ -469,7 +469,7 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
                 continue  # blank rows (spreadsheets add them at the end)
             data_rows += 1
             if any("\x00" in c for c in cells):
-                raw.problems.append(_binary(name))
+                raw.problems.append(binary_problem(name))
                 raw.rosters.clear()
                 return
             if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):

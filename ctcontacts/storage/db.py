@@ -13,6 +13,7 @@ import os
 import sqlite3
 import stat
 
+from .schema import KNOWN_MIGRATIONS, MIGRATION_SET
 from ..base.errors import DatabaseError, UsageError
 
 ENV_DB = "CTCONTACTS_DB"
@@ -24,11 +25,6 @@ def _busy_timeout() -> int:
 
 
 BUSY_TIMEOUT_MS = _busy_timeout()
-MIGRATION_SET = "ctcontacts"
-# Names of every migration this version knows, in order. Kept here (and checked
-# against migrations.py by a test) so opening a database needs no sqlite-utils.
-KNOWN_MIGRATIONS = ("m001_initial", "m002_spans_tz", "m003_duty_rules_without_rowid",
-                    "m004_contacts_dated_until", "m005_network_flags")
 
 
 # Paths are plain strings here (os.path, not pathlib): a lookup opens the
@@ -125,7 +121,7 @@ def connect(path: Pathish, *, create: bool = False) -> sqlite3.Connection:
         _use_wal(conn)
         _check_schema(conn, path, applied)
     except sqlite3.DatabaseError as e:
-        raise _as_database_error(e, path) from None
+        raise as_database_error(e, path) from None
     return conn
 
 
@@ -167,7 +163,7 @@ def _use_wal(conn: sqlite3.Connection) -> None:
             time.sleep(0.01)
 
 
-def _as_database_error(e: sqlite3.DatabaseError, path: Pathish) -> DatabaseError:
+def as_database_error(e: sqlite3.DatabaseError, path: Pathish) -> DatabaseError:
     text = str(e)
     if "locked" in text or "busy" in text:
         return DatabaseError(
@@ -228,7 +224,7 @@ def write_transaction(conn: sqlite3.Connection, path: Pathish | None = None):
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as e:
-        raise _as_database_error(e, path or "?") from None
+        raise as_database_error(e, path or "?") from None
     try:
         yield conn
     except BaseException:
@@ -239,7 +235,7 @@ def write_transaction(conn: sqlite3.Connection, path: Pathish | None = None):
             conn.execute("COMMIT")
         except sqlite3.DatabaseError as e:
             conn.execute("ROLLBACK")
-            raise _as_database_error(e, path or "?") from None
+            raise as_database_error(e, path or "?") from None
 
 
 def in_memory() -> sqlite3.Connection:

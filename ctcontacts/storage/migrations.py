@@ -1,7 +1,7 @@
 """Schema migrations, applied in order by ``sqlite_utils.Migrations``.
 
 An applied migration is never edited: change the schema by adding ``m002_…``
-and its name to ``db.KNOWN_MIGRATIONS``.
+and its name to ``schema.KNOWN_MIGRATIONS``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlite3
 
 from sqlite_utils import Database, Migrations
 
-from .db import MIGRATION_SET
+from .schema import MIGRATION_SET
 
 migrations = Migrations(MIGRATION_SET)
 

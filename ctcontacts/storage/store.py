@@ -67,6 +67,18 @@ def upsert_networks(conn: sqlite3.Connection, defs: list[NetworkDef]) -> None:
         )
 
 
+# Listed, but not expected to answer: their missing roster is not a gap.
+INACTIVE = {"withdrawn", "not-participating"}
+
+
+def network_members(conn: sqlite3.Connection, net: Network, *, inactive: bool = False) -> list[str]:
+    """The members a network expects (with ``inactive``, also those withdrawn or not
+    participating), and any other member with a roster in it."""
+    rostered = [r[0] for r in conn.execute("SELECT member FROM rosters WHERE network = ?", [net.code])]
+    expected = [m for m, e in net.members.items() if inactive or e.get("status") not in INACTIVE]
+    return sorted(set(expected) | set(rostered), key=lambda m: (m.startswith("org:"), m))
+
+
 # --- rosters and their versions -------------------------------------------------
 
 
@@ -330,6 +342,17 @@ def count_rosters(conn: sqlite3.Connection, *, demo: bool) -> int:
 
 
 # --- imports (history) ----------------------------------------------------------
+
+
+def os_user() -> str:
+    """Who ran the command, as the history records it."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers and cron environments
+        return "unknown"
+
 
 
 def record_import(conn: sqlite3.Connection, *, started_at: str, os_user: str, kind: str, files: list[dict],

@@ -11,7 +11,8 @@ import time
 
 from ..base.errors import UsageError
 from .isotime import ISOError, parse_stamp
-from .zones import Zone, find_zone_name, lookup_zone, naive_to_seconds, place_zone_name, unknown_zone_message
+from .zones import Zone, find_zone_name, lookup_zone, place_zone_name, unknown_zone_message
+from .isotime import naive_to_seconds
 
 ENV_NOW = "CTCONTACTS_NOW"
 

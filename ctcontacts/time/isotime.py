@@ -20,6 +20,25 @@ def _clip(text: str) -> str:
     return clip(text, 200)
 
 
+EPOCH = dt.datetime(1970, 1, 1)
+_DAY = 86400
+
+
+def naive_to_seconds(wall: dt.datetime) -> int:
+    """Seconds of a naive datetime counted as if it were UTC (microseconds dropped)."""
+    delta = wall.replace(microsecond=0) - EPOCH
+    return delta.days * _DAY + delta.seconds
+
+
+def seconds_to_naive(seconds: int) -> dt.datetime:
+    return EPOCH + dt.timedelta(seconds=seconds)
+
+
+def format_utc(instant: int) -> str:
+    """``2026-11-29T02:00:00Z``: UTC, to the second, as the contract prints instants."""
+    return seconds_to_naive(instant).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class ISOError(ValueError):
     """A piece of text that is not the ISO 8601 form expected; message is user-facing."""
 
@@ -51,8 +70,6 @@ class Stamp:
         """UTC seconds when an offset was written; ``None`` for a local time."""
         if self.offset is None:
             return None
-        from .zones import naive_to_seconds
-
         return naive_to_seconds(self.wall) - self.offset
 
     def __str__(self) -> str:

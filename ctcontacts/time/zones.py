@@ -19,10 +19,9 @@ from functools import lru_cache
 import pytz
 
 from ..base.errors import UsageError
+from .isotime import naive_to_seconds, seconds_to_naive
 from ..base.values import record
 
-EPOCH = dt.datetime(1970, 1, 1)
-_DAY = 86400
 # No zone has ever been more than 26 hours from UTC; a candidate window this
 # wide around a wall time always contains every transition that matters.
 _SLACK = 27 * 3600
@@ -31,16 +30,6 @@ _SLACK = 27 * 3600
 def tz_version() -> str:
     """The release of the time-zone database pytz bundles, e.g. ``2026f``."""
     return pytz.OLSON_VERSION
-
-
-def naive_to_seconds(wall: dt.datetime) -> int:
-    """Seconds of a naive datetime counted as if it were UTC (microseconds dropped)."""
-    delta = wall.replace(microsecond=0) - EPOCH
-    return delta.days * _DAY + delta.seconds
-
-
-def seconds_to_naive(seconds: int) -> dt.datetime:
-    return EPOCH + dt.timedelta(seconds=seconds)
 
 
 @record(frozen=True)
@@ -210,8 +199,3 @@ def unknown_zone_message(name: str) -> str:
     if hint:
         return f"unknown time zone {clip(name)}; did you mean {' or '.join(hint)}? Use an IANA name such as Europe/Paris."
     return f"unknown time zone {clip(name)}; use an IANA name such as Europe/Paris or America/New_York."
-
-
-def format_utc(instant: int) -> str:
-    """``2026-11-29T02:00:00Z``: UTC, to the second, as the contract prints instants."""
-    return seconds_to_naive(instant).strftime("%Y-%m-%dT%H:%M:%SZ")

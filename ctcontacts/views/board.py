@@ -6,7 +6,6 @@ Every duty answer comes from the one engine: ``whois`` for "now", and
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 
 from ..storage import marks as reach
@@ -14,24 +13,14 @@ from ..storage import marks as reach
 from ..storage import store
 from ..domain.coverage import MemberCoverage, member_coverage
 from ..domain.describe import describe_text
-from ..domain.members import Network, member_label
+from ..domain.freshness import age_days
+from ..domain.members import member_label
 from ..base.values import record
 from .whois import Answer, find_network, whois
-from ..time.zones import format_utc, lookup_zone
+from ..time.zones import lookup_zone
+from ..time.isotime import format_utc
 
 STATUS_ORDER = {"nobody": 0, "no_roster": 1, "backup_only": 2, "covered": 3}
-
-
-# Listed, but not expected to answer: their missing roster is not a gap.
-INACTIVE = {"withdrawn", "not-participating"}
-
-
-def network_members(conn: sqlite3.Connection, net: Network, *, inactive: bool = False) -> list[str]:
-    """The members a network expects (with ``inactive``, also those withdrawn or not
-    participating), and any other member with a roster in it."""
-    rostered = [r[0] for r in conn.execute("SELECT member FROM rosters WHERE network = ?", [net.code])]
-    expected = [m for m, e in net.members.items() if inactive or e.get("status") not in INACTIVE]
-    return sorted(set(expected) | set(rostered), key=lambda m: (m.startswith("org:"), m))
 
 
 def member_zone(code: str, contacts) -> str | None:
@@ -72,7 +61,7 @@ def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, spe
     out = []
     for code in codes:
         net = find_network(conn, code)
-        for member in network_members(conn, net):
+        for member in store.network_members(conn, net):
             # The board shows each member's own status; the fallback is one row of its own.
             answer = whois(conn, net.code, member, at, now, speaks=speaks, fallback=False, horizon=BOARD_HORIZON)
             zone = member_zone(member, answer.roster.contacts if answer.roster else None)
@@ -178,7 +167,7 @@ def coverage(conn: sqlite3.Connection, network: str, member: str | None, start: 
     """Gaps and backup-only stretches of every member (or one) over ``[start, end)``.
     A member with no roster is one gap over the whole window."""
     net = find_network(conn, network)
-    members = [member] if member else network_members(conn, net)
+    members = [member] if member else store.network_members(conn, net)
     return CoverageReport(net.code, start, end,
                           [member_coverage(m, _contacts(conn, net.code, m, (start, end)), start, end)
                            for m in members])
@@ -197,17 +186,10 @@ def networks_overview(conn: sqlite3.Connection) -> list[dict]:
     return out
 
 
-def _age_days(date_text: str | None, now: int) -> int | None:
-    if not date_text:
-        return None
-    today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
-    return (today - dt.date.fromisoformat(date_text)).days
-
-
 def members_overview(conn: sqlite3.Connection, network: str, now: int) -> list[dict]:
     net = find_network(conn, network)
     out = []
-    for m in network_members(conn, net, inactive=True):
+    for m in store.network_members(conn, net, inactive=True):
         roster = store.load_roster(conn, net.code, m, parse=False)
         entry = net.members.get(m, {})
         out.append({
@@ -218,7 +200,7 @@ def members_overview(conn: sqlite3.Connection, network: str, now: int) -> list[d
             "note": entry.get("note"),
             "roster": roster is not None,
             "issued": roster.issued if roster else None,
-            "roster_age_days": _age_days(roster.issued, now) if roster else None,
+            "roster_age_days": age_days(roster.issued, now) if roster else None,
             "imported_at": roster.imported_at if roster else None,
             "contacts": len(roster.contacts) if roster else 0,
             "demo": roster.demo if roster else False,

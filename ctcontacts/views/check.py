@@ -9,15 +9,15 @@ a broken directory.
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 
+from ..domain import freshness
 from ..storage import store
 from ..domain.coverage import member_coverage
 from ..storage.db import schema_version
 from ..base.values import record
-from .whois import ENTRY_MAX_AGE_DAYS
-from ..time.zones import format_utc, is_place, tz_version
+from ..time.zones import is_place, tz_version
+from ..time.isotime import format_utc
 
 SEVERITIES = ("info", "warning", "error", "critical")  # from least to most severe
 SEVERITY_EXIT = {"info": 0, "warning": 1, "error": 4, "critical": 3}
@@ -41,10 +41,6 @@ class Finding:
 def exit_code(findings: list[Finding]) -> int:
     worst = max((SEVERITIES.index(f.severity) for f in findings), default=0)
     return SEVERITY_EXIT[SEVERITIES[worst]]
-
-
-def _today(now: int) -> dt.date:
-    return dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
 
 
 def run(conn: sqlite3.Connection, now: int) -> list[Finding]:
@@ -94,7 +90,7 @@ def _tz_database(now: int) -> list[Finding]:
     months old (most years bring several releases by then)."""
     version = tz_version()
     year = int(version[:4]) if version[:4].isdigit() else 0
-    today = _today(now)
+    today = freshness.today(now)
     age = today.year - year
     if age > 1 or (age == 1 and today.month > 3):
         return [Finding("warning", "tz-database",
@@ -105,25 +101,22 @@ def _tz_database(now: int) -> list[Finding]:
 
 def _network(conn: sqlite3.Connection, net, now: int) -> list[Finding]:
     out: list[Finding] = []
-    from .board import network_members
-
     members = [r[0] for r in conn.execute("SELECT member FROM rosters WHERE network = ? ORDER BY member", [net.code])]
     if not members:
         return [Finding("info", "network-unused", f"{net.code} has no roster in this directory", net.code)]
-    missing = sorted(set(network_members(conn, net)) - set(members))
+    missing = sorted(set(store.network_members(conn, net)) - set(members))
     if missing:
         # Nobody will answer for them: a gap, like any other (withdrawn members excepted).
         out.append(Finding("warning", "no-roster",
                            f"{len(missing)} expected members of {net.code} have no roster: {' '.join(missing)}",
                            net.code))
-    today = _today(now)
     start, end = now, now + GAP_DAYS * 86400
     for member in members:
         # Dated shifts only near the week checked: a roster may hold 50,000 of them.
         roster = store.load_roster(conn, net.code, member, window=(start, end))
         if roster.issued:
-            age = (today - dt.date.fromisoformat(roster.issued)).days
-            if age > net.roster_max_age_days:
+            age = freshness.roster_too_old(roster.issued, now, net.roster_max_age_days)
+            if age is not None:
                 out.append(Finding("warning", "stale-roster",
                                    f"{net.code} {member}: roster issued {roster.issued}, {age} days ago "
                                    f"(limit {net.roster_max_age_days})", net.code, member))
@@ -135,7 +128,7 @@ def _network(conn: sqlite3.Connection, net, now: int) -> list[Finding]:
                                f"{net.code} {member} {cid!r}: never named as on duty: {why.rstrip('.')}; "
                                "re-import the roster within the limits (docs/rosters.md)", net.code, member, cid))
         for c in roster.contacts:
-            out.extend(_contact(net.code, member, c, today))
+            out.extend(_contact(net.code, member, c, now))
         cov = member_coverage(member, roster.contacts, start, end)
         if cov.gaps:
             first = cov.gaps[0]
@@ -147,7 +140,7 @@ def _network(conn: sqlite3.Connection, net, now: int) -> list[Finding]:
     return out
 
 
-def _contact(network: str, member: str, c, today: dt.date) -> list[Finding]:
+def _contact(network: str, member: str, c, now: int) -> list[Finding]:
     out: list[Finding] = []
     where = f"{network} {member} {c.id!r}"
     if not is_place(c.timezone):
@@ -156,7 +149,7 @@ def _contact(network: str, member: str, c, today: dt.date) -> list[Finding]:
                            "its place (Europe/Paris)", network, member, c.id))
     if not c.verified:
         out.append(Finding("info", "unverified", f"{where}: no verification date", network, member, c.id))
-    elif (today - dt.date.fromisoformat(c.verified)).days > ENTRY_MAX_AGE_DAYS:
+    elif freshness.entry_too_old(c.verified, now) is not None:
         out.append(Finding("warning", "unverified", f"{where}: last verified {c.verified}, more than a year ago",
                            network, member, c.id))
     import phonenumbers

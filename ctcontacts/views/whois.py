@@ -6,7 +6,6 @@ and shapes the answer the contract defines. Rendering lives elsewhere.
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 
 from ..storage import marks as reach
@@ -14,15 +13,15 @@ from ..storage import marks as reach
 from ..storage import store
 from ..domain.engine import HORIZON, NEAR, Status, status_at
 from ..base.errors import UsageError
+from ..domain.freshness import entry_too_old, roster_too_old
 from ..domain.members import Network, member_label
 from ..domain.model import Contact
 from ..base.values import field, record
-from ..time.zones import Zone, format_utc, lookup_zone
+from ..time.zones import Zone, lookup_zone
+from ..time.isotime import format_utc
 
 # pytz precomputes transitions up to 2037 and repeats the last offset after it.
 PYTZ_LAST_RULES = 2145916800  # 2038-01-01T00:00:00Z
-ROSTER_MAX_AGE_DAYS = 90
-ENTRY_MAX_AGE_DAYS = 365
 DEMO_WARNING = "DEMO DATA: this answer comes from the fictional demo directory; do not call these numbers."
 
 
@@ -185,7 +184,7 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
     else:
         answer.demo = roster.demo
         warnings.extend(_unreadable(roster))
-        warnings.extend(_staleness(roster, now))
+        warnings.extend(_staleness(roster, net, now))
         if speaks and not entries and roster.contacts:
             warnings.append(f"nobody in the {member} roster speaks {speaks!r}.")
         elif speaks and not on_duty and any(
@@ -235,21 +234,20 @@ def _membership(net: Network, member: str) -> list[str]:
     return [f"{member} is listed in {net.code} as {entry['status']}{since}{note}."]
 
 
-def _staleness(roster: store.StoredRoster, now: int) -> list[str]:
-    today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
+def _staleness(roster: store.StoredRoster, net: Network, now: int) -> list[str]:
+    """Age warnings, by the network's own rule (``domain.freshness``), as ``check`` reports them."""
     out = []
     if roster.issued:
-        age = (today - dt.date.fromisoformat(roster.issued)).days
-        if age > ROSTER_MAX_AGE_DAYS:
+        age = roster_too_old(roster.issued, now, net.roster_max_age_days)
+        if age is not None:
             out.append(
                 f"the {roster.member} roster was issued {roster.issued}, {age} days ago "
-                f"(older than {ROSTER_MAX_AGE_DAYS}); ask {roster.member} for a current one."
+                f"(older than {net.code} allows, {net.roster_max_age_days}); ask {roster.member} for a current one."
             )
     else:
         out.append(f"the {roster.member} roster has no issue date; its age is unknown.")
     for c in roster.contacts:
-        if c.verified:
-            age = (today - dt.date.fromisoformat(c.verified)).days
-            if age > ENTRY_MAX_AGE_DAYS:
-                out.append(f"entry {c.id!r} was last verified {c.verified}, {age} days ago (older than a year).")
+        age = entry_too_old(c.verified, now)
+        if age is not None:
+            out.append(f"entry {c.id!r} was last verified {c.verified}, {age} days ago (older than a year).")
     return out
