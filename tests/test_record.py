@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from ctcontacts.formats.readers import RawDuty
-from ctcontacts.base.values import FrozenInstanceError, field, record, replace
+from ctcontacts.base.values import FrozenInstanceError, field, value_class, replace
 from ctcontacts.domain.rules import Duty, RuleText
 
 
-@record(frozen=True)
+@value_class(frozen=True)
 class Point:
     x: int
     y: int = 0
@@ -17,7 +17,7 @@ class Point:
     note: str = field(default="", compare=False)
 
 
-@record
+@value_class
 class Box:
     items: list = field(default_factory=list)
     size: int = 1
@@ -48,7 +48,7 @@ def test_record_defaults_are_fresh_and_mutable_records_are_unhashable():
 
 def test_a_field_without_default_after_one_with_is_refused():
     with pytest.raises(TypeError):
-        @record
+        @value_class
         class Bad:
             a: int = 1
             b: int

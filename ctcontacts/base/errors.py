@@ -7,7 +7,7 @@ stderr and the exit code the contract gives it. Nothing else should reach a user
 from __future__ import annotations
 
 from .limits import MAX_PROBLEMS
-from .values import record
+from .values import value_class
 
 
 class CtContactsError(Exception):
@@ -22,7 +22,7 @@ class UsageError(CtContactsError):
     exit_code = 2
 
 
-@record(frozen=True)
+@value_class(frozen=True)
 class Problem:
     """One validation problem in an input file, located as precisely as we can."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Protocol, Sequence
 
 from ..domain.model import Contact
-from ..base.values import field, record
+from ..base.values import field, value_class
 from ..domain.rules import Duty
 
 FIELDS = ("name", "agency", "role", "rank", "phones", "email", "secure_channel", "languages",
@@ -62,7 +62,7 @@ def _field_change(name: str, old, new) -> dict:
     return {"old": old, "new": new}
 
 
-@record
+@value_class
 class RosterChange:
     network: str
     member: str
@@ -154,7 +154,7 @@ def diff(network: str, member: str, old: RosterLike | None, new: RosterLike | No
     return change
 
 
-@record
+@value_class
 class NetworkChange:
     """A network definition an import adds, changes or (on rollback) takes back."""
 

@@ -11,7 +11,7 @@ from ..storage import store
 from ..storage.db import Pathish, connect, write_transaction
 from ..base.errors import UsageError
 from .diff import NetworkChange
-from ..base.values import record
+from ..base.values import value_class
 from ..base.text import clip, given
 from ..time.isotime import format_utc
 
@@ -69,7 +69,7 @@ def _network(row) -> dict:
     return change.as_dict() | {"fallback": {"old": change.old_fallback, "new": change.new_fallback}}
 
 
-@record
+@value_class
 class Confirmation:
     """What one ``confirm`` ended: contact marks and the network's fallback mark, by whom, when."""
 

@@ -24,12 +24,13 @@ from ..storage.db import Pathish, connect, in_memory, open_existing, write_trans
 from ..base.errors import CtContactsError, InvalidInput, Problem, Problems, UsageError
 from ..formats.files import STDIN, Inputs, Refused, shown_name
 from ..formats.readers import FORMATS, read_file
-from ..base.values import field, record, replace
-from ..formats.validate import NetworkDef, Roster, validate
+from ..base.values import field, value_class, replace
+from ..domain.model import Network, Roster
+from ..formats.validate import validate
 from ..time.isotime import format_utc
 
 
-@record
+@value_class
 class ImportReport:
     import_id: int | None
     dry_run: bool
@@ -114,7 +115,7 @@ def _read(paths: list[str], inputs: Inputs, infos: list[dict], network: str | No
 def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str | None = None,
                       member: str | None = None, infos: list[dict] | None = None,
                       progress: Progress | None = None, contact: str | None = None,
-                      inputs: Inputs | None = None) -> tuple[list[Roster], list[NetworkDef]]:
+                      inputs: Inputs | None = None) -> tuple[list[Roster], list[Network]]:
     """Parse and validate every file; raise ``InvalidInput`` listing every problem."""
     problems = Problems()
     files = _read([os.fspath(p) for p in paths], inputs or Inputs(), infos if infos is not None else [],
@@ -253,11 +254,11 @@ def _apply(conn: sqlite3.Connection, import_id: int, rosters: list[Roster | None
     store.record_counts(conn, import_id, **totals)
 
 
-def _network_changes(conn: sqlite3.Connection, defs: list[NetworkDef]) -> list[NetworkChange]:
+def _network_changes(conn: sqlite3.Connection, defs: list[Network]) -> list[NetworkChange]:
     out = []
     for d in defs:
         old = store.network_definition(conn, d.code)
-        new = {"code": d.code, "name": d.name, "organization": d.organization, "fallback": d.fallback}
+        new = d.definition()
         if old != new:
             out.append(NetworkChange(d.code, old, new))
     return out

@@ -10,17 +10,17 @@ from typing import Sequence
 
 from .engine import Span, duty_intervals, merge, subtract
 from .model import Contact
-from ..base.values import field, record
+from ..base.values import field, value_class
 from ..time.zones import lookup_zone
 
 
-@record
+@value_class
 class ContactSpans:
     contact: Contact
     spans: list[Span]
 
 
-@record
+@value_class
 class MemberCoverage:
     """One member over ``[start, end)``: each contact's duty, the gaps where nobody is
     on duty, and the stretches where only contacts of rank 2 or more are."""

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from ..time.isotime import Duration, Stamp
-from ..base.values import record
+from ..base.values import value_class
 from .rules import Always, Dated, Interval, Off, Recurrence, Rule, Weekly, rrule_parts
 from ..time.zones import Zone
 from ..time.isotime import seconds_to_naive
@@ -326,7 +326,7 @@ def _occurrence_end(rule: Recurrence, zone: Zone, start: int, wall: dt.datetime)
 # --- answers ------------------------------------------------------------------
 
 
-@record(frozen=True)
+@value_class(frozen=True)
 class Status:
     """One contact at one instant."""
 

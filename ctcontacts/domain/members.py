@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from ..base.errors import UsageError
-from ..base.values import field, record
+from .model import Network
 
 ORG = re.compile(r"^org:[a-z0-9][a-z0-9._-]*$")
 
@@ -58,19 +58,6 @@ def data_dir() -> str:
     return packaged if os.path.isdir(packaged) else os.path.join(os.path.dirname(here), "data")
 
 
-@record(frozen=True)
-class Network:
-    code: str
-    name: str
-    organization: str = ""
-    fallback: str | None = None
-    members: dict[str, dict] = field(default_factory=dict, compare=False)
-    builtin: bool = True
-    # How old a roster may be before 'check' reports it: the CoE asks for yearly
-    # updates, CICTE redistributes its directory quarterly.
-    roster_max_age_days: int = 365
-
-
 @lru_cache(maxsize=1)
 def builtin_networks() -> dict[str, Network]:
     with open(os.path.join(data_dir(), "networks.json"), encoding="utf-8") as f:
@@ -79,7 +66,7 @@ def builtin_networks() -> dict[str, Network]:
     for n in raw["networks"]:
         members = {m["member"]: m for m in n.get("members", [])}
         out[n["code"]] = Network(
-            n["code"], n["name"], n.get("organization", ""), n.get("fallback"), members,
+            n["code"], n["name"], n.get("organization", ""), n.get("fallback"), members, builtin=True,
             roster_max_age_days=n.get("roster_max_age_days", 365),
         )
     return out

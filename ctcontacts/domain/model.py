@@ -1,20 +1,56 @@
-"""The shapes a roster takes once read: contacts, rosters, network definitions.
+"""The shapes of a directory, each defined once: a network, a contact, a roster.
 
-Plain data, so that answering a lookup needs none of the validation machinery.
+Plain data, so that answering a lookup needs none of the validation machinery. What a
+reader gets from a file before validation is ``formats.readers.RawRoster`` (values as
+written, each with its place in the file, for error messages); once validated, and
+when read back from the database, a roster is a ``Roster``.
 """
 
 from __future__ import annotations
 
-from ..base.values import field, record
-from .rules import Rule
+from typing import TYPE_CHECKING
+
+from ..base.values import field, value_class
+
+if TYPE_CHECKING:  # pragma: no cover - names for annotations only
+    from .rules import Duty, Rule
 
 
-@record
+@value_class(frozen=True)
+class Network:
+    """A 24/7 network: shipped (data/networks.json) or defined by a roster file.
+    ``members``: the members it expects, with their status (member, observer,
+    withdrawn since ...); ``roster_max_age_days``: how often a member must send a new
+    roster (``domain.freshness``)."""
+
+    code: str
+    name: str
+    organization: str = ""
+    fallback: str | None = None
+    members: dict[str, dict] = field(default_factory=dict, compare=False)
+    builtin: bool = False
+    roster_max_age_days: int = 365
+
+    def definition(self) -> dict:
+        """What a roster file says of the network, and what the database stores."""
+        return {"code": self.code, "name": self.name, "organization": self.organization, "fallback": self.fallback}
+
+
+# The fields of a contact as a roster file writes them, in the file's order.
+CONTACT_FIELDS = ("id", "name", "agency", "role", "rank", "phones", "email", "secure_channel", "languages",
+                  "timezone", "duty", "verified", "notes")
+
+
+@value_class
 class Contact:
+    """A point of contact of one member in one network. ``duty``: its rules, parsed
+    (``rules.Rule``, or ``Dated`` as read back for a lookup) or, where they are only
+    compared or written out, packed as texts (``rules.Duty``)."""
+
     id: str
     name: str
     timezone: str
-    duty: list[Rule]
+    duty: Duty | list[Rule]
     agency: str = ""
     role: str = ""
     rank: int = 1
@@ -25,21 +61,41 @@ class Contact:
     verified: str | None = None
     notes: str = ""
 
+    @property
+    def order(self) -> tuple:
+        """Call order within a roster: rank, then name, then id (the contract's)."""
+        return (self.rank, self.name, self.id)
 
-@record
+    def as_dict(self) -> dict:
+        """The contact as a roster file writes it (duty as one-string rules)."""
+        return {"id": self.id, "name": self.name, "agency": self.agency, "role": self.role, "rank": self.rank,
+                "phones": list(self.phones), "email": self.email, "secure_channel": self.secure_channel,
+                "languages": list(self.languages), "timezone": self.timezone,
+                "duty": [r.text() for r in self.duty], "verified": self.verified, "notes": self.notes}
+
+
+@value_class
 class Roster:
+    """The contacts one member gives for one network. Read back from the database it
+    also carries what its version is (``version_id``, ``import_id``, ``imported_at``,
+    ``spans_tz``: the tz release that computed its dated shifts' instants) and, for a
+    lookup, what was left out (``partial``, ``unreadable``: see ``storage.store``)."""
+
     network: str
     member: str
     issued: str | None
     contacts: list[Contact]
-    source: str
+    source: str = ""  # the file it came from
     demo: bool = False
     calendar: dict | None = None  # what a duty calendar (.ics) held, for the import report
-
-
-@record
-class NetworkDef:
-    code: str
-    name: str
-    organization: str = ""
-    fallback: str | None = None
+    imported_at: str | None = None
+    version_id: int = 0
+    import_id: int = 0
+    spans_tz: str | None = None
+    # Loaded for a window: ids of contacts that may have dated shifts after it (the
+    # rest have every rule that matters loaded). None: loaded without a window.
+    partial: set[str] | None = None
+    # Contacts whose duty is not evaluated, and why: a rule beyond the limits (stored
+    # by an older version, or damaged), or a roster whose rules exceed them together.
+    # Their duty is left empty, so they are never named as on duty.
+    unreadable: dict[str, str] = field(default_factory=dict)

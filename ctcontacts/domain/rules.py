@@ -15,7 +15,7 @@ from ..time.isotime import Duration, ISOError, Stamp, parse_duration, parse_stam
 from ..base.limits import (MAX_COUNT, MAX_COUNT_YEARS, MAX_OCCURRENCE_DAYS, MAX_OVERLAP, MAX_RULE_CHARS,
                      MAX_STARTS_PER_DAY,
                      RECURRENCE_FREQS)
-from ..base.values import field, record
+from ..base.values import field, value_class
 
 
 class RuleError(ValueError):
@@ -26,7 +26,7 @@ DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _DAY_INDEX = {d.lower(): i for i, d in enumerate(DAYS)}
 
 
-@record(frozen=True)
+@value_class(frozen=True)
 class Always:
     def text(self) -> str:
         return "24/7"
@@ -35,7 +35,7 @@ class Always:
         return 0.0
 
 
-@record(frozen=True)
+@value_class(frozen=True)
 class Window:
     """One weekly window: starting on ``weekday`` (0 = Monday) at ``start`` seconds after
     midnight, ending at ``end`` seconds after midnight of the same day (``end`` may be
@@ -50,7 +50,7 @@ class Window:
         return self.end <= self.start
 
 
-@record(frozen=True)
+@value_class(frozen=True)
 class Weekly:
     windows: tuple[Window, ...]
     source: str = field(compare=False, default="")
@@ -63,7 +63,7 @@ class Weekly:
         return len(self.windows) / 7
 
 
-@record(frozen=True)
+@value_class(frozen=True)
 class Interval:
     """``start``/``end``; either side may instead be a duration (not both)."""
 
@@ -82,7 +82,7 @@ class Interval:
         return 0.0  # one span, whatever the horizon
 
 
-@record(frozen=True)
+@value_class(frozen=True)
 class Recurrence:
     """RRULE expanded on wall-clock times from ``start``, in the rule's own ``timezone``
     if it names one (else the contact's). Each occurrence lasts ``duration`` or, when
@@ -124,7 +124,7 @@ class Recurrence:
         return Duration(days=delta.days, seconds=delta.seconds)
 
 
-@record(frozen=True)
+@value_class(frozen=True)
 class Off:
     """Not on duty during ``rule``, whatever the other rules say."""
 
@@ -137,7 +137,7 @@ class Off:
         return self.rule.starts_per_day()
 
 
-@record(frozen=True)
+@value_class(frozen=True)
 class Dated:
     """A dated interval (or an 'off' one) read back from the database as the UTC
     instants computed when it was imported, not re-parsed. Only lookups build it,

@@ -11,11 +11,12 @@ import sqlite3
 from ..storage import marks as reach
 
 from ..storage import store
+from ..domain.model import Roster
 from .readers import CSV_COLUMNS, FORMAT, FORMULA_START
 
 
 def _rosters(conn: sqlite3.Connection, network: str | None, member: str | None,
-             parse: bool = False) -> list[store.StoredRoster]:
+             parse: bool = False) -> list[Roster]:
     """The current rosters chosen; with ``parse``, duty as rules (held to the limits:
     a contact whose duty is beyond them has none, see ``store.load_duty``)."""
     rows = conn.execute(

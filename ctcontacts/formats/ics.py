@@ -32,7 +32,7 @@ from ..base.errors import Problem
 from ..time.isotime import Duration, ISOError, Stamp, parse_duration
 from ..base.limits import (MAX_RECURRING_RULES_PER_CONTACT, MAX_ROSTER_STARTS_PER_DAY, MAX_RULES_PER_CONTACT,
                      MAX_RULES_PER_ROSTER, roster_load_problem)
-from ..base.values import field, record
+from ..base.values import field, value_class
 from ..domain.rules import Recurrence, RuleError, RuleText, parse_rule, parse_stored, rrule_parts
 from ..time.zones import lookup_zone
 from ..time.isotime import format_utc
@@ -46,7 +46,7 @@ COUNTS = ("events", "series_kept_as_rules", "series_with_an_end", "dated_shifts"
           "exceptions_applied", "cancelled", "zero_length")
 
 
-@record
+@value_class
 class CalendarDuty:
     """What a calendar says: duty rules per contact id, problems, and what was read."""
 
@@ -66,7 +66,7 @@ class _Unusable(Exception):
     """Why an event cannot be kept; the message is user-facing."""
 
 
-@record(frozen=True)
+@value_class(frozen=True)
 class _When:
     """A DTSTART, DTEND, EXDATE, RDATE or RECURRENCE-ID value: its wall-clock time in
     ``zone`` (an IANA name; ``None`` when no IANA zone matches its VTIMEZONE), and the

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import BinaryIO, Callable, TextIO
 
 from ..base.errors import Problem, Problems
-from ..base.values import field, record
+from ..base.values import field, value_class
 from ..base.text import clip, shorten
 
 FORMAT = "ctcontacts-roster/1"
@@ -71,7 +71,7 @@ class RawDuty:
         return len(self.values)
 
 
-@record
+@value_class
 class RawContact:
     where: str  # "rosters[0].contacts[1]" or "row 4"
     values: dict[str, object]
@@ -80,7 +80,7 @@ class RawContact:
     reported: set[str] = field(default_factory=set)  # fields the reader already complained about
 
 
-@record
+@value_class
 class RawRoster:
     file: str
     where: str
@@ -92,7 +92,7 @@ class RawRoster:
     rejected_rows: int = 0  # rows the reader already reported; no knock-on "empty roster"
 
 
-@record
+@value_class
 class RawFile:
     file: str
     format: str  # "json" or "csv"

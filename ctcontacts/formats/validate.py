@@ -15,7 +15,7 @@ from ..base import limits
 from ..base.errors import Problem, Problems
 from ..time.isotime import MAX_YEAR, MIN_YEAR, ISOError, parse_date
 from ..domain.members import ORG, find_member, unknown_member_message
-from ..domain.model import Contact, NetworkDef, Roster
+from ..domain.model import Contact, Network, Roster
 from .readers import RawContact, RawFile, RawRoster
 from ..domain.rules import Duty, Interval, Off, Rule, RuleError, parse_rule
 from ..base.text import LANGUAGE, clip, unsafe
@@ -69,9 +69,9 @@ class _Checker:
         return value
 
 
-def validate(files: list[RawFile], known_networks: set[str]) -> tuple[list[Roster], list[NetworkDef], list[Problem]]:
+def validate(files: list[RawFile], known_networks: set[str]) -> tuple[list[Roster], list[Network], list[Problem]]:
     problems: list[Problem] = Problems()
-    by_code: dict[str, NetworkDef] = {}
+    by_code: dict[str, Network] = {}
     for f in files:
         problems.extend(f.problems)
         for where, n in f.networks:
@@ -107,7 +107,7 @@ def validate(files: list[RawFile], known_networks: set[str]) -> tuple[list[Roste
     return rosters, networks, problems
 
 
-def _network(file: str, where: str, n: dict, problems: list[Problem]) -> NetworkDef | None:
+def _network(file: str, where: str, n: dict, problems: list[Problem]) -> Network | None:
     before = len(problems)
     code = n.get("code")
     if not isinstance(code, str) or not NETWORK_CODE.match(code.strip().lower()):
@@ -134,7 +134,7 @@ def _network(file: str, where: str, n: dict, problems: list[Problem]) -> Network
             problems.append(Problem(file, where, key, bad))
     if len(problems) > before:
         return None
-    return NetworkDef(code.strip().lower(), name.strip(), org.strip(), fallback)
+    return Network(code.strip().lower(), name.strip(), org.strip(), fallback)
 
 
 def _roster(raw: RawRoster, networks: set[str], problems: list[Problem]) -> Roster | None:

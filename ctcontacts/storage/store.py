@@ -10,38 +10,16 @@ import itertools
 import json
 import sqlite3
 
-from ..domain.members import Network, builtin_networks
-from ..domain.model import Contact, NetworkDef, Roster
+from ..domain.members import builtin_networks
+from ..domain.model import Contact, Network, Roster
 from ..base.limits import (MAX_ROSTER_STARTS_PER_DAY, MAX_RULES_PER_CONTACT, MAX_RULES_PER_ROSTER,
                      roster_load_problem)
-from ..base.values import field, record
 from ..domain.rules import Dated, Duty, RuleError, parse_stored
 from ..time.zones import find_zone_name, tz_version
 
 # How far a dated shift's stored instants may be off when the time-zone release
 # changed since they were computed: no offset ever moved by a day or more.
 _TZ_SLACK = 2 * 86400
-
-
-@record
-class StoredRoster:
-    network: str
-    member: str
-    issued: str | None
-    imported_at: str
-    source_file: str
-    demo: bool
-    contacts: list[Contact]
-    version_id: int = 0
-    import_id: int = 0
-    spans_tz: str | None = None  # the tz release that computed its dated shifts' instants
-    # Loaded for a window: ids of contacts that may have dated shifts after it (the
-    # rest have every rule that matters loaded). None: loaded without a window.
-    partial: set[str] | None = None
-    # Contacts whose duty is not evaluated, and why: a rule beyond the limits (stored
-    # by an older version, or damaged), or a roster whose rules exceed them together.
-    # Their duty is left empty, so they are never named as on duty.
-    unreadable: dict[str, str] = field(default_factory=dict)
 
 
 def networks(conn: sqlite3.Connection) -> dict[str, Network]:
@@ -57,7 +35,7 @@ def networks(conn: sqlite3.Connection) -> dict[str, Network]:
     return out
 
 
-def upsert_networks(conn: sqlite3.Connection, defs: list[NetworkDef]) -> None:
+def upsert_networks(conn: sqlite3.Connection, defs: list[Network]) -> None:
     for n in defs:
         conn.execute(
             "INSERT INTO networks (code, name, organization, fallback) VALUES (?, ?, ?, ?) "
@@ -90,7 +68,7 @@ def current_version(conn: sqlite3.Connection, network: str, member: str) -> int 
 
 
 def load_roster(conn: sqlite3.Connection, network: str, member: str, *, parse: bool = True,
-                window: tuple[int, int] | None = None) -> StoredRoster | None:
+                window: tuple[int, int] | None = None) -> Roster | None:
     """The current roster of a member in a network, or ``None``. With ``parse=False``
     duty rules stay text (``RuleText``): enough to compare, far lighter to hold.
     With ``window`` (UTC instants), dated rules that cannot touch it are left out:
@@ -100,7 +78,7 @@ def load_roster(conn: sqlite3.Connection, network: str, member: str, *, parse: b
 
 
 def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: bool = True,
-                 window: tuple[int, int] | None = None) -> StoredRoster | None:
+                 window: tuple[int, int] | None = None) -> Roster | None:
     if version_id is None:
         return None
     head = conn.execute(
@@ -131,9 +109,9 @@ def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: boo
             partial.add(row["id"])
     unreadable.pop(WHOLE_ROSTER, None)
     issued = head["issued"] if _is_date(head["issued"]) else None  # damaged: read as "no issue date"
-    return StoredRoster(head["network"], head["member"], issued, head["created_at"],
-                        head["source_file"], bool(head["demo"]), contacts, version_id, head["import_id"],
-                        head["spans_tz"], partial, unreadable)
+    return Roster(head["network"], head["member"], issued, contacts, head["source_file"], bool(head["demo"]),
+                  imported_at=head["created_at"], version_id=version_id, import_id=head["import_id"],
+                  spans_tz=head["spans_tz"], partial=partial, unreadable=unreadable)
 
 
 def json_texts(text) -> list[str] | None:
@@ -267,7 +245,7 @@ def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
     return rules
 
 
-def contact_duty(conn: sqlite3.Connection, roster: StoredRoster, contact: str, window: tuple[int, int]) -> list:
+def contact_duty(conn: sqlite3.Connection, roster: Roster, contact: str, window: tuple[int, int]) -> list:
     """One contact's duty rules of a loaded roster, read again over a wider ``window``."""
     head = {"id": roster.version_id, "spans_tz": roster.spans_tz, "network": roster.network, "member": roster.member}
     return load_duty(conn, head, window=window, contact=contact).get(contact, [])
@@ -539,7 +517,7 @@ def set_network_definition(conn: sqlite3.Connection, code: str, definition: dict
     if definition is None:
         conn.execute("DELETE FROM networks WHERE code = ?", [code])
     else:
-        upsert_networks(conn, [NetworkDef(**definition)])
+        upsert_networks(conn, [Network(**definition)])
 
 
 def record_network_change(conn: sqlite3.Connection, import_id: int, code: str, before: dict | None,

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from ..base.values import record
+from ..base.values import value_class
 
 
 def _clip(text: str) -> str:
@@ -58,7 +58,7 @@ _DATETIME = re.compile(
 )
 
 
-@record(frozen=True)
+@value_class(frozen=True)
 class Stamp:
     """A written date-time: wall-clock ``wall``, and ``offset`` seconds if one was written."""
 
@@ -138,7 +138,7 @@ _DURATION = re.compile(
 )
 
 
-@record(frozen=True)
+@value_class(frozen=True)
 class Duration:
     """RFC 5545 §3.3.6: years, months, weeks, days are nominal; ``seconds`` are exact."""
 

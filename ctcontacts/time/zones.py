@@ -20,7 +20,7 @@ import pytz
 
 from ..base.errors import UsageError
 from .isotime import naive_to_seconds, seconds_to_naive
-from ..base.values import record
+from ..base.values import value_class
 
 # No zone has ever been more than 26 hours from UTC; a candidate window this
 # wide around a wall time always contains every transition that matters.
@@ -32,7 +32,7 @@ def tz_version() -> str:
     return pytz.OLSON_VERSION
 
 
-@record(frozen=True)
+@value_class(frozen=True)
 class Zone:
     """An IANA zone as a table: from ``starts[i]`` (UTC seconds) the offset is ``offsets[i]``."""
 

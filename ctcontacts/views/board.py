@@ -15,7 +15,7 @@ from ..domain.coverage import MemberCoverage, member_coverage
 from ..domain.describe import describe_text
 from ..domain.freshness import age_days
 from ..domain.members import member_label
-from ..base.values import record
+from ..base.values import value_class
 from .whois import Answer, find_network, whois
 from ..time.zones import lookup_zone
 from ..time.isotime import format_utc
@@ -140,7 +140,7 @@ def schedule(conn: sqlite3.Connection, network: str, member: str, start: int, en
             "roster": cov.roster, "shifts": shifts, "gaps": _spans(cov.gaps), "backup_only": _spans(cov.backup_only)}
 
 
-@record
+@value_class
 class CoverageReport:
     network: str
     start: int

@@ -15,7 +15,7 @@ from ..domain import freshness
 from ..storage import store
 from ..domain.coverage import member_coverage
 from ..storage.db import schema_version
-from ..base.values import record
+from ..base.values import value_class
 from ..time.zones import is_place, tz_version
 from ..time.isotime import format_utc
 
@@ -24,7 +24,7 @@ SEVERITY_EXIT = {"info": 0, "warning": 1, "error": 4, "critical": 3}
 GAP_DAYS = 7
 
 
-@record
+@value_class
 class Finding:
     severity: str
     code: str

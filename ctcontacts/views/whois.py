@@ -14,9 +14,9 @@ from ..storage import store
 from ..domain.engine import HORIZON, NEAR, Status, status_at
 from ..base.errors import UsageError
 from ..domain.freshness import entry_too_old, roster_too_old
-from ..domain.members import Network, member_label
-from ..domain.model import Contact
-from ..base.values import field, record
+from ..domain.members import member_label
+from ..domain.model import Contact, Network, Roster
+from ..base.values import field, value_class
 from ..time.zones import Zone, lookup_zone
 from ..time.isotime import format_utc
 
@@ -25,7 +25,7 @@ PYTZ_LAST_RULES = 2145916800  # 2038-01-01T00:00:00Z
 DEMO_WARNING = "DEMO DATA: this answer comes from the fictional demo directory; do not call these numbers."
 
 
-@record
+@value_class
 class Entry:
     contact: Contact
     zone: Zone
@@ -33,7 +33,7 @@ class Entry:
     reach_changed: dict | None = None  # unconfirmed reach change: reach.contact_marks' shape
 
 
-@record
+@value_class
 class Answer:
     network: Network
     member: str
@@ -43,7 +43,7 @@ class Answer:
     fallback: list[Entry]
     fallback_member: str | None
     warnings: list[str] = field(default_factory=list)
-    roster: store.StoredRoster | None = None
+    roster: Roster | None = None
     speaks: str | None = None
     demo: bool = False
     fallback_changed: dict | None = None  # the network's unconfirmed fallback change (reach.fallback_mark)
@@ -126,7 +126,7 @@ def _speaks(c: Contact, lang: str | None) -> bool:
     return any(t == want or t.split("-")[0] == want.split("-")[0] for t in c.languages)
 
 
-def _entries(conn: sqlite3.Connection, roster: store.StoredRoster | None, at: int,
+def _entries(conn: sqlite3.Connection, roster: Roster | None, at: int,
              speaks: str | None, horizon: int = HORIZON) -> list[Entry]:
     if roster is None:
         return []
@@ -214,7 +214,7 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
     return answer
 
 
-def _unreadable(roster: store.StoredRoster) -> list[str]:
+def _unreadable(roster: Roster) -> list[str]:
     """Contacts left out because their duty is beyond the limits: said, never hidden."""
     return [f"{roster.member} {cid!r} is not named as on duty or next, whatever its roster says: {why.rstrip('.')}. "
             f"Re-import the {roster.member} roster (ctcontacts check lists every such contact)."
@@ -234,7 +234,7 @@ def _membership(net: Network, member: str) -> list[str]:
     return [f"{member} is listed in {net.code} as {entry['status']}{since}{note}."]
 
 
-def _staleness(roster: store.StoredRoster, net: Network, now: int) -> list[str]:
+def _staleness(roster: Roster, net: Network, now: int) -> list[str]:
     """Age warnings, by the network's own rule (``domain.freshness``), as ``check`` reports them."""
     out = []
     if roster.issued:
