@@ -138,11 +138,11 @@ def test_a_database_from_before_spans_tz_is_upgraded_and_read_from_text(tmp_path
        hours=st.integers(1, 9999), zone=st.sampled_from(ZONES + ["Asia/Kathmandu", "Pacific/Apia", "UTC"]))
 def test_the_shortcut_for_plain_shifts_gives_what_the_general_parser_gives(wall, hours, zone):
     from ctcontacts.domain.engine import interval_span
-    from ctcontacts.formats.validate import _plain_shift
+    from ctcontacts.domain.rules import plain_shift_span
 
     text = f"{wall:%Y-%m-%dT%H:%M}/PT{hours}H"
     z = lookup_zone(zone)
-    fast = _plain_shift(text, z)
+    fast = plain_shift_span(text, z)
     try:
         rule = parse_rule(text)
     except Exception:
@@ -154,14 +154,14 @@ def test_the_shortcut_for_plain_shifts_gives_what_the_general_parser_gives(wall,
 
 
 def test_the_shortcut_leaves_anything_unusual_to_the_parser():
-    from ctcontacts.formats.validate import _plain_shift
+    from ctcontacts.domain.rules import plain_shift_span
 
     z = lookup_zone("Europe/Paris")
     for text in ["2026-02-30T08:00/PT8H", "2026-01-01T24:00/PT8H", "2026-01-01T08:00/PT0H", "2026-01-01T08:00/PT08H",
                  "2026-01-01t08:00/pt8h", " 2026-01-01T08:00/PT8H", "2026-01-01T08:00:30/PT8H", "2026-01-01T08:00Z/PT8H",
                  "2200-01-01T08:00/PT8H", "1899-12-31T08:00/PT8H", "off 2026-01-01T08:00/PT8H", 20260101,
                  "2026-12-01T0\u0668:00/PT1\u0662H"]:  # Arabic-Indic digits: the parser stores them as 0-9
-        assert _plain_shift(text, z) is None, text
+        assert plain_shift_span(text, z) is None, text
 
 
 @pytest.mark.parametrize("renamed", [False, True])

@@ -26,16 +26,6 @@ def safe(value: object) -> str:
     return "".join(out)
 
 
-def describe_reach(fields: dict) -> str:
-    """``phones [+33199001234] -> [+33199001299]; email …``: what changed, for a person."""
-    def show(value):
-        if isinstance(value, list):
-            return "[" + ", ".join(map(str, value)) + "]"
-        return "(none)" if value in (None, "") else str(value)
-
-    return "; ".join(f"{name} {show(v['old'])} -> {show(v['new'])}" for name, v in fields.items())
-
-
 # Longer than any name a suggestion could be about (country, zone, network, field):
 # such text is not a typo, and ``difflib`` need not look at it.
 MAX_SUGGEST_CHARS = 100

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Protocol, Sequence
 
-from ..domain.model import Contact
+from ..domain.model import CONTACT_FIELDS, Contact
 from ..base.values import field, value_class
+from ..domain.reach import reach_fields
 from ..domain.rules import Duty
 
-FIELDS = ("name", "agency", "role", "rank", "phones", "email", "secure_channel", "languages",
-          "timezone", "duty", "verified", "notes")
+FIELDS = CONTACT_FIELDS[1:]  # all but the id, which says which contact it is
 # Long duty lists (a year of dated shifts) are summarised in reports.
 MAX_LISTED_RULES = 50
 
@@ -28,27 +28,6 @@ class RosterLike(Protocol):
 def values(c: Contact) -> dict:
     out = {f: getattr(c, f) for f in FIELDS if f != "duty"}
     out["duty"] = list(c.duty.texts) if isinstance(c.duty, Duty) else [r.text() for r in c.duty]
-    return out
-
-
-def _domain(email: str) -> str:
-    return email.rpartition("@")[2].lower()
-
-
-def reach_fields(old: Contact | None, new: Contact) -> dict:
-    """The reach changes of one contact: a phone number added or changed, an e-mail
-    domain changed or added, a secure channel changed. A brand-new contact in an
-    existing roster is a new way to be reached: all of its channels count."""
-    before_phones = old.phones if old else []
-    out: dict = {}
-    if any(p not in before_phones for p in new.phones):
-        out["phones"] = {"old": list(before_phones), "new": list(new.phones)}
-    old_email = old.email if old else ""
-    if new.email and _domain(new.email) != _domain(old_email):
-        out["email"] = {"old": old_email, "new": new.email}
-    old_channel = old.secure_channel if old else ""
-    if new.secure_channel != old_channel and new.secure_channel:
-        out["secure_channel"] = {"old": old_channel, "new": new.secure_channel}
     return out
 
 

@@ -66,12 +66,18 @@ class Contact:
         """Call order within a roster: rank, then name, then id (the contract's)."""
         return (self.rank, self.name, self.id)
 
-    def as_dict(self) -> dict:
-        """The contact as a roster file writes it (duty as one-string rules)."""
-        return {"id": self.id, "name": self.name, "agency": self.agency, "role": self.role, "rank": self.rank,
-                "phones": list(self.phones), "email": self.email, "secure_channel": self.secure_channel,
-                "languages": list(self.languages), "timezone": self.timezone,
-                "duty": [r.text() for r in self.duty], "verified": self.verified, "notes": self.notes}
+    def as_dict(self, *fields: str) -> dict:
+        """The contact as a roster file writes it (duty as one-string rules), or only
+        ``fields`` of it, in that order: what every JSON that shows a contact starts from."""
+        out = {}
+        for name in fields or CONTACT_FIELDS:
+            value = getattr(self, name)
+            if name == "duty":
+                value = [r.text() for r in value]
+            elif isinstance(value, list):
+                value = list(value)
+            out[name] = value
+        return out
 
 
 @value_class

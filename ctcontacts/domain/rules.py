@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from ..time.isotime import Duration, ISOError, Stamp, parse_duration, parse_stamp
+from ..time.isotime import MAX_YEAR, MIN_YEAR, Duration, ISOError, Stamp, parse_duration, parse_stamp
 from ..base.limits import (MAX_COUNT, MAX_COUNT_YEARS, MAX_OCCURRENCE_DAYS, MAX_OVERLAP, MAX_RULE_CHARS,
                      MAX_STARTS_PER_DAY,
                      RECURRENCE_FREQS)
@@ -219,6 +219,10 @@ class Duty:
         start, end = span if span is not None else (_NO_INSTANT, _NO_INSTANT)
         self.starts.append(start)
         self.ends.append(end)
+
+    def latest_end(self) -> int:
+        """The latest end of the dated rules; 0 when there are none."""
+        return max(max(self.ends, default=0), 0)  # rules without instants hold _NO_INSTANT
 
     def all_dated(self) -> bool:
         """Whether every rule has instants (a contact given only dated shifts)."""
@@ -742,3 +746,47 @@ def _recurrence(rrule: str, start: str, length: str, text: str, stored: bool = F
     if end is not None:
         return Recurrence(cleaned, stamp.wall, None, until, source, timezone, end.wall)
     return Recurrence(cleaned, stamp.wall, dur, until, source, timezone)
+
+
+# --- a fast path: plain dated shifts ---------------------------------------------------
+# A dated shift written the way exports and rostering systems write it, already in the
+# one-string form ``parse_rule`` would give back: a local start, whole hours. Files hold
+# a year of them per contact (1.5 million rows for the world benchmark); read here they
+# cost 1.4 µs each, through ``parse_rule`` and ``engine.interval_span`` 6.9 µs (measured
+# on 100,000 such texts): 8 s of the world's import. tests/test_stored_spans.py holds
+# both paths to the same text and instants.
+_PLAIN_SHIFT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T([01][0-9]|2[0-3]):([0-5][0-9])/PT([1-9][0-9]{0,3})H")
+
+
+_EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
+
+
+def plain_shift_span(value: object, zone) -> tuple[int, int] | None:
+    """The UTC instants of the commonest rule in a big file, read without building the
+    parsed rule (its text is already the one-string form): ``None`` for anything else
+    (or anything odd), which then takes the general path. A test holds both paths to
+    the same text and instants."""
+    if not isinstance(value, str):
+        return None
+    m = _PLAIN_SHIFT.fullmatch(value)
+    if m is None:
+        return None
+    day, h, mi, hours = m.groups()
+    midnight = _midnight(day)
+    if midnight is None:
+        return None
+    start = zone.utc_of(midnight + int(h) * 3600 + int(mi) * 60)
+    return (start, start + int(hours) * 3600)
+
+
+@lru_cache(maxsize=4096)
+def _midnight(day: str) -> int | None:
+    """``YYYY-MM-DD`` as seconds (wall time read as if UTC); ``None`` if no such day
+    or out of range. Cached: a file's shifts fall on the same few hundred days."""
+    y, mo, d = int(day[:4]), int(day[5:7]), int(day[8:10])
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        return None
+    try:
+        return (dt.date(y, mo, d).toordinal() - _EPOCH_DAY) * 86400
+    except ValueError:
+        return None

@@ -34,15 +34,6 @@ def _mark_note(mark: dict | None) -> str:
     return f"{reach.MARK}: {reach.describe(mark)}; check it out of band before calling. "
 
 
-def _contact(c) -> dict:
-    return {
-        "id": c.id, "name": c.name, "agency": c.agency, "role": c.role, "rank": c.rank,
-        "phones": list(c.phones), "email": c.email, "secure_channel": c.secure_channel,
-        "languages": list(c.languages), "timezone": c.timezone, "duty": [r.text() for r in c.duty],
-        "verified": c.verified, "notes": c.notes,
-    }
-
-
 def to_json(conn: sqlite3.Connection, network: str | None = None, member: str | None = None) -> str:
     """Rosters in the import format, with the network definitions the user added."""
     doc: dict = {"format": FORMAT}
@@ -52,7 +43,7 @@ def to_json(conn: sqlite3.Connection, network: str | None = None, member: str | 
         doc["networks"] = nets
     doc["rosters"] = [
         {"network": r.network, "member": r.member, "issued": r.issued, "demo": r.demo,
-         "contacts": [_contact(c) for c in r.contacts]}
+         "contacts": [c.as_dict() for c in r.contacts]}
         for r in _rosters(conn, network, member)
     ]
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

@@ -7,17 +7,15 @@ duty rules parsed (so a bad rule is caught here, not at 03:00).
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from functools import lru_cache
 
 from ..base import limits
 from ..base.errors import Problem, Problems
-from ..time.isotime import MAX_YEAR, MIN_YEAR, ISOError, parse_date
+from ..time.isotime import ISOError, parse_date
 from ..domain.members import ORG, find_member, unknown_member_message
 from ..domain.model import Contact, Network, Roster
 from .readers import RawContact, RawFile, RawRoster
-from ..domain.rules import Duty, Interval, Off, Rule, RuleError, parse_rule
+from ..domain.rules import Duty, Interval, Off, Rule, RuleError, parse_rule, plain_shift_span
 from ..base.text import LANGUAGE, clip, unsafe
 from ..time.zones import lookup_zone, place_zone_name, unknown_zone_message
 
@@ -231,7 +229,7 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> tuple[Contac
     # Bound once: this loop runs once per row of a file (1.5 million for a world).
     add_text, add_start, add_end = rules.texts.append, rules.starts.append, rules.ends.append
     for where, value in c.duty:
-        shift = _plain_shift(value, zone) if zone is not None else None
+        shift = plain_shift_span(value, zone) if zone is not None else None
         if shift is not None:
             add_text(value)
             add_start(shift[0])
@@ -264,45 +262,6 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> tuple[Contac
         languages=languages, verified=verified, notes=notes,
     )
     return contact, starts_per_day
-
-
-# A dated shift written the way exports and rostering systems write it, already in
-# the one-string form parse_rule would give back: local start, whole hours.
-_PLAIN_SHIFT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T([01][0-9]|2[0-3]):([0-5][0-9])/PT([1-9][0-9]{0,3})H")
-
-
-_EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
-
-
-def _plain_shift(value: object, zone) -> tuple[int, int] | None:
-    """The UTC instants of the commonest rule in a big file, read without building the
-    parsed rule (its text is already the one-string form): ``None`` for anything else
-    (or anything odd), which then takes the general path. A test holds both paths to
-    the same text and instants."""
-    if not isinstance(value, str):
-        return None
-    m = _PLAIN_SHIFT.fullmatch(value)
-    if m is None:
-        return None
-    day, h, mi, hours = m.groups()
-    midnight = _midnight(day)
-    if midnight is None:
-        return None
-    start = zone.utc_of(midnight + int(h) * 3600 + int(mi) * 60)
-    return (start, start + int(hours) * 3600)
-
-
-@lru_cache(maxsize=4096)
-def _midnight(day: str) -> int | None:
-    """``YYYY-MM-DD`` as seconds (wall time read as if UTC); ``None`` if no such day
-    or out of range. Cached: a file's shifts fall on the same few hundred days."""
-    y, mo, d = int(day[:4]), int(day[5:7]), int(day[8:10])
-    if not MIN_YEAR <= y <= MAX_YEAR:
-        return None
-    try:
-        return (dt.date(y, mo, d).toordinal() - _EPOCH_DAY) * 86400
-    except ValueError:
-        return None
 
 
 def _mixed_interval_problem(rule: Rule, span: tuple[int, int] | None) -> str | None:

@@ -1,6 +1,6 @@
 """Reach-change marks: the one place they are settled after an import and built for views.
 
-A change to how a contact is reached (``changes.reach_fields``) or to a network's
+A change to how a contact is reached (``domain.reach.reach_fields``) or to a network's
 fallback member is marked until someone confirms it out of band. Every view that
 names someone to call reads the mark from here, in one shape:
 
@@ -59,7 +59,7 @@ def imports_text(mark: dict) -> str:
 
 def describe(mark: dict) -> str:
     """``phones [+33199001234] -> [+33199001299] (import #7)``."""
-    from ..base.text import describe_reach
+    from ..domain.reach import describe_reach
 
     return f"{describe_reach(mark['fields'])} (import {imports_text(mark)})"
 
@@ -73,7 +73,7 @@ def describe_fallback(code: str, mark: dict) -> str:
 
 
 class _OnRecord:
-    """A contact as far as reach goes: what ``changes.reach_fields`` compares."""
+    """A contact as far as reach goes: what ``domain.reach.reach_fields`` compares."""
 
     def __init__(self, phones, email, secure_channel):
         self.phones, self.email, self.secure_channel = phones, email, secure_channel
@@ -91,7 +91,7 @@ def _merge(earlier: dict, raised: dict) -> dict:
 def _standing(merged: dict, current: dict, demo: bool) -> dict:
     """The fields of a mark that still differ, in the reach sense, from what was on
     record; their "new" is the value in force now."""
-    from ..directory.diff import reach_fields
+    from ..domain.reach import reach_fields
 
     def old(name):
         return merged[name]["old"] if name in merged else current[name]

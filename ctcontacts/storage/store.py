@@ -290,7 +290,7 @@ def _duty_params(version: int, c: Contact):
 def _dated_until(duty) -> int:
     """The latest stored end of a contact's dated rules; 0 when it has none."""
     if isinstance(duty, Duty):
-        return max(max(duty.ends, default=0), 0)  # rules without instants hold a large negative end
+        return duty.latest_end()
     return max((end for _, _, end in _duty_rows(duty) if end is not None), default=0)
 
 

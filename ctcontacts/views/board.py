@@ -27,7 +27,7 @@ def member_zone(code: str, contacts) -> str | None:
     """Where "local time there" is read: the first rank-1 contact's zone, else the
     country's first zone in the tz database; organisations without a roster have none."""
     if contacts:
-        return min(contacts, key=lambda c: (c.rank, c.name, c.id)).timezone
+        return min(contacts, key=lambda c: c.order).timezone
     if code.startswith("org:"):
         return None
     import pytz
@@ -209,13 +209,8 @@ def members_overview(conn: sqlite3.Connection, network: str, now: int) -> list[d
 
 
 def contact_dict(c, network: str, member: str, reach_changed: dict | None = None) -> dict:
-    return {
-        "network": network, "member": member, "id": c.id, "name": c.name, "agency": c.agency, "role": c.role,
-        "rank": c.rank, "phones": list(c.phones), "email": c.email, "secure_channel": c.secure_channel,
-        "languages": list(c.languages), "timezone": c.timezone, "verified": c.verified, "notes": c.notes,
-        "duty": [r.text() for r in c.duty], "duty_in_words": [describe_text(r.text()) for r in c.duty],
-        "reach_changed": reach_changed,
-    }
+    return {"network": network, "member": member, **c.as_dict(),
+            "duty_in_words": [describe_text(r.text()) for r in c.duty], "reach_changed": reach_changed}
 
 
 def contacts_list(conn: sqlite3.Connection, network: str, member: str) -> list[dict]:
@@ -223,7 +218,7 @@ def contacts_list(conn: sqlite3.Connection, network: str, member: str) -> list[d
     roster = store.load_roster(conn, net.code, member, parse=False)  # texts: shown, not evaluated
     if roster is None:
         return []
-    contacts = sorted(roster.contacts, key=lambda c: (c.rank, c.name, c.id))
+    contacts = sorted(roster.contacts, key=lambda c: c.order)
     marks = reach.contact_marks(conn, net.code, member)
     return [contact_dict(c, net.code, member, marks.get(c.id)) for c in contacts]
 

@@ -70,20 +70,11 @@ class Answer:
 
 
 def _on_duty_json(e: Entry, at: int) -> dict:
-    c = e.contact
-    return {
-        "id": c.id,
-        "name": c.name,
-        "rank": c.rank,
-        "role": c.role,
-        "phones": list(c.phones),
-        "email": c.email,
-        "languages": list(c.languages),
-        "timezone": c.timezone,
-        "local_time": e.zone.to_local(at).isoformat(),
-        "until": format_utc(e.status.until) if e.status.until is not None else None,
-        "reach_changed": e.reach_changed,
-    }
+    # The contract's fields (README, "whois --json"), then what was added since.
+    return {**e.contact.as_dict("id", "name", "rank", "role", "phones", "email", "languages", "timezone"),
+            "local_time": e.zone.to_local(at).isoformat(),
+            "until": format_utc(e.status.until) if e.status.until is not None else None,
+            "reach_changed": e.reach_changed}
 
 
 def find_network(conn: sqlite3.Connection, code: str) -> Network:
@@ -104,7 +95,7 @@ def find_network(conn: sqlite3.Connection, code: str) -> Network:
 
 
 def _order(e: Entry) -> tuple:
-    return (e.contact.rank, e.contact.name, e.contact.id)
+    return e.contact.order
 
 
 def speaks_option(text: str | None) -> str | None:
@@ -142,14 +133,14 @@ def _entries(conn: sqlite3.Connection, roster: Roster | None, at: int,
         partial = roster.partial is not None and c.id in roster.partial
         status = status_at(c.duty, zone, at, horizon, known=NEAR if partial else None)
         if status is None:
-            c.duty = store.contact_duty(conn, roster, c.id, (at, at + horizon + 1))
-            status = status_at(c.duty, zone, at, horizon)
+            whole = store.contact_duty(conn, roster, c.id, (at, at + horizon + 1))
+            status = status_at(whole, zone, at, horizon)
         out.append(Entry(c, zone, status, marks.get(c.id)))
     return out
 
 
 def _reach_warnings(member: str, entries: list[Entry]) -> list[str]:
-    from ..base.text import describe_reach
+    from ..domain.reach import describe_reach
 
     return [
         f"how {member} {e.contact.id!r} is reached changed in import {reach.imports_text(e.reach_changed)} "
