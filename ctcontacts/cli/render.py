@@ -44,7 +44,7 @@ def stderr() -> Console:
     return Console(stderr=True, highlight=False, emoji=False)
 
 
-def clock(zone: Zone, instant: int, with_day: bool = True) -> str:
+def wall_time(zone: Zone, instant: int, with_day: bool = True) -> str:
     """``Mon 30 Nov 09:00 CET``; seconds are shown when they are not zero."""
     local = zone.to_local(instant)
     fmt = ("%a %d %b " if with_day else "") + ("%H:%M:%S" if local.second else "%H:%M")
@@ -71,7 +71,7 @@ def _table(entries: list[Entry], answer: Answer, user: Zone, title: str, fallbac
         if until is None:
             until_text = T("no end within 366 days", "green")
         else:
-            until_text = lines(clock(e.zone, until), (clock(user, until), "dim"))
+            until_text = lines(wall_time(e.zone, until), (wall_time(user, until), "dim"))
         reach = [(p, "bold cyan") for p in c.phones] + [c.email, (c.secure_channel, "dim")]
         flag = (MARK, "bold white on red") if e.reach_changed else ""
         moved = (FALLBACK_MARK, "bold white on red") if fallback and answer.fallback_changed else ""
@@ -80,7 +80,7 @@ def _table(entries: list[Entry], answer: Answer, user: Zone, title: str, fallbac
             lines((c.name, "bold"), c.agency, (c.role, "dim"), flag, moved),
             lines(*reach),
             T(", ".join(c.languages)),
-            lines(clock(e.zone, answer.at), (e.zone.name, "dim")),
+            lines(wall_time(e.zone, answer.at), (e.zone.name, "dim")),
             until_text,
         )
     return table
@@ -93,7 +93,7 @@ def whois(answer: Answer, user: Zone, out: Console) -> None:
         # Also on stdout: a screenshot or a pasted answer must not lose the mark.
         out.print(T(" DEMO DATA: fictional directory, do not call these numbers ", "bold white on red"))
     out.print(T(f"{where} in {net.code} ({net.name})", "bold"))
-    out.print(T(f"at {clock(user, answer.at)} your time ({user.name})"))
+    out.print(T(f"at {wall_time(user, answer.at)} your time ({user.name})"))
     if answer.on_duty:
         out.print(_table(answer.on_duty, answer, user, "On duty now, call in this order"))
     else:
@@ -112,7 +112,7 @@ def whois(answer: Answer, user: Zone, out: Console) -> None:
         start = answer.next_from
         names = ", ".join(f"{safe(e.contact.name)} (rank {e.contact.rank})" for e in answer.next)
         zone = answer.next[0].zone
-        out.print(T(f"Next on duty: {names} from {clock(zone, start)} there, {clock(user, start)} your time."))
+        out.print(T(f"Next on duty: {names} from {wall_time(zone, start)} there, {wall_time(user, start)} your time."))
     else:
         out.print(T("Nobody comes on duty in the next 366 days."))
 
@@ -290,7 +290,7 @@ def _fallback_lines(networks: list[dict], out: Console) -> None:
 
 def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: str | None = None,
               networks: list[dict] | None = None, horizon_days: int = 16) -> None:
-    out.print(T(f"at {clock(user, at)} your time ({user.name})"
+    out.print(T(f"at {wall_time(user, at)} your time ({user.name})"
                 + (f"; only contacts who speak {speaks!r}" if speaks else "")))
     if any(e["demo"] for e in entries):
         out.print(T(" DEMO DATA: fictional directory, do not call these numbers ", "bold white on red"))
@@ -351,11 +351,11 @@ def schedule(doc: dict, user: Zone, out: Console) -> None:
     for _, kind, item in sorted(rows, key=lambda r: (r[0], r[1])):
         s, e = _instant(item["start"]), _instant(item["end"])
         if kind:
-            table.add_row(lines(clock(user, s)), lines(clock(user, e)), T(""), T(*marks[kind]), T(""))
+            table.add_row(lines(wall_time(user, s)), lines(wall_time(user, e)), T(""), T(*marks[kind]), T(""))
             continue
         zone = lookup_zone(item["timezone"])
-        start = T("(before the window)", "dim") if item["continues_before"] else lines(clock(zone, s), (clock(user, s), "dim"))
-        end = T("(after the window)", "dim") if item["continues_after"] else lines(clock(zone, e), (clock(user, e), "dim"))
+        start = T("(before the window)", "dim") if item["continues_before"] else lines(wall_time(zone, s), (wall_time(user, s), "dim"))
+        end = T("(after the window)", "dim") if item["continues_after"] else lines(wall_time(zone, e), (wall_time(user, e), "dim"))
         who = lines((item["name"], "bold"), (MARK, "bold white on red") if item["reach_changed"] else "")
         table.add_row(start, end, T(item["rank"]), who, T(", ".join(item["phones"]), "cyan"))
     out.print(table)
@@ -388,8 +388,6 @@ def coverage(report, user: Zone, out: Console) -> None:
             continue
         block = Text()
         block.append(safe(member_label(m.member))[:28] + "\n", style="bold")
-        if not m.roster:
-            continue  # listed once, below
         block.append("    0     6     12    18   \n", style="dim")
         for day, row in zip(("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"), week_grid(m, user)):
             block.append(f"{day}  ")
@@ -410,7 +408,7 @@ def coverage(report, user: Zone, out: Console) -> None:
         for col in ("member", "from (you)", "to (you)", "length"):
             table.add_column(col)
         for member, s, e in spans:
-            table.add_row(T(member_label(member)), T(clock(user, s)), T(clock(user, e)), T(_length(e - s)))
+            table.add_row(T(member_label(member)), T(wall_time(user, s)), T(wall_time(user, e)), T(_length(e - s)))
         out.print(table)
     missing = [m.member for m in report.members if not m.roster]
     if missing:

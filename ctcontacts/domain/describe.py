@@ -9,7 +9,7 @@ FREQ = {"YEARLY": "year", "MONTHLY": "month", "WEEKLY": "week", "DAILY": "day", 
         "MINUTELY": "minute", "SECONDLY": "second"}
 
 
-def _clock(seconds: int) -> str:
+def _hhmm(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
@@ -44,7 +44,7 @@ def _weekly(rule: Weekly) -> str:
         if start == 0 and end == 86400:
             span = "all day"
         else:
-            span = f"{_clock(start)}-{_clock(end % 86400) if end != 86400 else '24:00'}"
+            span = f"{_hhmm(start)}-{_hhmm(end % 86400) if end != 86400 else '24:00'}"
             if end <= start:
                 span += " (overnight, to the next day)"
         parts.append(f"{_days(days)} {span}")

@@ -1,8 +1,8 @@
 """The duty engine: rules + zone + instants -> when a contact is on duty.
 
 Pure: no database, no clock, no I/O. Every command that asks "who is on duty"
-(``whois`` now; schedules and coverage later) goes through ``duty_intervals``,
-so the time semantics of the contract live here and only here:
+(``whois``, the board, schedules, coverage, check, calendar export) goes through
+``duty_intervals``, so the time semantics of the contract live here and only here:
 
 * intervals are half-open ``[start, end)``;
 * wall-clock times become instants by RFC 5545 §3.3.5 (``Zone.to_utc``);

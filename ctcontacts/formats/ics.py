@@ -33,7 +33,7 @@ from ..time.isotime import Duration, ISOError, Stamp, parse_duration
 from ..base.limits import (MAX_RECURRING_RULES_PER_CONTACT, MAX_ROSTER_STARTS_PER_DAY, MAX_RULES_PER_CONTACT,
                      MAX_RULES_PER_ROSTER, roster_load_problem)
 from ..base.values import field, value_class
-from ..domain.rules import Recurrence, RuleError, RuleText, parse_rule, parse_stored, rrule_parts
+from ..domain.rules import Duty, Recurrence, RuleError, parse_rule, parse_stored, rrule_parts
 from ..time.zones import lookup_zone
 from ..time.isotime import format_utc
 
@@ -50,7 +50,7 @@ COUNTS = ("events", "series_kept_as_rules", "series_with_an_end", "dated_shifts"
 class CalendarDuty:
     """What a calendar says: duty rules per contact id, problems, and what was read."""
 
-    rules: dict[str, list[RuleText]] = field(default_factory=dict)
+    rules: dict[str, Duty] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # contact id -> COUNTS
     events: int = 0  # VEVENTs in the file
@@ -804,14 +804,14 @@ def _finish(name: str, reader: _Reader, contacts, out: CalendarDuty) -> None:
     for cid, duty in sorted(reader.duties.items()):
         texts = duty.texts()
         out.counts[cid] = duty.counts
-        checked = []
+        checked = Duty()
         for text in texts:
             try:
                 rule = parse_rule(text)
             except RuleError as e:  # pragma: no cover - every text above is written to parse
                 out.problems.append(Problem(name, f"contact {cid}", "duty", str(e)))
                 continue
-            checked.append(RuleText(rule.text(), dated_span(rule, duty.zone)))
+            checked.append(rule.text(), dated_span(rule, duty.zone))
             if not text.startswith(("R/", "off R/")):
                 continue
             load += rule.starts_per_day()

@@ -70,7 +70,7 @@ def current_version(conn: sqlite3.Connection, network: str, member: str) -> int 
 def load_roster(conn: sqlite3.Connection, network: str, member: str, *, parse: bool = True,
                 window: tuple[int, int] | None = None) -> Roster | None:
     """The current roster of a member in a network, or ``None``. With ``parse=False``
-    duty rules stay text (``RuleText``): enough to compare, far lighter to hold.
+    duty rules stay text (a ``Duty``): enough to compare, far lighter to hold.
     With ``window`` (UTC instants), dated rules that cannot touch it are left out:
     a year of dated shifts need not be parsed to answer for one night."""
     version = current_version(conn, network, member)
