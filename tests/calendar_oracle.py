@@ -2,7 +2,7 @@
 (after ``x-wr-timezone``, the reading of Google's X-WR-TIMEZONE) says each contact
 works over a window. It shares no code with ctcontacts' importer or engine: zones are
 the standard library's (PEP 495 ``fold=0`` is RFC 5545 §3.3.5), days of all-day events
-are read in the contact's zone, and events go to contacts as the README says (an
+are read in the contact's zone, and events go to contacts as docs/calendars.md says (an
 ATTENDEE's e-mail (one who did not decline), else the contact's id or name in SUMMARY, or one contact for all).
 
 Where recurring-ical-events departs from RFC 5545 the calendars under test avoid it:
