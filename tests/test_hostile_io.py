@@ -55,7 +55,7 @@ def fr(tmp_path, cli, db_path):
 # --- 6. arguments that used to trace back -----------------------------------------------
 
 
-# (An empty --network was already refused by whois, schedule and members: whois.find_network.)
+# (An empty --network was already refused by whois, schedule and members: store.find_network.)
 EMPTY_OPTIONS = [
     ["whois", "-c", "", "-n", "ftf"],  # the fast path
     ["whois", "-c", "", "-n", "ftf", "--json"],

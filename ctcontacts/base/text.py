@@ -66,3 +66,20 @@ def shorten(value: object, limit: int = 60) -> str:
     if len(text) <= limit:
         return text
     return text[:limit] + f"… ({len(text):,} characters)"
+
+
+def kind_of(mode: int) -> str:
+    """What a path that is not a regular file is, for a message."""
+    import stat
+
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISBLK(mode):
+        return "a block device (a disk)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    return "not a regular file"

@@ -16,7 +16,7 @@ from . import session
 from .lookup import whois_command
 from .output import Errors, Output, silence
 
-_WHOIS_VALUES = {"--country": "country", "-c": "country", "--network": "network", "-n": "network",
+WHOIS_OPTIONS = {"--country": "country", "-c": "country", "--network": "network", "-n": "network",
                  "--at": "at", "--tz": "tz", "--speaks": "speaks", "--db": "db"}
 
 
@@ -42,7 +42,7 @@ def plain_whois(argv: list[str]) -> dict | None:
             opts["as_json"] = True
             continue
         name, eq, value = head.partition("=")
-        key = _WHOIS_VALUES.get(name)
+        key = WHOIS_OPTIONS.get(name)
         if key is None or (eq and not name.startswith("--")):
             return None
         if not eq:

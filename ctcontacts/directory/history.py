@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from ..storage import marks as reach
+from ..storage import marks
 
 from ..storage import store
 from ..storage.db import Pathish, connect, write_transaction
@@ -95,7 +95,6 @@ def confirm(db_path: Pathish, network: str, member: str | None, contact_ids: lis
     is a usage error, never "nothing to confirm": a typo in a security step must not
     look like success."""
     from ..domain.members import member_label
-    from ..views.whois import find_network
 
     if contact_ids and member is None:
         raise UsageError("--contact needs --country: give the member whose roster the contact is in.")
@@ -103,7 +102,7 @@ def confirm(db_path: Pathish, network: str, member: str | None, contact_ids: lis
         raise UsageError("say what was checked: --country MEMBER for its contacts, --fallback for the network's "
                          "fallback member, or both.")
     conn = connect(db_path)
-    net = find_network(conn, network)
+    net = store.find_network(conn, network)
     user, when = store.os_user(), format_utc(now)
     contacts: list[dict] = []
     unchanged: list[str] = []
@@ -126,8 +125,8 @@ def confirm(db_path: Pathish, network: str, member: str | None, contact_ids: lis
                         f"{net.code} --country {member}' lists the ids.")
                 unchanged = [c for c in asked if c not in pending]
             rows = store.confirm_reach(conn, net.code, member, contact_ids, user, when)
-            contacts = [{"id": r["contact_id"], **reach.contact_mark(r)} for r in rows]
+            contacts = [{"id": r["contact_id"], **marks.contact_mark(r)} for r in rows]
         if fallback:
             row = store.confirm_fallback(conn, net.code, user, when)
-            mark = reach.fallback_mark_of(row) if row is not None else None
+            mark = marks.fallback_mark_of(row) if row is not None else None
     return Confirmation(net.code, member, contacts, unchanged, mark, fallback, user, when)

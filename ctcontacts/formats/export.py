@@ -8,7 +8,7 @@ import io
 import json
 import sqlite3
 
-from ..storage import marks as reach
+from ..storage import marks
 
 from ..storage import store
 from ..domain.model import Roster
@@ -31,7 +31,7 @@ def _mark_note(mark: dict | None) -> str:
     reach change is unconfirmed (JSON and CSV are roster files: they carry no state)."""
     if not mark:
         return ""
-    return f"{reach.MARK}: {reach.describe(mark)}; check it out of band before calling. "
+    return f"{marks.MARK}: {marks.describe(mark)}; check it out of band before calling. "
 
 
 def to_json(conn: sqlite3.Connection, network: str | None = None, member: str | None = None) -> str:
@@ -108,13 +108,13 @@ def to_vcf(conn: sqlite3.Connection, network: str | None = None, member: str | N
 
     cards = []
     for r in _rosters(conn, network, member):
-        marks = reach.contact_marks(conn, r.network, r.member)
+        flagged = marks.contact_marks(conn, r.network, r.member)
         for c in r.contacts:
             duty = "; ".join(describe_text(rule.text()) for rule in c.duty)
             note = f"{r.network} {member_label(r.member)}, rank {c.rank}. Duty ({c.timezone}): {duty or 'none'}."
             if c.secure_channel:
                 note += f" Secure channel: {c.secure_channel}."
-            note = _mark_note(marks.get(c.id)) + note
+            note = _mark_note(flagged.get(c.id)) + note
             if r.demo:
                 note = "DEMO DATA, fictional. " + note
             lines = [
@@ -294,10 +294,10 @@ def to_ics(conn: sqlite3.Connection, network: str | None, member: str | None, st
     cal.add("x-wr-calname", "ctcontacts duty" + (f" {network}" if network else "") + (f" {member}" if member else ""))
     when = dt.datetime.fromtimestamp(stamp, utc)
     for r in _rosters(conn, network, member, parse=True):
-        marks = reach.contact_marks(conn, r.network, r.member)
+        flagged = marks.contact_marks(conn, r.network, r.member)
         for c in r.contacts:
             rules = c.duty
-            note = _mark_note(marks.get(c.id))
+            note = _mark_note(flagged.get(c.id))
             label = f"{c.name} on duty ({r.network} {r.member}, rank {c.rank})"
             if r.demo:
                 label = "DEMO: " + label
@@ -341,9 +341,8 @@ def _selection(conn: sqlite3.Connection, network: str | None, member: str | None
     would look like a directory with nobody in it)."""
     from ..base.errors import UsageError
     from ..domain.members import member_label
-    from ..views.whois import find_network
 
-    code = find_network(conn, network).code if network is not None else None
+    code = store.find_network(conn, network).code if network is not None else None
     if member is not None and conn.execute(
         "SELECT 1 FROM rosters WHERE (? IS NULL OR network = ?) AND member = ? LIMIT 1", [code, code, member]
     ).fetchone() is None:

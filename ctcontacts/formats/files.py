@@ -21,6 +21,7 @@ import stat
 import sys
 
 from ..base import limits
+from ..base.text import kind_of
 from ..base.errors import UsageError
 
 STDIN = "-"
@@ -28,21 +29,6 @@ STDIN_NAME = "<stdin>"
 CHUNK = 1 << 20
 
 TEMP_PREFIX = ".ctcontacts-"  # short: a temporary name must fit where the target's does
-
-
-def kind_of(mode: int) -> str:
-    """What a path that is not a regular file is, for a message."""
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISBLK(mode):
-        return "a block device (a disk)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    return "not a regular file"
 
 
 def write_output(path: str, text: str, option: str = "--out", protect: tuple[str, ...] = ()) -> None:

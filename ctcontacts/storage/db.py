@@ -102,7 +102,7 @@ def connect(path: Pathish, *, create: bool = False) -> sqlite3.Connection:
     if not stat.S_ISREG(mode):
         # Never opened: SQLite would wait forever on a named pipe, or write its
         # journal beside a device.
-        from ..formats.files import kind_of
+        from ..base.text import kind_of
 
         raise DatabaseError(f"{_shown(path)} is {kind_of(mode)}, not a database file; give the database file "
                             f"with --db or ${ENV_DB}.")

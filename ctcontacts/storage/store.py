@@ -35,6 +35,25 @@ def networks(conn: sqlite3.Connection) -> dict[str, Network]:
     return out
 
 
+def find_network(conn: sqlite3.Connection, code: str) -> Network:
+    """A network by code (any case) or by its name, else a ``UsageError`` with the closest."""
+    known = networks(conn)
+    key = (code or "").strip().lower()
+    if key in known:
+        return known[key]
+    by_name = {n.name.lower(): n for n in known.values()}
+    if key in by_name:
+        return by_name[key]
+    from ..base.errors import UsageError
+    from ..base.text import clip, close_matches
+
+    close = close_matches(key, list(known), n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise UsageError(
+        f"unknown network {clip(code)}; {hint}known networks: {', '.join(sorted(known))}."
+    )
+
+
 def upsert_networks(conn: sqlite3.Connection, defs: list[Network]) -> None:
     for n in defs:
         conn.execute(
@@ -393,14 +412,14 @@ def import_rosters(conn: sqlite3.Connection, import_id: int) -> list[sqlite3.Row
 # --- reach flags ----------------------------------------------------------------
 # A flag is pending until it is confirmed (confirmed_at) or an import or rollback
 # puts back what was on record (cleared_by). Its fields are merged and settled by
-# ``reach.settle_roster``; the views read it through ``reach``.
+# ``marks.settle_roster``; the views read it through ``marks``.
 
 PENDING = "confirmed_at IS NULL AND cleared_by IS NULL"
 
 
 def put_reach_flag(conn: sqlite3.Connection, network: str, member: str, contact_id: str, import_id: int,
                    import_ids: list[int], fields: dict, when: str) -> None:
-    """Write a contact's pending flag as given (``reach.settle_roster`` has merged it)."""
+    """Write a contact's pending flag as given (``marks.settle_roster`` has merged it)."""
     conn.execute(
         "INSERT INTO reach_flags (network, member, contact_id, import_id, import_ids, fields, flagged_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (network, member, contact_id) DO UPDATE SET "

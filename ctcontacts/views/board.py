@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..storage import marks as reach
+from ..storage import marks
 
 from ..storage import store
 from ..domain.coverage import MemberCoverage, member_coverage
@@ -16,7 +16,7 @@ from ..domain.describe import describe_text
 from ..domain.freshness import age_days
 from ..domain.members import member_label
 from ..base.values import value_class
-from .whois import Answer, find_network, whois
+from .whois import Answer, whois
 from ..time.zones import lookup_zone
 from ..time.isotime import format_utc
 
@@ -60,7 +60,7 @@ def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, spe
     when and who is next, both within ``BOARD_HORIZON``."""
     out = []
     for code in codes:
-        net = find_network(conn, code)
+        net = store.find_network(conn, code)
         for member in store.network_members(conn, net):
             # The board shows each member's own status; the fallback is one row of its own.
             answer = whois(conn, net.code, member, at, now, speaks=speaks, fallback=False, horizon=BOARD_HORIZON)
@@ -95,8 +95,8 @@ def network_fallbacks(conn: sqlite3.Connection, codes: list[str]) -> list[dict]:
     """Each network's fallback member and its unconfirmed change, if any."""
     out = []
     for code in codes:
-        net = find_network(conn, code)
-        out.append({"code": net.code, "fallback": net.fallback, "fallback_changed": reach.fallback_mark(conn, net.code)})
+        net = store.find_network(conn, code)
+        out.append({"code": net.code, "fallback": net.fallback, "fallback_changed": marks.fallback_mark(conn, net.code)})
     return out
 
 
@@ -122,15 +122,15 @@ def schedule(conn: sqlite3.Connection, network: str, member: str, start: int, en
     margin around the window is cut there and says so (``continues_before/after``)."""
     from ..domain.engine import duty_intervals
 
-    net = find_network(conn, network)
+    net = store.find_network(conn, network)
     lo, hi = start - SCHEDULE_MARGIN, end + SCHEDULE_MARGIN
     contacts = _contacts(conn, net.code, member, (lo, hi))
     cov = member_coverage(member, contacts, start, end)
-    marks = reach.contact_marks(conn, net.code, member) if contacts else {}
+    flagged = marks.contact_marks(conn, net.code, member) if contacts else {}
     shifts = [
         {"id": c.id, "name": c.name, "rank": c.rank, "timezone": c.timezone, "phones": list(c.phones),
          "start": format_utc(s), "end": format_utc(e), "continues_before": s == lo, "continues_after": e == hi,
-         "reach_changed": marks.get(c.id)}
+         "reach_changed": flagged.get(c.id)}
         for c in contacts or []
         for s, e in duty_intervals(c.duty, lookup_zone(c.timezone), lo, hi)
         if s < end and e > start
@@ -166,7 +166,7 @@ class CoverageReport:
 def coverage(conn: sqlite3.Connection, network: str, member: str | None, start: int, end: int) -> CoverageReport:
     """Gaps and backup-only stretches of every member (or one) over ``[start, end)``.
     A member with no roster is one gap over the whole window."""
-    net = find_network(conn, network)
+    net = store.find_network(conn, network)
     members = [member] if member else store.network_members(conn, net)
     return CoverageReport(net.code, start, end,
                           [member_coverage(m, _contacts(conn, net.code, m, (start, end)), start, end)
@@ -187,7 +187,7 @@ def networks_overview(conn: sqlite3.Connection) -> list[dict]:
 
 
 def members_overview(conn: sqlite3.Connection, network: str, now: int) -> list[dict]:
-    net = find_network(conn, network)
+    net = store.find_network(conn, network)
     out = []
     for m in store.network_members(conn, net, inactive=True):
         roster = store.load_roster(conn, net.code, m, parse=False)
@@ -214,13 +214,13 @@ def contact_dict(c, network: str, member: str, reach_changed: dict | None = None
 
 
 def contacts_list(conn: sqlite3.Connection, network: str, member: str) -> list[dict]:
-    net = find_network(conn, network)
+    net = store.find_network(conn, network)
     roster = store.load_roster(conn, net.code, member, parse=False)  # texts: shown, not evaluated
     if roster is None:
         return []
     contacts = sorted(roster.contacts, key=lambda c: c.order)
-    marks = reach.contact_marks(conn, net.code, member)
-    return [contact_dict(c, net.code, member, marks.get(c.id)) for c in contacts]
+    flagged = marks.contact_marks(conn, net.code, member)
+    return [contact_dict(c, net.code, member, flagged.get(c.id)) for c in contacts]
 
 
 def search(conn: sqlite3.Connection, text: str) -> list[dict]:
@@ -231,7 +231,7 @@ def search(conn: sqlite3.Connection, text: str) -> list[dict]:
     if not needle:
         return []
     out = []
-    marks = reach.all_contact_marks(conn)
+    flagged = marks.all_contact_marks(conn)
     rows = conn.execute(
         "SELECT network, member, id, name, agency, phones, email FROM current_contacts "
         "ORDER BY network, member, rank, name, id"
@@ -246,5 +246,5 @@ def search(conn: sqlite3.Connection, text: str) -> list[dict]:
         if hit:
             out.append({"network": row["network"], "member": row["member"], "id": row["id"], "name": row["name"],
                         "agency": row["agency"], "phones": phones, "email": row["email"],
-                        "reach_changed": marks.get((row["network"], row["member"], row["id"]))})
+                        "reach_changed": flagged.get((row["network"], row["member"], row["id"]))})
     return out

@@ -62,15 +62,15 @@ def run(conn: sqlite3.Connection, now: int) -> list[Finding]:
 def _unconfirmed(conn: sqlite3.Connection) -> list[Finding]:
     """Reach changes nobody has confirmed yet: a tampered number or fallback looks just
     like a genuine change until someone checks it out of band."""
-    from ..storage import marks as reach
+    from ..storage import marks
 
     out = []
-    for code, mark in reach.all_fallback_marks(conn).items():
+    for code, mark in marks.all_fallback_marks(conn).items():
         out.append(Finding("warning", "unconfirmed-fallback",
-                           f"{reach.describe_fallback(code, mark)}; check it out of band, then "
+                           f"{marks.describe_fallback(code, mark)}; check it out of band, then "
                            f"ctcontacts confirm --network {code} --fallback", code))
     current: dict[tuple[str, str], list[str] | None] = {}
-    for (network, member, cid), mark in reach.all_contact_marks(conn).items():
+    for (network, member, cid), mark in marks.all_contact_marks(conn).items():
         if (network, member) not in current:
             current[(network, member)] = store.contact_ids(conn, network, member)
         present = cid in (current[(network, member)] or [])
@@ -78,7 +78,7 @@ def _unconfirmed(conn: sqlite3.Connection) -> list[Finding]:
         # comes back marked.
         where = f"{network} {member} {cid!r}" + ("" if present else " (not in the current roster)")
         out.append(Finding("warning" if present else "info", "unconfirmed-reach",
-                           f"{where}: how it is reached changed and is not confirmed: {reach.describe(mark)}; "
+                           f"{where}: how it is reached changed and is not confirmed: {marks.describe(mark)}; "
                            f"check it out of band, then ctcontacts confirm --network {network} --country {member} "
                            f"--contact {cid}", network, member, cid))
     return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..storage import marks as reach
+from ..storage import marks
 
 from ..storage import store
 from ..domain.engine import HORIZON, NEAR, Status, status_at
@@ -30,7 +30,7 @@ class Entry:
     contact: Contact
     zone: Zone
     status: Status
-    reach_changed: dict | None = None  # unconfirmed reach change: reach.contact_marks' shape
+    reach_changed: dict | None = None  # unconfirmed reach change: marks.contact_marks' shape
 
 
 @value_class
@@ -46,7 +46,7 @@ class Answer:
     roster: Roster | None = None
     speaks: str | None = None
     demo: bool = False
-    fallback_changed: dict | None = None  # the network's unconfirmed fallback change (reach.fallback_mark)
+    fallback_changed: dict | None = None  # the network's unconfirmed fallback change (marks.fallback_mark)
 
     @property
     def next_from(self) -> int | None:
@@ -77,23 +77,6 @@ def _on_duty_json(e: Entry, at: int) -> dict:
             "reach_changed": e.reach_changed}
 
 
-def find_network(conn: sqlite3.Connection, code: str) -> Network:
-    known = store.networks(conn)
-    key = (code or "").strip().lower()
-    if key in known:
-        return known[key]
-    by_name = {n.name.lower(): n for n in known.values()}
-    if key in by_name:
-        return by_name[key]
-    from ..base.text import clip, close_matches
-
-    close = close_matches(key, list(known), n=1, cutoff=0.5)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    raise UsageError(
-        f"unknown network {clip(code)}; {hint}known networks: {', '.join(sorted(known))}."
-    )
-
-
 def _order(e: Entry) -> tuple:
     return e.contact.order
 
@@ -121,7 +104,7 @@ def _entries(conn: sqlite3.Connection, roster: Roster | None, at: int,
              speaks: str | None, horizon: int = HORIZON) -> list[Entry]:
     if roster is None:
         return []
-    marks = reach.contact_marks(conn, roster.network, roster.member)
+    flagged = marks.contact_marks(conn, roster.network, roster.member)
     out = []
     for c in roster.contacts:
         if not _speaks(c, speaks) or c.id in roster.unreadable:
@@ -135,7 +118,7 @@ def _entries(conn: sqlite3.Connection, roster: Roster | None, at: int,
         if status is None:
             whole = store.contact_duty(conn, roster, c.id, (at, at + horizon + 1))
             status = status_at(whole, zone, at, horizon)
-        out.append(Entry(c, zone, status, marks.get(c.id)))
+        out.append(Entry(c, zone, status, flagged.get(c.id)))
     return out
 
 
@@ -143,7 +126,7 @@ def _reach_warnings(member: str, entries: list[Entry]) -> list[str]:
     from ..domain.reach import describe_reach
 
     return [
-        f"how {member} {e.contact.id!r} is reached changed in import {reach.imports_text(e.reach_changed)} "
+        f"how {member} {e.contact.id!r} is reached changed in import {marks.imports_text(e.reach_changed)} "
         f"and is not confirmed ({describe_reach(e.reach_changed['fields'])}); check it out of band (the old value "
         f"is the one on record) before relying on it, then run ctcontacts confirm."
         for e in entries if e.reach_changed and (e.status.on_duty or e.status.next_start is not None)
@@ -151,7 +134,7 @@ def _reach_warnings(member: str, entries: list[Entry]) -> list[str]:
 
 
 def _fallback_warning(code: str, mark: dict) -> str:
-    return (f"{reach.describe_fallback(code, mark)}; check it out of band before calling the fallback, then run "
+    return (f"{marks.describe_fallback(code, mark)}; check it out of band before calling the fallback, then run "
             f"ctcontacts confirm --network {code} --fallback.")
 
 
@@ -159,7 +142,7 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
           speaks: str | None = None, fallback: bool = True, horizon: int = HORIZON) -> Answer:
     """The answer for one member; ``horizon``: how far ``until`` and ``next`` look (the
     contract's 366 days; the network board looks less far, see ``board.BOARD_HORIZON``)."""
-    net = find_network(conn, network)
+    net = store.find_network(conn, network)
     roster = store.load_roster(conn, net.code, member, window=(at, at + NEAR))
     entries = _entries(conn, roster, at, speaks, horizon)
     on_duty = sorted((e for e in entries if e.status.on_duty), key=_order)
@@ -184,7 +167,7 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
             warnings.append(f"contacts are on duty, but none of them speaks {speaks!r}.")
     if fallback:
         # One indexed read: whether calls that fall back go where they went when last confirmed.
-        answer.fallback_changed = reach.fallback_mark(conn, net.code)
+        answer.fallback_changed = marks.fallback_mark(conn, net.code)
         if answer.fallback_changed and not on_duty and net.fallback != member:
             warnings.append(_fallback_warning(net.code, answer.fallback_changed))
     if fallback and not on_duty and net.fallback and net.fallback != member:
