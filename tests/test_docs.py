@@ -80,7 +80,7 @@ SHELL_LANGS = {"sh", "shell", "bash", "cron"}
 # Options that inline code names for other programs: benchmarks/run.py.
 OTHER_OPTIONS = {"--repeat", "--import-repeat"}
 # Linked from here, written on another branch (issue 12): checked once it is here.
-PENDING_FILES = {ROOT / "docs" / "design.md"}
+PENDING_FILES: set[Path] = set()
 WRITE = os.environ.get("CTCONTACTS_DOCS_WRITE") == "1"
 
 
