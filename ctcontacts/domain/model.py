@@ -8,11 +8,12 @@ when read back from the database, a roster is a ``Roster``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..base.values import field, value_class
 
-if TYPE_CHECKING:  # pragma: no cover - names for annotations only
+# Names for annotations only, without importing typing on the lookup path (it costs
+# about 3 ms of a 33 ms whois --json): what typing.TYPE_CHECKING is, but for free.
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
     from .rules import Duty, Rule
 
 

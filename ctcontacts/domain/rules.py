@@ -18,6 +18,12 @@ from ..base.limits import (MAX_COUNT, MAX_COUNT_YEARS, MAX_OCCURRENCE_DAYS, MAX_
 from ..base.values import field, value_class
 
 
+def _lazy(pattern: str, flags: int = 0):
+    """A pattern compiled on first use: imports and recurrences need these, and a lookup
+    of weekly windows alone should not compile them (0.5 ms of a 32 ms whois)."""
+    return lru_cache(maxsize=1)(lambda: re.compile(pattern, flags))
+
+
 class RuleError(ValueError):
     """A duty rule that cannot be read; the message quotes the offending text."""
 
@@ -291,7 +297,7 @@ def _parse_text(text: str, stored: bool = False) -> Rule:
         inner = _parse_text(t[4:], stored)
         return _off(inner, t)
     if t[:2].upper() == "R/":
-        m = _ONE_STRING.match(t)
+        m = _ONE_STRING().match(t)
         if not m:
             raise RuleError(
                 f"{_clip(text)}: a recurrence is written R/START/DURATION/RRULE, "
@@ -324,7 +330,7 @@ def _parse_object(obj: dict) -> Rule:
             raise RuleError("a recurrence has a duration or an end, not both")
         if not all(isinstance(v, str) for v in obj.values()):
             raise RuleError(f"{', '.join(k for k in RECURRENCE_FIELDS if k in obj)} must be strings")
-        m = _ZONED_START.match(obj["start"].strip())
+        m = _ZONED_START().match(obj["start"].strip())
         zone = obj.get("timezone")
         if m and m["zone"] is not None:
             if zone is not None and (place_zone(zone) or zone) != (place_zone(m["zone"]) or m["zone"]):
@@ -443,9 +449,9 @@ def _positive(d: Duration, text: str) -> Duration:
 # What a recurrence object may hold (data/roster.schema.json names the same).
 RECURRENCE_FIELDS = ("rrule", "start", "duration", "end", "timezone")
 # R/START[ZONE]/DURATION-OR-END/RRULE: the zone (RFC 9557's suffix) may hold slashes.
-_ONE_STRING = re.compile(r"^R/(?P<start>[^/\[\]]*)(?:\[(?P<zone>[^\]]*)\])?/(?P<length>[^/]*)/(?P<rrule>.*)$",
+_ONE_STRING = _lazy(r"^R/(?P<start>[^/\[\]]*)(?:\[(?P<zone>[^\]]*)\])?/(?P<length>[^/]*)/(?P<rrule>.*)$",
                          re.I | re.S)
-_ZONED_START = re.compile(r"^(?P<start>[^\[\]]*)(?:\[(?P<zone>[^\]]*)\])?$")
+_ZONED_START = _lazy(r"^(?P<start>[^\[\]]*)(?:\[(?P<zone>[^\]]*)\])?$")
 
 
 def place_zone(name: str, stored: bool = False) -> str | None:
@@ -456,7 +462,7 @@ def place_zone(name: str, stored: bool = False) -> str | None:
     return (find_zone_name if stored else place_zone_name)(name)
 
 
-_UNTIL = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?$", re.I)
+_UNTIL = _lazy(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?$", re.I)
 # How far from its start a recurrence must first occur (checked at import).
 FIRST_WITHIN = dt.timedelta(days=5 * 366)
 MAX_INTERVAL = 1000  # beyond this, dateutil's date arithmetic overflows
@@ -701,7 +707,7 @@ def _recurrence(rrule: str, start: str, length: str, text: str, stored: bool = F
         key, _, val = item.partition("=")
         key = key.strip().upper()
         if key == "UNTIL":
-            m = _UNTIL.match(val.strip())
+            m = _UNTIL().match(val.strip())
             if not m:
                 raise RuleError(f"{_clip(text)}: UNTIL={_clip(val)} is not a date (20261231) or date-time "
                                 "(20261231T235959 or …Z)")
@@ -755,7 +761,7 @@ def _recurrence(rrule: str, start: str, length: str, text: str, stored: bool = F
 # cost 1.4 µs each, through ``parse_rule`` and ``engine.interval_span`` 6.9 µs (measured
 # on 100,000 such texts): 8 s of the world's import. tests/test_stored_spans.py holds
 # both paths to the same text and instants.
-_PLAIN_SHIFT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T([01][0-9]|2[0-3]):([0-5][0-9])/PT([1-9][0-9]{0,3})H")
+_PLAIN_SHIFT = _lazy(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T([01][0-9]|2[0-3]):([0-5][0-9])/PT([1-9][0-9]{0,3})H")
 
 
 _EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
@@ -768,7 +774,7 @@ def plain_shift_span(value: object, zone) -> tuple[int, int] | None:
     the same text and instants."""
     if not isinstance(value, str):
         return None
-    m = _PLAIN_SHIFT.fullmatch(value)
+    m = _PLAIN_SHIFT().fullmatch(value)
     if m is None:
         return None
     day, h, mi, hours = m.groups()

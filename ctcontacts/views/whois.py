@@ -123,13 +123,16 @@ def _entries(conn: sqlite3.Connection, roster: Roster | None, at: int,
 
 
 def _reach_warnings(member: str, entries: list[Entry]) -> list[str]:
+    marked = [e for e in entries if e.reach_changed and (e.status.on_duty or e.status.next_start is not None)]
+    if not marked:
+        return []
     from ..domain.reach import describe_reach
 
     return [
         f"how {member} {e.contact.id!r} is reached changed in import {marks.imports_text(e.reach_changed)} "
         f"and is not confirmed ({describe_reach(e.reach_changed['fields'])}); check it out of band (the old value "
         f"is the one on record) before relying on it, then run ctcontacts confirm."
-        for e in entries if e.reach_changed and (e.status.on_duty or e.status.next_start is not None)
+        for e in marked
     ]
 
 
