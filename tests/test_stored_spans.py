@@ -135,12 +135,16 @@ def test_a_database_from_before_spans_tz_is_upgraded_and_read_from_text(tmp_path
 
 @settings(max_examples=300, deadline=None)
 @given(wall=st.datetimes(dt.datetime(1899, 12, 25), dt.datetime(2200, 1, 5)).map(lambda d: d.replace(second=0, microsecond=0)),
-       hours=st.integers(1, 9999), zone=st.sampled_from(ZONES + ["Asia/Kathmandu", "Pacific/Apia", "UTC"]))
-def test_the_shortcut_for_plain_shifts_gives_what_the_general_parser_gives(wall, hours, zone):
+       hours=st.integers(1, 9999), zone=st.sampled_from(ZONES + ["Asia/Kathmandu", "Pacific/Apia", "UTC"]),
+       end_form=st.booleans(), minutes=st.integers(-90, 600))
+def test_the_shortcut_for_plain_shifts_gives_what_the_general_parser_gives(wall, hours, zone, end_form, minutes):
     from ctcontacts.domain.engine import interval_span
     from ctcontacts.domain.rules import plain_shift_span
 
     text = f"{wall:%Y-%m-%dT%H:%M}/PT{hours}H"
+    if end_form:  # the same shift written start/end, as rostering systems export it (ends before starts too)
+        end = wall + dt.timedelta(hours=hours % 48, minutes=minutes)
+        text = f"{wall:%Y-%m-%dT%H:%M}/{end:%Y-%m-%dT%H:%M}"
     z = lookup_zone(zone)
     fast = plain_shift_span(text, z)
     try:
@@ -158,6 +162,8 @@ def test_the_shortcut_leaves_anything_unusual_to_the_parser():
 
     z = lookup_zone("Europe/Paris")
     for text in ["2026-02-30T08:00/PT8H", "2026-01-01T24:00/PT8H", "2026-01-01T08:00/PT0H", "2026-01-01T08:00/PT08H",
+                 "2026-01-01T08:00/2026-01-01T08:00", "2026-01-01T08:00/2025-12-31T20:00", "2026-01-01T08:00/2026-02-30T08:00",
+                 "2026-01-01T08:00/2026-01-01T24:00", "2026-01-01T08:00/2026-01-01T20:00:00", "2026-01-01T08:00/2026-01-01T20:00Z",
                  "2026-01-01t08:00/pt8h", " 2026-01-01T08:00/PT8H", "2026-01-01T08:00:30/PT8H", "2026-01-01T08:00Z/PT8H",
                  "2200-01-01T08:00/PT8H", "1899-12-31T08:00/PT8H", "off 2026-01-01T08:00/PT8H", 20260101,
                  "2026-12-01T0\u0668:00/PT1\u0662H"]:  # Arabic-Indic digits: the parser stores them as 0-9
