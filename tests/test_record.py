@@ -67,11 +67,16 @@ def test_packed_duty_reads_like_a_list_of_rule_texts():
 
 
 def test_raw_duty_keeps_each_value_with_its_place():
-    rows, paths = RawDuty(), RawDuty()
+    rows = RawDuty()
     rows.append(7, "24/7")
     rows.append(8, "Mo 08:00-09:00")
-    paths.append("rosters[0].contacts[0].duty[0]", "24/7")
     assert list(rows) == [(7, "24/7"), (8, "Mo 08:00-09:00")] and len(rows) == 2
-    assert list(paths) == [("rosters[0].contacts[0].duty[0]", "24/7")]
+    assert rows.where(8) == "row 8"
+    listed = RawDuty("rosters[0].contacts[2]", ["24/7", "Mo 08:00-09:00"])
+    assert list(listed) == [(0, "24/7"), (1, "Mo 08:00-09:00")]
+    assert listed.where(1) == "rosters[0].contacts[2].duty[1]"
     rows.clear()
-    assert list(rows) == [] and not rows
+    listed.clear()
+    assert list(rows) == [] and not rows and not listed
+    rows.append(9, "24/7")  # a cleared CSV duty still takes rows
+    assert list(rows) == [(9, "24/7")]

@@ -43,26 +43,33 @@ CSV_ALIASES = {"country": "member"}
 
 
 class RawDuty:
-    """A contact's duty values as read, each with where it was written: a CSV row
-    number (kept in an array, 4 bytes) or a JSON path. Iterates as (place, value)."""
+    """A contact's duty values as read, each with where it was written. From a CSV
+    file, the row of each value (an array of row numbers, 4 bytes each); from a JSON
+    file, the contact's path and the list as written (a value's place is its index).
+    No place is spelled out until a problem needs it: a path string per rule cost a
+    1.5-million-rule JSON import 90 MB. Iterates as (place, value)."""
 
-    __slots__ = ("places", "values")
+    __slots__ = ("rows", "values", "path")
 
-    def __init__(self):
-        self.places: list | None = None
-        self.values: list = []
+    def __init__(self, path: str | None = None, values: list | None = None):
+        self.path = path
+        self.rows = None if path is not None else array("I")
+        self.values: list = values if values is not None else []
 
-    def append(self, place: str | int, value: object) -> None:
-        if self.places is None:
-            self.places = array("I") if isinstance(place, int) else []
-        self.places.append(place)
+    def append(self, row: int, value: object) -> None:
+        """A value from CSV row ``row``."""
+        self.rows.append(row)
         self.values.append(value)
 
+    def where(self, place: int) -> str:
+        """Where the value at ``place`` was written: ``row 7`` or ``rosters[0].contacts[1].duty[2]``."""
+        return f"row {place}" if self.path is None else f"{self.path}.duty[{place}]"
+
     def clear(self) -> None:
-        self.places, self.values = None, []
+        self.rows, self.values = (None if self.path is not None else array("I")), []
 
     def __iter__(self):
-        return zip(self.places or (), self.values)
+        return zip(self.rows, self.values) if self.path is None else enumerate(self.values)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -73,7 +80,7 @@ class RawContact:
     where: str  # "rosters[0].contacts[1]" or "row 4"
     values: dict[str, object]
     places: dict[str, str]  # field -> where it was written (row or path)
-    duty: RawDuty = field(default_factory=RawDuty)  # (JSON path or CSV row, rule)
+    duty: RawDuty = field(default_factory=RawDuty)  # its rules, each with where it was written
     reported: set[str] = field(default_factory=set)  # fields the reader already complained about
 
 
@@ -314,8 +321,7 @@ def _read_json(raw: RawFile, text: str, network: str | None, member: str | None)
             elif not isinstance(duty, list):
                 raw.problems.append(Problem(name, cwhere, "duty", "must be a list of rules, e.g. [\"24/7\"]"))
             else:
-                for k, rule in enumerate(duty):
-                    contact.duty.append(f"{cwhere}.duty[{k}]", rule)
+                contact.duty = RawDuty(cwhere, duty)
             roster.contacts.append(contact)
         raw.rosters.append(roster)
 
@@ -473,7 +479,7 @@ class _NextShift:
         self.width, self.duty_at = len(cells), duty_at
         self.before, self.after = cells[:duty_at], cells[duty_at + 1:]
         # Bound once: this runs for most rows of a big file.
-        self.add_place, self.add_value = contact.duty.places.append, contact.duty.values.append
+        self.add_place, self.add_value = contact.duty.rows.append, contact.duty.values.append
 
     def takes(self, index: int, cells: list[str]) -> bool:
         """Whether ``cells`` is the same contact's next shift; if so, its duty is added."""

@@ -228,14 +228,14 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> tuple[Contac
         c.duty.clear()
     # Bound once: this loop runs once per row of a file (1.5 million for a world).
     add_text, add_start, add_end = rules.texts.append, rules.starts.append, rules.ends.append
-    for where, value in c.duty:
+    for at, value in c.duty:
         shift = plain_shift_span(value, zone) if zone is not None else None
         if shift is not None:
             add_text(value)
             add_start(shift[0])
             add_end(shift[1])
             continue
-        place = where if isinstance(where, str) else f"row {where}"
+        place = c.duty.where(at)
         try:
             rule = parse_rule(value)
         except RuleError as e:
