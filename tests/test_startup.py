@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Needed only to import, draw with rich, migrate, validate phones, resolve country
 # names, expand recurrences or read calendars: none of it answers a plain whois.
 NOT_NEEDED = ["rich", "sqlite_utils", "phonenumbers", "pycountry", "dateutil", "icalendar",
-              "recurring_ical_events", "pluggy", "click_default_group"]
+              "recurring_ical_events", "pluggy", "click_default_group", "cryptography", "_cffi_backend", "hashlib"]
 
 PROBE = """
 import json, sys
