@@ -82,6 +82,8 @@ FAST_CASES = [
     ["whois", "--country=France", "--network=ftf", "--at", "2026-11-30T20:00Z", "--json"],
     ["whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-29T03:00", "--tz", "Europe/Paris", "--speaks", "fr", "--json"],
     ["whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-30T20:00Z"],
+    ["whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-30T20:00Z", "--as-recorded", "--json"],
+    ["whois", "--as-recorded", "-c", "FR", "-n", "ftf", "--at", "2020-01-01T00:00Z"],
     ["whois", "-c", "Frnace", "-n", "ftf"],
     ["whois", "-c", "FR", "-n", "fft", "--json"],
     ["whois", "-c", "FR", "-n", "ftf", "--at", "tomorrow"],

@@ -180,15 +180,15 @@ def parse_public_key(text: str, what: str = "the key") -> PublicKey:
     if len(text) > limits.MAX_KEY_BYTES:
         raise SignatureError(MALFORMED, f"{what} is {len(text):,} characters; an OpenSSH public key line is "
                                         f"at most a few thousand")
+    if "PRIVATE KEY" in text:
+        raise SignatureError(MALFORMED, f"{what} is a private key; give the public key (the .pub file), and never "
+                                        "send or copy the private key")
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
     if not lines:
         raise SignatureError(MALFORMED, f"{what} is empty; give an OpenSSH public key (ssh-ed25519 AAAA…)")
     if len(lines) > 1:
         raise SignatureError(MALFORMED, f"{what} holds {len(lines)} lines; give one public key (a .pub file)")
     parts = lines[0].split(None, 2)
-    if parts[0].startswith("-----BEGIN") or "PRIVATE" in lines[0]:
-        raise SignatureError(MALFORMED, f"{what} is not an OpenSSH public key; give the .pub file (never the "
-                                        "private key)")
     if len(parts) < 2 or parts[0] not in KEY_TYPES:
         if parts[0].startswith(("sk-", "ssh-", "ecdsa-")) and len(parts) >= 2:
             raise SignatureError(UNSUPPORTED, f"{what} is of type {parts[0][:64]!r}; ctcontacts accepts {SUPPORTED}")
