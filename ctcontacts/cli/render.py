@@ -181,11 +181,17 @@ def trust_change(change, out: Console) -> None:
 
 
 def trust_keys(rows: list[dict], out: Console) -> None:
-    shown = [dict(r, expires=(r["expires"] or "") + (" (EXPIRED)" if r["expired"] else ""),
-                  added=f"{r['added_at'][:10]} by {r['added_by']} (#{r['import_id']})") for r in rows]
-    simple_table(shown, [("network", "network"), ("for", "for"), ("fingerprint", "fingerprint"),
-                         ("key_type", "type"), ("comment", "comment"), ("expires", "expires"), ("added", "added")],
-                 out, empty="no trusted keys.")
+    """The trusted keys, one block each: the fingerprint whole on one line, as it is read
+    out on the telephone to the key's owner."""
+    if not rows:
+        out.print(T("no trusted keys."))
+        return
+    for r in rows:
+        out.print(T(f"{r['network']} {r['for']}: {r['fingerprint']}", "bold"))
+        out.print(T(f"  {r['key_type']} {r['comment']}".rstrip()))
+        until = f"until {r['expires']}" if r["expires"] else "no expiry"
+        out.print(T(f"  trusted since {r['added_at'][:10]} by {r['added_by']} (#{r['import_id']}), {until}"
+                    + (": EXPIRED" if r["expired"] else ""), "bold red" if r["expired"] else ""))
 
 
 def verified(doc: dict, out: Console) -> None:

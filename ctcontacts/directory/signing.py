@@ -182,6 +182,8 @@ def judge_rosters(conn: sqlite3.Connection, rosters: list, files: dict[str, tupl
     for r in rosters:
         sha, check = files.get(r.source, (None, None))
         r.source_sha256 = sha
+        if check is not None and check.error is not None:
+            continue  # a signature that does not verify is already the file's problem (signature_problem)
         required = require or policies.get(r.network) == trust.REQUIRED
         why = (f"{r.network} requires signatures" if policies.get(r.network) == trust.REQUIRED
                else "--require-signatures was given")
@@ -262,17 +264,16 @@ def change_dict(what: str, network: str, member: str, fingerprint: str, before: 
     return out
 
 
-def _record(conn: sqlite3.Connection, command: str, entries: list[tuple], when: str, user: str,
-            options: dict, rollback_of: int | None = None) -> tuple[int, list[dict]]:
-    """Write one history entry for trust changes ``(what, network, member, fingerprint,
-    before, after)`` and apply them."""
-    kind = "rollback" if rollback_of is not None else "trust"
+def _record(conn: sqlite3.Connection, entries: list[tuple], when: str, user: str,
+            options: dict) -> tuple[int, list[dict]]:
+    """Write one history entry (kind ``trust``) for trust changes ``(what, network,
+    member, fingerprint, before, after)`` and apply them."""
     pairs = list(dict.fromkeys((e[1], e[2]) for e in entries))
-    import_id = store.record_import(conn, started_at=when, os_user=user, kind=kind, files=[], rosters=pairs,
-                                    outcome="ok", options=options, rollback_of=rollback_of)
+    import_id = store.record_import(conn, started_at=when, os_user=user, kind="trust", files=[], rosters=pairs,
+                                    outcome="ok", options=options)
     out = []
     for what, network, member, fingerprint, before, after in entries:
-        if after is not None and "import_id" in after and rollback_of is None:
+        if after is not None:
             after = dict(after, import_id=import_id)
         if what == "key":
             trust.put_key(conn, fingerprint, network, member, after)
@@ -283,14 +284,26 @@ def _record(conn: sqlite3.Connection, command: str, entries: list[tuple], when: 
     return import_id, out
 
 
+def _open_for(db_path: Pathish, network: str):
+    """The database to change the trust of ``network`` in (created if there is none yet,
+    so keys can be trusted before the first import) and the network; a network that
+    does not exist is refused before any file is created."""
+    conn = open_existing(db_path)
+    if conn is None:
+        from ..storage.db import in_memory
+
+        net = store.find_network(in_memory(), network)
+        return connect(db_path, create=True), net
+    return conn, store.find_network(conn, network)
+
+
 def add_key(db_path: Pathish, network: str, member: str | None, key_text: str, *, now: int,
             expires: str | None = None) -> TrustChange:
     """Trust a key to sign the rosters of ``member`` in ``network`` (``None``: of every
     member, for the network's secretariat)."""
     key = read_key(key_text)
     last = _expiry(expires, now)
-    conn = connect(db_path, create=True)
-    net = store.find_network(conn, network)
+    conn, net = _open_for(db_path, network)
     whom = trust.SECRETARIAT if member is None else member
     user, when = store.os_user(), format_utc(now)
     with write_transaction(conn, db_path):
@@ -301,8 +314,8 @@ def add_key(db_path: Pathish, network: str, member: str | None, key_text: str, *
             return TrustChange(None, "trust add", [change_dict("key", net.code, whom, key.fingerprint, before, before)],
                                user, when)
         options = {"command": "trust add", "network": net.code, "member": whom, "fingerprint": key.fingerprint}
-        import_id, changes = _record(conn, "trust add", [("key", net.code, whom, key.fingerprint, before, after)],
-                                     when, user, options)
+        import_id, changes = _record(conn, [("key", net.code, whom, key.fingerprint, before, after)], when, user,
+                                     options)
     return TrustChange(import_id, "trust add", changes, user, when)
 
 
@@ -323,8 +336,7 @@ def remove_key(db_path: Pathish, network: str, member: str | None, key_text: str
             raise UsageError(f"key {clip(fingerprint, 80)} is not trusted for {trust.for_whom(whom)} in {net.code}"
                              f"{where}; nothing was removed ('ctcontacts trust list' shows the keys).")
         options = {"command": "trust remove", "network": net.code, "member": whom, "fingerprint": fingerprint}
-        import_id, changes = _record(conn, "trust remove", [("key", net.code, whom, fingerprint, before, None)],
-                                     when, user, options)
+        import_id, changes = _record(conn, [("key", net.code, whom, fingerprint, before, None)], when, user, options)
     return TrustChange(import_id, "trust remove", changes, user, when)
 
 
@@ -333,8 +345,7 @@ def set_policy(db_path: Pathish, network: str, value: str, *, now: int) -> Trust
     choice = (value or "").strip().lower()
     if choice not in trust.POLICIES:
         raise UsageError(f"{clip(value)} is not a signature policy; give optional or required.")
-    conn = connect(db_path, create=True)
-    net = store.find_network(conn, network)
+    conn, net = _open_for(db_path, network)
     user, when = store.os_user(), format_utc(now)
     with write_transaction(conn, db_path):
         before = trust.policy_state(conn, net.code)
@@ -343,8 +354,7 @@ def set_policy(db_path: Pathish, network: str, value: str, *, now: int) -> Trust
                                user, when)
         after = None if choice == trust.OPTIONAL else {"signatures": choice, "import_id": 0}
         options = {"command": "trust policy", "network": net.code, "signatures": choice}
-        import_id, changes = _record(conn, "trust policy", [("policy", net.code, "", "", before, after)],
-                                     when, user, options)
+        import_id, changes = _record(conn, [("policy", net.code, "", "", before, after)], when, user, options)
     return TrustChange(import_id, "trust policy", changes, user, when)
 
 
