@@ -335,6 +335,11 @@ def parse_problem(argv: list[str], strict: bool = True) -> str | None:
     command = group.commands.get(name)
     if command is None:
         return f"no command {name!r}"
+    if isinstance(command, click.Group) and rest and not rest[0].startswith("-"):
+        # A command of commands (``trust add``): the one it names, with the rest.
+        name, command, rest = f"{name} {rest[0]}", command.commands.get(rest[0]), rest[1:]
+        if command is None:
+            return f"no command {name!r}"
     if not strict:
         known = option_names(command)
         for word in rest:
@@ -639,7 +644,9 @@ def test_every_command_shown_parses():
 
 def test_inline_commands_and_options_exist():
     group = typer_group()
-    every_option = {"--help"}.union(option_names(group), *(option_names(c) for c in group.commands.values()))
+    commands = [c for c in group.commands.values()]
+    commands += [sub for c in commands for sub in getattr(c, "commands", {}).values()]  # trust add, …
+    every_option = {"--help"}.union(option_names(group), *(option_names(c) for c in commands))
     problems = []
     for page in PAGES:
         for span in re.findall(r"`([^`\n]+)`", prose(page)):

@@ -304,7 +304,8 @@ def test_resending_the_same_file_is_recognised_without_parsing(tmp_path, cli, db
     result, doc = cli.json("import", path)
     assert result.exit_code == 0 and doc["import_id"] == 2
     assert doc["rosters"] == [{"network": "ftf", "member": "FR", "contacts": 1, "new_roster": False, "added": [],
-                               "removed": [], "changed": [], "reach_changes": [], "unchanged": True}]
+                               "removed": [], "changed": [], "reach_changes": [], "unchanged": True,
+                               "signer": None}]
     assert json.loads(cli("history", "--json").stdout)[0]["rosters"][0]["unchanged"] is True
     monkeypatch.setattr(importer, "read_and_validate", parse)  # (not undo(): that would drop env_setup too)
     # Once the roster changed (here by a rollback), the same file is parsed and compared again.

@@ -107,5 +107,5 @@ def test_the_fast_whois_reads_the_options_the_typer_command_has():
     from ctcontacts.cli.app import app
 
     command = typer.main.get_command(app).commands["whois"]
-    typer_options = {opt for p in command.params for opt in p.opts if opt != "--json"}
-    assert set(main.WHOIS_OPTIONS) == typer_options - {"--help"}
+    typer_options = {opt for p in command.params for opt in p.opts}
+    assert set(main.WHOIS_OPTIONS) | set(main.WHOIS_FLAGS) == typer_options - {"--help"}

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Needed only to import, draw with rich, migrate, validate phones, resolve country
 # names, expand recurrences or read calendars: none of it answers a plain whois.
 NOT_NEEDED = ["rich", "sqlite_utils", "phonenumbers", "pycountry", "dateutil", "icalendar",
-              "recurring_ical_events", "pluggy", "click_default_group"]
+              "recurring_ical_events", "pluggy", "click_default_group", "cryptography", "_cffi_backend", "hashlib"]
 
 PROBE = """
 import json, sys
@@ -82,6 +82,8 @@ FAST_CASES = [
     ["whois", "--country=France", "--network=ftf", "--at", "2026-11-30T20:00Z", "--json"],
     ["whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-29T03:00", "--tz", "Europe/Paris", "--speaks", "fr", "--json"],
     ["whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-30T20:00Z"],
+    ["whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-30T20:00Z", "--as-recorded", "--json"],
+    ["whois", "--as-recorded", "-c", "FR", "-n", "ftf", "--at", "2020-01-01T00:00Z"],
     ["whois", "-c", "Frnace", "-n", "ftf"],
     ["whois", "-c", "FR", "-n", "fft", "--json"],
     ["whois", "-c", "FR", "-n", "ftf", "--at", "tomorrow"],

@@ -31,6 +31,11 @@ def test_on_duty_json_matches_the_contract(fr, cli):
     # Friday 2026-11-27 10:00 CET.
     result, doc = cli.json("whois", "--country", "FR", "--network", "ftf", "--at", "2026-11-27T10:00+01:00")
     assert result.exit_code == 0
+    # Fields added since the contract (issue 15): where the numbers came from.
+    added = {k: doc.pop(k) for k in ("as_recorded", "provenance", "fallback_provenance")}
+    assert added["as_recorded"] is False and added["fallback_provenance"] is None
+    assert {k: added["provenance"][k] for k in ("import_id", "signed", "signer", "policy")} == {
+        "import_id": 1, "signed": False, "signer": None, "policy": "optional"}
     assert doc == {
         "network": "ftf",
         "member": "FR",

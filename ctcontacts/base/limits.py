@@ -21,6 +21,18 @@ MAX_FILE_BYTES = 1 << 30
 # What is held whole while it is read: JSON and iCalendar files, and standard input.
 MAX_WHOLE_FILE_BYTES = 256 << 20
 
+# Signatures and keys (docs/signing.md): a detached signature file as ssh-keygen -Y sign
+# writes it is under 1 kB (3 kB for a 16,384-bit RSA key), an OpenSSH public key line
+# under 3 kB; anything far larger is not one, and is not read beyond these.
+MAX_SIGNATURE_BYTES = 64 << 10
+MAX_KEY_BYTES = 16 << 10
+# RSA keys: OpenSSH refuses fewer than 1,024 bits; 2,048 is the least still considered
+# safe. More than 16,384 bits makes a verification cost seconds, not microseconds.
+MIN_RSA_BITS = 2048
+MAX_RSA_BITS = 16384
+# How many days before a trusted key's expiry ``check`` starts to warn.
+KEY_EXPIRY_WARNING_DAYS = 30
+
 # Problems listed for one import; reading stops there (a file of two million bad rows
 # took 23 s and 424 MB to list them all). Fixing these shows the next.
 MAX_PROBLEMS = 1000

@@ -120,13 +120,16 @@ def main_options(
 
 @app.command()
 def whois(country: Member, network: Network, at: At = None, tz: Tz = None, speaks: Speaks = None,
+          as_recorded: bool = typer.Option(False, "--as-recorded",
+                                           help="Answer from the rosters current at --at, as the history recorded "
+                                           "them (after-action reviews), naming the import each came from."),
           as_json: Json = False, db: Db = None) -> None:
     """Who is on duty for a member now (or --at WHEN), how to reach them, until when, who is next.
 
     Example: ctcontacts whois --country FR --network ftf --at 2026-12-24T03:00+01:00
     """
     raise SystemExit(whois_command(country=country, network=network, at=at, tz=tz, speaks=speaks,
-                                   as_json=as_json, db=db))
+                                   as_json=as_json, db=db, as_recorded=as_recorded))
 
 
 @app.command()
@@ -251,7 +254,8 @@ def networks(as_json: Json = False, db: Db = None) -> None:
 
     _answer(lambda: networks_overview(_connect(db)), as_json, lambda render, rows: render.simple_table(
         rows, [("code", "code"), ("name", "name"), ("organization", "run by"), ("fallback", "fallback"),
-               ("expected_members", "members"), ("rosters", "rosters")], render.stdout()))
+               ("expected_members", "members"), ("rosters", "rosters"), ("signatures", "signatures")],
+        render.stdout()))
 
 
 @app.command()
@@ -276,7 +280,7 @@ def contacts(network: Network, country: Annotated[str, typer.Option("--country",
     """
     from ..views.board import contacts_list
 
-    _answer(lambda: contacts_list(_connect(db), network, session.member_option(country)), as_json,
+    _answer(lambda: contacts_list(_connect(db), network, session.member_option(country), _now()), as_json,
             lambda render, rows: render.contacts(rows, render.stdout()))
 
 
@@ -313,6 +317,12 @@ def import_(
     fmt: Optional[str] = typer.Option(None, "--format", "-f", metavar="FORMAT",
                                       help="json, csv or ics: read the files so, whatever their names "
                                       "(default: by extension, else by content)."),
+    require_signatures: bool = typer.Option(False, "--require-signatures",
+                                            help="Refuse any roster not signed by a key trusted for it, whatever "
+                                            "its network's policy (for this run)."),
+    signature: Optional[str] = typer.Option(None, "--signature", metavar="FILE.sig",
+                                            help="The detached signature of standard input ('-'); a file's is read "
+                                            "beside it (FILE.sig)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success (errors still go to stderr)."),
     as_json: Json = False,
     db: Db = None,
@@ -337,7 +347,7 @@ def import_(
         _answer(lambda: import_files(
             session.db_path(db), list(files), now=_now(), network=network, member=session.member_option(country),
             dry_run=dry_run, strict_reach=strict_reach, accept_reach_changes=accept_reach_changes,
-            progress=progress, contact=contact, fmt=fmt,
+            progress=progress, contact=contact, fmt=fmt, require_signatures=require_signatures, signature=signature,
         ), as_json, None if quiet else (lambda render, r: render.import_report(r, render.stdout())),
             doc=lambda r: r.as_dict(), quiet=quiet)
 
@@ -398,6 +408,117 @@ def confirm(
     _answer(lambda: confirm_checked(session.db_path(db), network, session.member_option(country), contact or None,
                                     now=_now(), fallback=fallback),
             as_json, lambda render, done: render.confirmed(done, typer.echo), doc=lambda done: done.as_dict())
+
+
+# --- signed rosters ---------------------------------------------------------------------------------
+
+trust_app = typer.Typer(no_args_is_help=True, help="The keys trusted to sign rosters, and each network's signature "
+                        "policy. Every change is in the history and can be rolled back.\n\nExample: ctcontacts "
+                        "trust add --network ftf --country FR fr-admin.pub")
+app.add_typer(trust_app, name="trust")
+
+KeyArg = Annotated[str, typer.Argument(metavar="KEYFILE|KEYLINE",
+                                       help="A public key file (KEY.pub) or an OpenSSH public key line.")]
+Secretariat = Annotated[bool, typer.Option("--secretariat",
+                                           help="For the network's secretariat, which signs every member's rosters.")]
+TrustMember = Annotated[Optional[str], typer.Option("--country", "-c", help="The member whose rosters the key signs.")]
+
+
+def _whom(country: Optional[str], secretariat: bool) -> Optional[str]:
+    """The member a key is trusted for; ``None``: the network's secretariat."""
+    from ..base.errors import UsageError
+
+    if (country is None) == (not secretariat):
+        raise UsageError("say for whom the key signs: --country MEMBER, or --secretariat for the network's "
+                         "secretariat (not both).")
+    return session.member_option(country) if country is not None else None
+
+
+@trust_app.command("add")
+def trust_add(key: KeyArg, network: Network, country: TrustMember = None, secretariat: Secretariat = False,
+              expires: Optional[str] = typer.Option(None, "--expires", metavar="YYYY-MM-DD",
+                                                    help="The last day the key is trusted (check warns before)."),
+              as_json: Json = False, db: Db = None) -> None:
+    """Trust a key to sign the rosters of a member (or, with --secretariat, of every member) in a network.
+    Check the key with its owner out of band first: compare the fingerprint this prints.
+
+    Example: ctcontacts trust add --network ftf --country FR fr-admin.pub
+    """
+    from ..directory.signing import add_key
+
+    _answer(lambda: add_key(session.db_path(db), network, _whom(country, secretariat), key, now=_now(),
+                            expires=expires),
+            as_json, lambda render, r: render.trust_change(r, render.stdout()), doc=lambda r: r.as_dict())
+
+
+@trust_app.command("remove")
+def trust_remove(key: Annotated[str, typer.Argument(metavar="FINGERPRINT|KEYFILE|KEYLINE",
+                                                    help="The key's SHA256:… fingerprint, its .pub file or its line.")],
+                 network: Network, country: TrustMember = None, secretariat: Secretariat = False,
+                 as_json: Json = False, db: Db = None) -> None:
+    """Stop trusting a key for a member (or the secretariat) of a network.
+
+    Example: ctcontacts trust remove --network ftf --country FR SHA256:Ab3…
+    """
+    from ..directory.signing import remove_key
+
+    _answer(lambda: remove_key(session.db_path(db), network, _whom(country, secretariat), key, now=_now()),
+            as_json, lambda render, r: render.trust_change(r, render.stdout()), doc=lambda r: r.as_dict())
+
+
+@trust_app.command("list")
+def trust_list(
+    network: Annotated[Optional[str], typer.Option("--network", "-n", help="Only this network.")] = None,
+    country: SomeMember = None, as_json: Json = False, db: Db = None,
+) -> None:
+    """The trusted keys: for which network and member, fingerprint, comment, expiry, who added them.
+
+    Example: ctcontacts trust list --network ftf
+    """
+    from ..directory.signing import list_keys
+
+    _answer(lambda: list_keys(_connect(db), network, session.member_option(country), _now()), as_json,
+            lambda render, rows: render.trust_keys(rows, render.stdout()))
+
+
+@trust_app.command("policy")
+def trust_policy(
+    signatures: Annotated[str, typer.Argument(metavar="optional|required",
+                                              help="required: refuse any roster of the network not signed by a key "
+                                              "trusted for it.")],
+    network: Network, as_json: Json = False, db: Db = None,
+) -> None:
+    """Make signatures optional (the default) or required for a network's rosters.
+
+    Example: ctcontacts trust policy --network ftf required
+    """
+    from ..directory.signing import set_policy
+
+    _answer(lambda: set_policy(session.db_path(db), network, signatures, now=_now()), as_json,
+            lambda render, r: render.trust_change(r, render.stdout()), doc=lambda r: r.as_dict())
+
+
+@app.command()
+def verify(
+    file: str = typer.Argument(..., metavar="FILE", help="A roster file."),
+    signature: Optional[str] = typer.Argument(None, metavar="[FILE.sig]", help="Its signature (default: FILE.sig)."),
+    as_json: Json = False, db: Db = None,
+) -> None:
+    """Who signed a roster file, and for what that key is trusted here, without importing it.
+    Exit 0: a good signature by a trusted key; 1: a good signature by a key not trusted
+    (or trusted no longer); 2: no signature, or one that does not verify.
+
+    Example: ctcontacts verify fr-ftf.json
+    """
+    from ..directory.signing import verify_file
+
+    doc = _answer(lambda: verify_file(session.db_path(db), file, signature, now=_now()), as_json,
+                  lambda render, r: render.verified(r, render.stdout()))
+    if not doc["verified"]:
+        sys.stderr.write(f"error: {session.plain(doc['problem'])}; {session.plain(doc['file'])} was not signed with "
+                         "that signature, or was changed since.\n")
+        raise typer.Exit(2)
+    raise typer.Exit(0 if any(not t["expired"] for t in doc["trusted_for"]) else 1)
 
 
 @app.command()

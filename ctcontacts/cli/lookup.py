@@ -9,7 +9,7 @@ from . import session
 
 
 def whois_command(*, country: str, network: str, at: str | None, tz: str | None, speaks: str | None,
-                  as_json: bool, db: str | None) -> int:
+                  as_json: bool, db: str | None, as_recorded: bool = False) -> int:
     """``ctcontacts whois``: print the answer; the exit code is 0 if someone is on duty, else 1."""
     from ..time import clock
     from ..storage.db import connect
@@ -21,7 +21,8 @@ def whois_command(*, country: str, network: str, at: str | None, tz: str | None,
         instant = clock.parse_when(at, user)
         member = session.member_option(country)
         conn = connect(session.db_path(db))
-        return user, ask(conn, network, member, instant, clock.now(), speaks=speaks_option(speaks))
+        return user, ask(conn, network, member, instant, clock.now(), speaks=speaks_option(speaks),
+                         as_recorded=as_recorded)
 
     user, answer = session.run(call)
     if as_json:

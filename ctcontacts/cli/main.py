@@ -18,13 +18,14 @@ from .output import Errors, Output, silence
 
 WHOIS_OPTIONS = {"--country": "country", "-c": "country", "--network": "network", "-n": "network",
                  "--at": "at", "--tz": "tz", "--speaks": "speaks", "--db": "db"}
+WHOIS_FLAGS = {"--json": "as_json", "--as-recorded": "as_recorded"}
 
 
 def plain_whois(argv: list[str]) -> dict | None:
     """The options of a plain ``[--db PATH] whois ...`` command line, or ``None`` for
     anything else (help, unknown or repeated options): Typer then handles it."""
     args = list(argv)
-    opts: dict = {"as_json": False}
+    opts: dict = {"as_json": False, "as_recorded": False}
     while args and args[0] != "whois":
         head = args.pop(0)
         if head == "--db" and args:
@@ -38,8 +39,9 @@ def plain_whois(argv: list[str]) -> dict | None:
     args.pop(0)
     while args:
         head = args.pop(0)
-        if head == "--json" and not opts["as_json"]:
-            opts["as_json"] = True
+        flag = WHOIS_FLAGS.get(head)
+        if flag is not None and not opts[flag]:
+            opts[flag] = True
             continue
         name, eq, value = head.partition("=")
         key = WHOIS_OPTIONS.get(name)
@@ -65,7 +67,8 @@ def _dispatch(argv: list[str]):
 
         return run_app()
     return whois_command(country=opts["country"], network=opts["network"], at=opts.get("at"), tz=opts.get("tz"),
-                         speaks=opts.get("speaks"), as_json=opts["as_json"], db=opts.get("db"))
+                         speaks=opts.get("speaks"), as_json=opts["as_json"], db=opts.get("db"),
+                         as_recorded=opts["as_recorded"])
 
 
 def main() -> None:

@@ -115,6 +115,102 @@ def whois(answer: Answer, user: Zone, out: Console) -> None:
         out.print(T(f"Next on duty: {names} from {wall_time(zone, start)} there, {wall_time(user, start)} your time."))
     else:
         out.print(T("Nobody comes on duty in the next 366 days."))
+    recorded = " as recorded then" if answer.as_recorded else ""
+    if answer.provenance:
+        out.print(source_line(f"Roster{recorded}", answer.provenance))
+    elif answer.as_recorded:
+        out.print(T(f"Roster as recorded then: none (no roster for {where} in {net.code} at that time).", "bold red"))
+    if answer.fallback_provenance and answer.fallback:
+        out.print(source_line(f"Fallback roster{recorded}", answer.fallback_provenance))
+
+
+def signer_text(signer: dict | None) -> str:
+    """``signed by SHA256:… (ssh-ed25519), trusted for FR``, or ``unsigned``."""
+    if signer is None:
+        return "unsigned"
+    trusted = (f"trusted for {signer['trusted_for']}" if signer["trusted_for"] else "by a key NOT TRUSTED for it")
+    return f"signed by {signer['fingerprint']} ({signer['key_type']}), {trusted}"
+
+
+def source_line(label: str, prov: dict) -> Text:
+    """Where a roster's numbers came from: the import, its file, who signed it."""
+    since = (f", current since #{prov['made_current_by']}"
+             if prov.get("made_current_by") not in (None, prov["import_id"]) else "")
+    head = f"{label}: import #{prov['import_id']}{since} ({_base_name(prov['file'])}), "
+    signer = prov["signer"]
+    if signer is None:
+        if prov["policy"] == "required":
+            return T(head + "UNSIGNED, though its network requires signatures.", "bold red")
+        return T(head + "unsigned.")
+    if not signer["trusted_now"]:
+        was = f"trusted for {signer['trusted_for']} at import, " if signer["trusted_for"] else ""
+        return T(head + f"signed by {signer['fingerprint']} ({signer['key_type']}), {was}NOT TRUSTED now.",
+                 "bold red")
+    return T(head + signer_text(signer) + ".", "green")
+
+
+def _base_name(path: str | None) -> str:
+    import os
+
+    return os.path.basename(path or "") or str(path)
+
+
+def _trust_line(c: dict) -> str:
+    if c["what"] == "policy":
+        return f"signatures in {c['network']}: {c['before']} -> {c['after']}"
+    whom = f"{c['for']} in {c['network']}"
+    state = c["after"] or c["before"] or {}
+    key = f"{c['fingerprint']} ({state.get('key_type', 'key')}{', ' + state['comment'] if state.get('comment') else ''})"
+    if c["after"] is None:
+        return f"no longer trusted: {key} for {whom}"
+    until = f", until {c['after']['expires']}" if c["after"].get("expires") else ""
+    return f"trusted: {key} for {whom}{until}"
+
+
+def trust_change(change, out: Console) -> None:
+    """What a trust command changed, and how to undo it."""
+    for c in change.changes:
+        line = _trust_line(c)
+        if change.import_id is None:
+            out.print(T(f"already so ({line}); nothing changed."))
+        else:
+            out.print(T(line, "bold"))
+    if change.import_id is not None:
+        out.print(T(f"recorded as change #{change.import_id} by {change.by} (ctcontacts history; undo with "
+                    f"ctcontacts rollback {change.import_id})"))
+
+
+def trust_keys(rows: list[dict], out: Console) -> None:
+    """The trusted keys, one block each: the fingerprint whole on one line, as it is read
+    out on the telephone to the key's owner."""
+    if not rows:
+        out.print(T("no trusted keys."))
+        return
+    for r in rows:
+        out.print(T(f"{r['network']} {r['for']}: {r['fingerprint']}", "bold"))
+        out.print(T(f"  {r['key_type']} {r['comment']}".rstrip()))
+        until = f"until {r['expires']}" if r["expires"] else "no expiry"
+        out.print(T(f"  trusted since {r['added_at'][:10]} by {r['added_by']} (#{r['import_id']}), {until}"
+                    + (": EXPIRED" if r["expired"] else ""), "bold red" if r["expired"] else ""))
+
+
+def verified(doc: dict, out: Console) -> None:
+    """``verify``: who signed the file, and for what that key is trusted here."""
+    if not doc["verified"]:
+        return
+    out.print(T(f"{doc['file']}: good signature ({doc['signature']}, {doc['hash']}) by {doc['key_type']} key "
+                f"{doc['fingerprint']}", "bold"))
+    if not doc["directory"]:
+        out.print(T("no directory here, so no key is trusted (give --db).", "bold red"))
+        return
+    if not doc["trusted_for"]:
+        out.print(T("that key is NOT TRUSTED for any member in this directory (ctcontacts trust add, after checking "
+                    "it with its owner).", "bold red"))
+    for t in doc["trusted_for"]:
+        until = f", until {t['expires']}" if t["expires"] else ""
+        state = ("EXPIRED: ", "bold red") if t["expired"] else ("", "green")
+        out.print(T(f"{state[0]}trusted for {t['for']} in {t['network']}{until}"
+                    + (f" ({t['comment']})" if t["comment"] else ""), state[1]))
 
 
 def _ids(ids: list[str]) -> str:
@@ -150,16 +246,26 @@ def import_report(report, out: Console) -> None:
         head = f"{r.network} {r.member}: "
         if r.unchanged:
             out.print(T(head + f"unchanged ({r.contacts} contacts)"))
+            if r.signer:
+                out.print(T(f"  {signer_text(r.signer)}"))
             if r.calendar:
                 _calendar(r.calendar, out)
             continue
         if r.new_roster:
             out.print(T(head + f"new roster, {r.contacts} contacts ({_ids(r.added)})", "bold"))
+            if r.signer:
+                out.print(T(f"  {signer_text(r.signer)}"))
             continue
         if r.gone:
             out.print(T(head + f"roster removed ({_ids(r.removed)})", "bold"))
             continue
         out.print(T(head + f"{r.contacts} contacts", "bold"))
+        if r.signature:
+            dropped = r.signature["old"] is not None and r.signature["new"] is None
+            out.print(T(f"  signature: {signer_text(r.signature['old'])} -> {signer_text(r.signature['new'])}",
+                        "bold white on red" if dropped else "bold"))
+        elif r.signer:
+            out.print(T(f"  {signer_text(r.signer)}"))
         if r.calendar:
             _calendar(r.calendar, out)
         if r.issued:
@@ -188,6 +294,8 @@ def import_report(report, out: Console) -> None:
         for cid in r.cleared:
             if cid not in r.reach:
                 out.print(T(f"  reach mark of {safe(cid)} cleared: back to the value on record", "bold"))
+    for c in getattr(report, "trust", []):
+        out.print(T(f"trust: {_trust_line(c)}", "bold"))
     for n in report.networks:
         new = n.new or {}
         what = "restored to the shipped definition" if n.new is None else (
@@ -221,8 +329,14 @@ def history(entries: list[dict], out: Console) -> None:
     for col in ("#", "when (UTC)", "user", "what", "files", "outcome", "changes"):
         table.add_column(col, overflow="fold")
     for e in entries:
-        files = lines(*[f"{f['name']} ({f['format']}, sha256 {f['sha256'][:12]}…)" for f in e["files"]])
+        files = lines(*[part for f in e["files"] for part in (
+            f"{f['name']} ({f['format']}, sha256 {f['sha256'][:12]}…)", _file_signature(f.get("signature")))])
         kind = e["kind"] + (f" of #{e['rollback_of']}" if e["rollback_of"] else "")
+        if e.get("trust"):
+            changes = lines(*[_trust_line(c) for c in e["trust"]])
+            table.add_row(T(e["import_id"]), T(e["at"].replace("T", " ").rstrip("Z")), T(e["user"]), T(kind),
+                          files, T("ok", "green"), changes)
+            continue
         if e["outcome"] == "ok":
             c = e["counts"]
             parts = [f"{len(e['rosters'])} rosters", f"+{c['added']} -{c['removed']} ~{c['changed']}"]
@@ -241,6 +355,14 @@ def history(entries: list[dict], out: Console) -> None:
         table.add_row(T(e["import_id"]), T(e["at"].replace("T", " ").rstrip("Z")), T(e["user"]), T(kind),
                       files, outcome, changes)
     out.print(table)
+
+
+def _file_signature(sig: dict | None) -> tuple[str, str] | str:
+    if sig is None:
+        return ""
+    if not sig["verified"]:
+        return ("BAD SIGNATURE", "bold red")
+    return (f"signed by {sig['fingerprint']}", "green")
 
 
 @contextmanager
@@ -304,6 +426,11 @@ def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: st
     table.add_column("on duty, rank 1 first", ratio=3, overflow="fold")
     table.add_column("number to call", no_wrap=True)
     table.add_column("until (UTC)", no_wrap=True)
+    # Whether each roster is signed: a column once signatures are in use, else one line.
+    signing = any(e.get("provenance") and (e["provenance"]["signed"] or e["provenance"]["policy"] == "required")
+                  for e in entries)
+    if signing:
+        table.add_column("signed", no_wrap=True)
     missing = [e for e in entries if e["status"] == "no_roster"]
     for e in entries:
         if e["status"] == "no_roster":
@@ -323,6 +450,8 @@ def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: st
         until = T("-" if not first else (first["until"] or f"{horizon_days}+ days").replace("T", " ")
                   .replace(":00Z", "").rstrip("Z"))
         cells = [T(member_label(e["member"])), T(label, style), T(there), who, number, until]
+        if signing:
+            cells.append(_signed_cell(e))
         table.add_row(*([T(e["network"])] if several else []), *cells)
     out.print(table)
     if missing:
@@ -335,6 +464,19 @@ def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: st
     _marks_below([(e["network"], e["member"], d["id"], d["reach_changed"])
                   for e in entries for d in e["on_duty"] if d["reach_changed"]], out)
     _fallback_lines(networks or [], out)
+    if not signing and any(e.get("provenance") for e in entries):
+        out.print(T("signed rosters: none (every roster here is unsigned)", "dim"))
+    for e in entries:
+        prov = e.get("provenance")
+        if prov and prov["signer"]:
+            out.print(source_line(f"{e['network']} {e['member']}", prov))
+
+
+def _signed_cell(entry: dict) -> Text:
+    prov = entry.get("provenance")
+    if not prov or prov["signer"] is None:
+        return T("NO", "bold red") if prov and prov["policy"] == "required" else T("no", "dim")
+    return T("yes", "green") if prov["signer"]["trusted_now"] else T("UNTRUSTED", "bold red")
 
 
 def schedule(doc: dict, user: Zone, out: Console) -> None:
@@ -440,6 +582,8 @@ def contacts(rows: list[dict], out: Console) -> None:
     simple_table(marked(rows), [("rank", "#"), ("name", "name"), ("role", "role"), ("phones", "phones"),
                                 ("email", "e-mail"), ("timezone", "zone"), ("duty_in_words", "duty")],
                  out, empty="no roster for that member in that network.")
+    if rows and rows[0].get("provenance"):
+        out.print(source_line("Roster", rows[0]["provenance"]))
     _marks_below([(r["network"], r["member"], r["id"], r["reach_changed"]) for r in rows if r["reach_changed"]], out)
 
 

@@ -23,6 +23,7 @@ class RosterLike(Protocol):
     issued: str | None
     demo: bool
     contacts: Sequence[Contact]
+    signer: dict | None
 
 
 def values(c: Contact) -> dict:
@@ -56,11 +57,15 @@ class RosterChange:
     demo: dict | None = None  # {"old": bool, "new": bool} when the demo mark changed
     cleared: list[str] = field(default_factory=list)  # ids whose unconfirmed reach mark this put back as on record
     calendar: dict | None = None  # what the duty calendar that gave this roster held (ics.CalendarDuty.report)
+    # Who signed the roster as it is after the change (Roster.signer; None: unsigned), and
+    # {"old", "new"} when that differs from before: a new signer, a signature dropped.
+    signer: dict | None = None
+    signature: dict | None = None
 
     @property
     def unchanged(self) -> bool:
         return not (self.new_roster or self.gone or self.issued or self.added or self.removed
-                    or self.changed or self.demo or self.reach)
+                    or self.changed or self.demo or self.reach or self.signature)
 
     def as_dict(self) -> dict:
         out = {
@@ -73,7 +78,10 @@ class RosterChange:
             "changed": self.changed,
             "reach_changes": list(self.reach),
             "unchanged": self.unchanged,
+            "signer": self.signer,
         }
+        if self.signature:
+            out["signature"] = self.signature
         if self.issued:
             out["issued"] = self.issued
         if self.demo:
@@ -96,6 +104,9 @@ def diff(network: str, member: str, old: RosterLike | None, new: RosterLike | No
     roster" cannot launder a number.
     """
     change = RosterChange(network, member, len(new.contacts) if new else 0)
+    change.signer = getattr(new, "signer", None) if new is not None else None
+    if old is not None and new is not None and getattr(old, "signer", None) != change.signer:
+        change.signature = {"old": getattr(old, "signer", None), "new": change.signer}
     if new is None:
         change.gone = old is not None
         change.removed = [c.id for c in old.contacts] if old else []

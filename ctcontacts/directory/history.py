@@ -7,10 +7,11 @@ import sqlite3
 
 from ..storage import marks
 
-from ..storage import store
+from ..storage import store, trust
 from ..storage.db import Pathish, connect, write_transaction
 from ..base.errors import UsageError
 from .diff import NetworkChange
+from .signing import change_dict
 from ..base.values import value_class
 from ..base.text import clip, given
 from ..time.isotime import format_utc
@@ -55,6 +56,9 @@ def imports(conn: sqlite3.Connection, *, network: str | None = None, member: str
                        "reach_changes": row["reach_changes"]},
             "networks": networks,
             "rosters": rosters,
+            # Changes to the trust store (trust add/remove/policy, and their rollbacks).
+            "trust": [change_dict(t["what"], t["network"], t["member"], t["fingerprint"], t["before"], t["after"])
+                      for t in trust.changes_of(conn, row["id"])],
         })
         if len(out) >= limit:
             break

@@ -7,6 +7,11 @@ to how contacts are reached, and records the import in the history. A refused
 import (bad input, or a reach change under ``--strict-reach``) changes no
 roster and is recorded with its reason. Nothing a roster ever said is
 deleted: a rollback makes an earlier version current again.
+
+A file may come signed (``F.sig`` beside it): its signature is verified over the
+same bytes that are hashed and parsed, and each roster is judged against the trust
+store and its network's policy (``signing``); a refusal is a problem of the file,
+like any other, and refuses the whole import.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ import sqlite3
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from ..storage import store
+from ..storage import store, trust
+from . import signing
 from .diff import NetworkChange, RosterChange, diff
 from ..storage.db import Pathish, connect, in_memory, open_existing, write_transaction
 from ..base.errors import CtContactsError, InvalidInput, Problem, Problems, UsageError
@@ -38,6 +44,7 @@ class ImportReport:
     rosters: list[RosterChange]
     networks: list[NetworkChange] = field(default_factory=list)
     kind: str = "import"
+    trust: list[dict] = field(default_factory=list)  # a rollback of trust changes: signing.change_dict's
 
     @property
     def reach_changes(self) -> int:
@@ -45,10 +52,10 @@ class ImportReport:
 
     @property
     def changed_anything(self) -> bool:
-        return bool(self.networks) or any(not r.unchanged for r in self.rosters)
+        return bool(self.networks) or bool(self.trust) or any(not r.unchanged for r in self.rosters)
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "import_id": self.import_id,
             "dry_run": self.dry_run,
             "kind": self.kind,
@@ -56,6 +63,9 @@ class ImportReport:
             "networks": [n.as_dict() for n in self.networks],
             "rosters": [r.as_dict() for r in self.rosters],
         }
+        if self.trust:
+            out["trust"] = self.trust
+        return out
 
 
 class ReachChangeRefused(CtContactsError):
@@ -80,22 +90,33 @@ class ReachChangeRefused(CtContactsError):
 Progress = Callable[[str, int, int], None]  # (file name, bytes read, bytes in all)
 
 
-def _sha256(f: BinaryIO) -> str:
+def _sha256(f: BinaryIO, also=None) -> str:
+    """The SHA-256 of a stream, rewound after; ``also``: another hash fed the same bytes
+    (a signature's, which is then verified over exactly what is parsed)."""
     h = hashlib.sha256()
     for chunk in iter(lambda: f.read(1 << 20), b""):
         h.update(chunk)
+        if also is not None:
+            also.update(chunk)
     f.seek(0)
     return h.hexdigest()
 
 
 def _read(paths: list[str], inputs: Inputs, infos: list[dict], network: str | None, member: str | None,
-          problems: list[Problem], progress: Progress | None = None) -> list:
+          problems: list[Problem], progress: Progress | None = None, signature: str | None = None,
+          signed: dict | None = None) -> list:
+    """Read every input; ``signed`` gets, by input name, its SHA-256 and signature check."""
     files = []
     for path in paths:
+        if path != STDIN and path.endswith(signing.SIG_SUFFIX):
+            problems.append(Problem(shown_name(path), "file", "", "is a signature, not a roster; name the roster "
+                                    f"file, and its signature is read beside it ({path[:-4]}{signing.SIG_SUFFIX})"))
+            continue
+        check = signing.open_signature(signing.signature_path(path, signature))
         try:
             with inputs.open(path) as f:
                 name, size = f.name, f.size
-                digest = _sha256(f.stream)
+                digest = _sha256(f.stream, check.hash if check is not None else None)
                 tell = (lambda done, name=name, size=size: progress(name, done, size)) if progress else None
                 raw = read_file(name, f.stream, fmt=f.format, network=network, member=member, progress=tell)
                 f.check_unchanged()
@@ -107,7 +128,15 @@ def _read(paths: list[str], inputs: Inputs, infos: list[dict], network: str | No
         except OSError as e:  # a read that fails half-way (an I/O error, a vanished network share)
             problems.append(Problem(shown_name(path), "file", "", f"cannot be read ({e.strerror})"))
             continue
-        infos.append({"name": name, "sha256": digest, "format": raw.format, "bytes": size})
+        info = {"name": name, "sha256": digest, "format": raw.format, "bytes": size}
+        if check is not None:
+            check.finish()
+            info["signature"] = check.as_info()
+            if check.error is not None:
+                problems.append(signing.signature_problem(name, check))
+        if signed is not None:
+            signed[name] = (digest, check)
+        infos.append(info)
         files.append(raw)
     return files
 
@@ -115,11 +144,14 @@ def _read(paths: list[str], inputs: Inputs, infos: list[dict], network: str | No
 def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str | None = None,
                       member: str | None = None, infos: list[dict] | None = None,
                       progress: Progress | None = None, contact: str | None = None,
-                      inputs: Inputs | None = None) -> tuple[list[Roster], list[Network]]:
-    """Parse and validate every file; raise ``InvalidInput`` listing every problem."""
+                      inputs: Inputs | None = None, *, now: int = 0, require_signatures: bool = False,
+                      signature: str | None = None) -> tuple[list[Roster], list[Network]]:
+    """Parse and validate every file, and judge each roster's signature (``signing``);
+    raise ``InvalidInput`` listing every problem."""
     problems = Problems()
+    signed: dict = {}
     files = _read([os.fspath(p) for p in paths], inputs or Inputs(), infos if infos is not None else [],
-                  network, member, problems, progress)
+                  network, member, problems, progress, signature, signed)
     rosters, defs, more = validate([f for f in files if f.format != "ics"], set(store.networks(conn)))
     problems.extend(more)
     for f in files:
@@ -133,6 +165,7 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str |
                                                 f"{roster.network} is given twice in this import"))
                     rosters.append(roster)
     problems.extend(_network_sizes(conn, rosters))
+    problems.extend(signing.judge_rosters(conn, rosters, signed, require_signatures, now))
     if problems:
         error = InvalidInput(problems)
         error.attempted = _attempted(files)
@@ -327,6 +360,11 @@ def _same_as_before(conn: sqlite3.Connection, db_path: Pathish, paths: list[str]
     touched = store.import_rosters(conn, before["id"])
     if any(store.current_version(conn, t["network"], t["member"]) != t["after_version"] for t in touched):
         return None
+    # Unsigned files only, into networks that do not require signatures, over rosters
+    # that are unsigned too: anything else is judged again in full (signing.judge).
+    if any(trust.policy(conn, t["network"]) == trust.REQUIRED or store.version_signed(conn, t["after_version"])
+           for t in touched):
+        return None
     for n in store.import_networks(conn, before["id"]):
         if store.network_definition(conn, n["code"]) != (json.loads(n["after"]) if n["after"] else None):
             return None
@@ -352,11 +390,14 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
                  member: str | None = None, dry_run: bool = False, strict_reach: bool = False,
                  accept_reach_changes: bool = False, kind: str = "import", demo: bool = False,
                  progress: Progress | None = None, contact: str | None = None,
-                 fmt: str | None = None) -> ImportReport:
+                 fmt: str | None = None, require_signatures: bool = False,
+                 signature: str | None = None) -> ImportReport:
     """Validate every file against the database (or an empty one if there is no file
     yet), then change the rosters in one transaction. A failed or dry run changes
     no roster and does not even create the database file. A path ``-`` is standard
-    input; ``fmt`` (json, csv or ics) reads every file in that format."""
+    input; ``fmt`` (json, csv or ics) reads every file in that format. A file ``F``
+    signed by ``F.sig`` (standard input: by ``signature``) is verified and judged by
+    its network's policy; ``require_signatures`` requires signatures for this run."""
     if not paths:
         raise UsageError("give at least one roster file to import (JSON or CSV).")
     from ..base.text import clip, given
@@ -366,6 +407,9 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
     paths = [os.fspath(p) for p in paths]
     if paths.count(STDIN) > 1:
         raise UsageError("'-' (standard input) can be given only once; it can be read only once.")
+    if signature is not None and STDIN not in paths:
+        raise UsageError("--signature is the signature of standard input ('-'); a file's signature is read "
+                         "beside it (FILE.sig).")
     if fmt is not None and fmt.strip().lower() not in FORMATS:
         raise UsageError(f"--format {clip(fmt)} is not a roster format; use json, csv or ics.")
     fmt = fmt.strip().lower() if fmt is not None else None
@@ -378,13 +422,17 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
     options = {"network": network, "member": member, "contact": contact, "demo": demo}
     if fmt is not None:
         options["format"] = fmt  # (only when given: earlier imports' options stay comparable)
-    if exists:
+    if require_signatures:
+        options["require_signatures"] = True
+    unsigned = signature is None and not any(signing.signature_path(p, None) for p in paths if p != STDIN)
+    if exists and unsigned and not require_signatures:
         same = _same_as_before(conn, db_path, paths, kind, options, when, dry_run, inputs)
         if same is not None:
             return same
     infos: list[dict] = []
     try:
-        rosters, defs = read_and_validate(conn, paths, network, member, infos, progress, contact, inputs)
+        rosters, defs = read_and_validate(conn, paths, network, member, infos, progress, contact, inputs, now=now,
+                                          require_signatures=require_signatures, signature=signature)
     except InvalidInput as e:
         _record_refusal(db_path, when, kind, infos, getattr(e, "attempted", []), _summary(e.problems))
         raise
@@ -444,6 +492,7 @@ def rollback(db_path: Pathish, import_id: int, *, now: int, force: bool = False)
                 f"rosters changed again since import #{import_id} ({detail}); roll those back first, "
                 "or give --force to reset them to their state before it anyway."
             )
+        trust_back = signing.rollback_trust(conn, import_id, force)
         targets = [t["before_version"] for t in touched]
         changes = [_diff_from_current(conn, t["network"], t["member"],
                                       store.load_version(conn, t["before_version"], parse=False))
@@ -453,12 +502,13 @@ def rollback(db_path: Pathish, import_id: int, *, now: int, force: bool = False)
                           json.loads(n["before"]) if n["before"] else None)
             for n in store.import_networks(conn, import_id)
         ]
+        pairs = [(t["network"], t["member"]) for t in touched] + [(e[1], e[2]) for e in trust_back]
         new_id = store.record_import(conn, started_at=when, os_user=store.os_user(), kind="rollback", files=[],
-                                     rosters=[(t["network"], t["member"]) for t in touched], outcome="ok",
-                                     rollback_of=import_id)
+                                     rosters=list(dict.fromkeys(pairs)), outcome="ok", rollback_of=import_id)
         fallbacks = _apply_networks(conn, new_id, networks, when)
         _apply(conn, new_id, [None] * len(touched), changes, targets, when, fallbacks)
-    return ImportReport(new_id, False, [], changes, networks, "rollback")
+        trust_changes = signing.apply_rollback(conn, new_id, trust_back)
+    return ImportReport(new_id, False, [], changes, networks, "rollback", trust_changes)
 
 
 def demo_files() -> list[Path]:

@@ -106,3 +106,8 @@ class Roster:
     # by an older version, or damaged), or a roster whose rules exceed them together.
     # Their duty is left empty, so they are never named as on duty.
     unreadable: dict[str, str] = field(default_factory=dict)
+    # Where it came from: the SHA-256 of its file, and the signature verified at import
+    # ({"fingerprint", "key_type", "trusted_for"}: trusted_for is the member, "secretariat"
+    # or None for a key not trusted for it); None: the file was not signed.
+    source_sha256: str | None = None
+    signer: dict | None = None

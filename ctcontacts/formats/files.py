@@ -189,7 +189,10 @@ class Input:
         if self._fd is None:
             return
         now = os.fstat(self._fd)
-        if (now.st_size, now.st_mtime_ns) != (self._opened.st_size, self._opened.st_mtime_ns):
+        # ctime too: a write that puts the old mtime back (utime) still moves it, and the
+        # bytes hashed (and verified against a signature) must be the bytes parsed.
+        if ((now.st_size, now.st_mtime_ns, now.st_ctime_ns)
+                != (self._opened.st_size, self._opened.st_mtime_ns, self._opened.st_ctime_ns)):
             raise Refused(self.name, "the file changed while it was read; import it again once it is complete")
 
     def __enter__(self) -> Input:
@@ -266,7 +269,7 @@ class Inputs:
         return Input(name, stream, opened.st_size, fmt, fd, opened)
 
     @staticmethod
-    def _open_regular(path: str, name: str) -> int:
+    def _open_regular(path: str, name: str, what: str = "roster file") -> int:
         """A file descriptor of the regular file at ``path``, or ``Refused``. Looked at
         before it is opened (a FIFO would block the open, /dev/zero never end), opened
         without blocking, then looked at again through the descriptor, so a path
@@ -284,13 +287,15 @@ class Inputs:
             raise Refused(name, "no such file") from None
         except OSError as e:
             raise Refused(name, f"cannot be read ({e.strerror})") from None
-        what = kind_of(mode)
+        kind = kind_of(mode)
         if stat.S_ISDIR(mode):
-            raise Refused(name, "is a directory, not a roster file")
+            raise Refused(name, f"is a directory, not a {what}")
         if stat.S_ISFIFO(mode):
+            if what != "roster file":
+                raise Refused(name, f"is a named pipe, not a regular file; save the {what} to a file")
             raise Refused(name, "is a named pipe, not a regular file; to import from a pipe, give '-' "
                                 "and send the roster to standard input")
-        raise Refused(name, f"is {what}, not a roster file")
+        raise Refused(name, f"is {kind}, not a {what}")
 
     def _read_stdin(self) -> bytes:
         """Standard input, whole, up to ``MAX_WHOLE_FILE_BYTES`` (one byte more is read
@@ -337,3 +342,18 @@ def _check_size(name: str, size: int, fmt: str) -> None:
     if size > limits.MAX_FILE_BYTES:
         raise Refused(name, f"the file is {_megabytes(size)}, more than the {_megabytes(limits.MAX_FILE_BYTES)} "
                             "ctcontacts reads from one file; split it")
+
+
+def read_small(path: str, limit: int, what: str = "file") -> bytes:
+    """A small file named on the command line (a signature, a public key), whole: a
+    regular file only, opened as roster files are (a pipe or a device is refused, never
+    waited on), and no more than ``limit`` bytes; else ``Refused``."""
+    name = shown_name(path)
+    if not path:
+        raise Refused(name, "the file name is empty")
+    fd = Inputs._open_regular(path, name, what)
+    with io.FileIO(fd, "r", closefd=True) as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise Refused(name, f"is more than {_megabytes(limit)}, far more than a {what} holds; it is not one")
+    return data

@@ -241,6 +241,63 @@ def m005_network_flags(db: Database) -> None:
     db.execute("ALTER TABLE import_networks ADD COLUMN fallback_cleared INTEGER NOT NULL DEFAULT 0")
 
 
+@migrations()
+def m006_trust(db: Database) -> None:
+    # Signed rosters (docs/signing.md). The keys trusted to sign a member's rosters in a
+    # network, or (member '') the rosters of every member, for the network's secretariat.
+    # ``key`` is the OpenSSH public key line without its comment; ``expires`` the last
+    # day (UTC) it is trusted, NULL: no end.
+    db.execute(
+        """
+        CREATE TABLE trusted_keys (
+            fingerprint TEXT NOT NULL,        -- SHA256:… as ssh-keygen -l prints it
+            network TEXT NOT NULL,
+            member TEXT NOT NULL,             -- alpha-2 or org:name; '' the network's secretariat
+            key TEXT NOT NULL,
+            key_type TEXT NOT NULL,
+            comment TEXT NOT NULL DEFAULT '',
+            expires TEXT,                     -- YYYY-MM-DD, last day trusted; NULL: no end
+            added_at TEXT NOT NULL,
+            added_by TEXT NOT NULL,
+            import_id INTEGER NOT NULL REFERENCES imports (id), -- the change that trusted it
+            PRIMARY KEY (fingerprint, network, member)
+        )"""
+    )
+    db.execute("CREATE INDEX trusted_keys_by_roster ON trusted_keys (network, member)")
+    # Per network: are signatures optional (no row) or required.
+    db.execute(
+        """
+        CREATE TABLE signature_policies (
+            network TEXT PRIMARY KEY,
+            signatures TEXT NOT NULL CHECK (signatures IN ('optional', 'required')),
+            import_id INTEGER NOT NULL REFERENCES imports (id)
+        )"""
+    )
+    # Every change to the trust store is an entry of the history (imports, kind 'trust'),
+    # with what each key or policy was before and after it, so it can be rolled back.
+    db.execute(
+        """
+        CREATE TABLE import_trust (
+            import_id INTEGER NOT NULL REFERENCES imports (id),
+            what TEXT NOT NULL,               -- key | policy
+            network TEXT NOT NULL,
+            member TEXT NOT NULL DEFAULT '',  -- key: as in trusted_keys; policy: ''
+            fingerprint TEXT NOT NULL DEFAULT '',
+            before TEXT,                      -- JSON row, NULL: none (policy: optional)
+            after TEXT,
+            PRIMARY KEY (import_id, what, network, member, fingerprint)
+        )"""
+    )
+    db.execute("CREATE INDEX import_trust_by_entry ON import_trust (what, network, member, fingerprint, import_id)")
+    # Where a version's numbers came from: the file's SHA-256, and the signature that
+    # was verified at import (JSON {fingerprint, key_type, trusted_for}; NULL: unsigned).
+    # Read with the version's other columns: provenance costs a lookup nothing.
+    db.execute("ALTER TABLE roster_versions ADD COLUMN source_sha256 TEXT")
+    db.execute("ALTER TABLE roster_versions ADD COLUMN signature TEXT")
+    # whois --as-recorded: the version of a roster current at an instant.
+    db.execute("CREATE INDEX import_rosters_by_roster ON import_rosters (network, member, import_id)")
+
+
 def apply(conn: sqlite3.Connection) -> None:
     """Apply pending migrations under the write lock, so two processes opening a new
     database at once do not both create it: the second finds nothing pending."""

@@ -101,8 +101,8 @@ def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: boo
     if version_id is None:
         return None
     head = conn.execute(
-        "SELECT id, network, member, issued, created_at, source_file, demo, import_id, spans_tz "
-        "FROM roster_versions WHERE id = ?", [version_id],
+        "SELECT id, network, member, issued, created_at, source_file, demo, import_id, spans_tz, source_sha256, "
+        "signature FROM roster_versions WHERE id = ?", [version_id],
     ).fetchone()
     if head is None:
         return None
@@ -130,7 +130,22 @@ def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: boo
     issued = head["issued"] if _is_date(head["issued"]) else None  # damaged: read as "no issue date"
     return Roster(head["network"], head["member"], issued, contacts, head["source_file"], bool(head["demo"]),
                   imported_at=head["created_at"], version_id=version_id, import_id=head["import_id"],
-                  spans_tz=head["spans_tz"], partial=partial, unreadable=unreadable)
+                  spans_tz=head["spans_tz"], partial=partial, unreadable=unreadable,
+                  source_sha256=head["source_sha256"], signer=_signer(head["signature"]))
+
+
+def _signer(text) -> dict | None:
+    """A version's stored signature, or ``None``; a damaged one reads as unsigned (never as signed)."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("fingerprint"), str):
+        return None
+    return {"fingerprint": value["fingerprint"], "key_type": str(value.get("key_type", "")),
+            "trusted_for": value["trusted_for"] if isinstance(value.get("trusted_for"), str) else None}
 
 
 def json_texts(text) -> list[str] | None:
@@ -273,10 +288,10 @@ def contact_duty(conn: sqlite3.Connection, roster: Roster, contact: str, window:
 def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, created_at: str) -> int:
     """Store a roster as a new version; returns its id. Does not make it current."""
     cur = conn.execute(
-        "INSERT INTO roster_versions (network, member, issued, demo, source_file, import_id, created_at, spans_tz) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO roster_versions (network, member, issued, demo, source_file, import_id, created_at, spans_tz, "
+        "source_sha256, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [roster.network, roster.member, roster.issued, int(roster.demo), roster.source, import_id, created_at,
-         tz_version()],
+         tz_version(), roster.source_sha256, json.dumps(roster.signer) if roster.signer else None],
     )
     version = cur.lastrowid
     conn.executemany(
@@ -318,6 +333,14 @@ def _duty_rows(duty):
     if isinstance(duty, Duty):
         return duty.rows()
     return ((r.text(), getattr(r, "starts", None), getattr(r, "ends", None)) for r in duty)
+
+
+def version_signed(conn: sqlite3.Connection, version_id: int | None) -> bool:
+    """Whether a version records a signature."""
+    if version_id is None:
+        return False
+    row = conn.execute("SELECT signature FROM roster_versions WHERE id = ?", [version_id]).fetchone()
+    return row is not None and row[0] is not None
 
 
 def set_current(conn: sqlite3.Connection, network: str, member: str, version_id: int | None) -> None:
@@ -562,6 +585,33 @@ def last_version_before_removal(conn: sqlite3.Connection, network: str, member: 
         [network, member],
     ).fetchone()
     return row[0] if row else None
+
+
+def version_at(conn: sqlite3.Connection, network: str, member: str, when: str) -> sqlite3.Row | None:
+    """The version of (network, member) current at ``when`` (ISO 8601 UTC with Z), as
+    the history recorded it: the last import started by then that set it (its
+    ``after_version``, NULL for "no roster", and the import), or ``None``: no import
+    had touched the roster by then."""
+    return conn.execute(
+        "SELECT ir.after_version, ir.import_id FROM import_rosters ir JOIN imports i ON i.id = ir.import_id "
+        "WHERE ir.network = ? AND ir.member = ? AND i.started_at <= ? AND i.outcome = 'ok' "
+        "ORDER BY ir.import_id DESC LIMIT 1", [network, member, when],
+    ).fetchone()
+
+
+def network_definition_at(conn: sqlite3.Connection, code: str, when: str) -> tuple[bool, dict | None]:
+    """A network's stored definition at ``when``: (whether any import changed it, the
+    definition then, ``None`` meaning the shipped one or none)."""
+    row = conn.execute(
+        "SELECT n.after FROM import_networks n JOIN imports i ON i.id = n.import_id "
+        "WHERE n.code = ? AND i.started_at <= ? ORDER BY n.import_id DESC LIMIT 1", [code, when]).fetchone()
+    if row is None:
+        row = conn.execute(
+            "SELECT n.before AS after FROM import_networks n JOIN imports i ON i.id = n.import_id "
+            "WHERE n.code = ? AND i.started_at > ? ORDER BY n.import_id LIMIT 1", [code, when]).fetchone()
+        if row is None:
+            return False, None
+    return True, json.loads(row["after"]) if row["after"] else None
 
 
 def later_imports(conn: sqlite3.Connection, network: str, member: str, import_id: int) -> list[int]:

@@ -10,13 +10,13 @@ import sqlite3
 
 from ..storage import marks
 
-from ..storage import store
+from ..storage import store, trust
 from ..domain.coverage import MemberCoverage, member_coverage
 from ..domain.describe import describe_text
 from ..domain.freshness import age_days
 from ..domain.members import member_label
 from ..base.values import value_class
-from .whois import Answer, whois
+from .whois import Answer, provenance, whois
 from ..time.zones import lookup_zone
 from ..time.isotime import format_utc
 
@@ -83,6 +83,7 @@ def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, spe
                           "from": format_utc(e.status.next_start), "reach_changed": e.reach_changed}
                          for e in answer.next],
                 "demo": answer.demo,
+                "provenance": answer.provenance,
                 # Contacts whose stored duty is beyond the limits or damaged: never named
                 # as on duty, so the board says why a member may show nobody.
                 "not_evaluated": dict(answer.roster.unreadable) if answer.roster else {},
@@ -178,11 +179,13 @@ def coverage(conn: sqlite3.Connection, network: str, member: str | None, start: 
 
 def networks_overview(conn: sqlite3.Connection) -> list[dict]:
     out = []
+    policies = trust.policies(conn)
     for net in sorted(store.networks(conn).values(), key=lambda n: n.code):
         rostered = conn.execute("SELECT count(*) FROM rosters WHERE network = ?", [net.code]).fetchone()[0]
         out.append({"code": net.code, "name": net.name, "organization": net.organization, "fallback": net.fallback,
                     "expected_members": len(net.members), "rosters": rostered, "shipped": net.builtin,
-                    "roster_max_age_days": net.roster_max_age_days})
+                    "roster_max_age_days": net.roster_max_age_days,
+                    "signatures": policies.get(net.code, trust.OPTIONAL)})
     return out
 
 
@@ -213,14 +216,15 @@ def contact_dict(c, network: str, member: str, reach_changed: dict | None = None
             "duty_in_words": [describe_text(r.text()) for r in c.duty], "reach_changed": reach_changed}
 
 
-def contacts_list(conn: sqlite3.Connection, network: str, member: str) -> list[dict]:
+def contacts_list(conn: sqlite3.Connection, network: str, member: str, now: int) -> list[dict]:
     net = store.find_network(conn, network)
     roster = store.load_roster(conn, net.code, member, parse=False)  # texts: shown, not evaluated
     if roster is None:
         return []
     contacts = sorted(roster.contacts, key=lambda c: c.order)
     flagged = marks.contact_marks(conn, net.code, member)
-    return [contact_dict(c, net.code, member, flagged.get(c.id)) for c in contacts]
+    source = provenance(conn, roster, now)
+    return [contact_dict(c, net.code, member, flagged.get(c.id)) | {"provenance": source} for c in contacts]
 
 
 def search(conn: sqlite3.Connection, text: str) -> list[dict]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 
 from ..domain import freshness
-from ..storage import store
+from ..storage import store, trust
 from ..domain.coverage import member_coverage
 from ..storage.db import schema_version
 from ..base.values import value_class
@@ -56,7 +56,52 @@ def run(conn: sqlite3.Connection, now: int) -> list[Finding]:
     for code in sorted(nets):
         out.extend(_network(conn, nets[code], now))
     out.extend(_unconfirmed(conn))
+    out.extend(_keys(conn, now))
     return out
+
+
+def _keys(conn: sqlite3.Connection, now: int) -> list[Finding]:
+    """Trusted keys whose trust has ended, or ends within ``KEY_EXPIRY_WARNING_DAYS``:
+    the rosters they sign are refused (or shown as untrusted) from the day after."""
+    import datetime as dt
+
+    from ..base.limits import KEY_EXPIRY_WARNING_DAYS
+
+    today = freshness.today(now)
+    soon = (today + dt.timedelta(days=KEY_EXPIRY_WARNING_DAYS)).isoformat()
+    out = []
+    for k in trust.keys(conn):
+        if k["expires"] is None or k["expires"] > soon:
+            continue
+        whom = f"{trust.for_whom(k['member'])} in {k['network']}"
+        what = f"key {k['fingerprint']} ({k['key_type']}{', ' + k['comment'] if k['comment'] else ''})"
+        if k["expires"] < today.isoformat():
+            out.append(Finding("warning", "key-expired", f"{what} was trusted for {whom} until {k['expires']}; "
+                               "rosters it signs are no longer accepted as signed: trust the member's new key, "
+                               f"then ctcontacts trust remove --network {k['network']} {k['fingerprint']}",
+                               k["network"], k["member"] or None))
+        else:
+            out.append(Finding("warning", "key-expiring", f"{what} is trusted for {whom} until {k['expires']}; "
+                               "ask for its successor and trust it before then", k["network"], k["member"] or None))
+    return out
+
+
+def _provenance(net, member: str, roster, policy: str, trusts: dict, today: str) -> list[Finding]:
+    """A roster that is unsigned where its network requires signatures, or signed by a
+    key not (or no longer) trusted for it."""
+    signer = roster.signer
+    if signer is None:
+        if policy != trust.REQUIRED:
+            return []
+        return [Finding("warning", "unsigned-roster", f"{net.code} {member}: the roster is unsigned, and {net.code} "
+                        "requires signatures (it was imported before they were); ask for a signed one",
+                        net.code, member)]
+    if any(trust.trusted_now(e, today) for e in trusts.values()):
+        return []
+    was = (f"trusted for {signer['trusted_for']} when it was imported, and no longer" if signer["trusted_for"]
+           else "not trusted for it")
+    return [Finding("warning", "untrusted-signer", f"{net.code} {member}: the roster is signed by key "
+                    f"{signer['fingerprint']}, {was}; ask for a roster signed with a trusted key", net.code, member)]
 
 
 def _unconfirmed(conn: sqlite3.Connection) -> list[Finding]:
@@ -114,6 +159,9 @@ def _network(conn: sqlite3.Connection, net, now: int) -> list[Finding]:
     for member in members:
         # Dated shifts only near the week checked: a roster may hold 50,000 of them.
         roster = store.load_roster(conn, net.code, member, window=(start, end))
+        policy, trusts = trust.lookup_trust(conn, net.code, member,
+                                            roster.signer["fingerprint"] if roster.signer else None)
+        out.extend(_provenance(net, member, roster, policy, trusts, format_utc(now)[:10]))
         if roster.issued:
             age = freshness.roster_too_old(roster.issued, now, net.roster_max_age_days)
             if age is not None:

@@ -10,7 +10,7 @@ import sqlite3
 
 from ..storage import marks
 
-from ..storage import store
+from ..storage import store, trust
 from ..domain.engine import HORIZON, NEAR, Status, status_at
 from ..base.errors import UsageError
 from ..domain.freshness import entry_too_old, roster_too_old
@@ -47,6 +47,10 @@ class Answer:
     speaks: str | None = None
     demo: bool = False
     fallback_changed: dict | None = None  # the network's unconfirmed fallback change (marks.fallback_mark)
+    # Where each roster's numbers came from (``provenance``); None: no roster (used).
+    provenance: dict | None = None
+    fallback_provenance: dict | None = None
+    as_recorded: bool = False  # answered from the versions current at ``at`` (the history), not today's
 
     @property
     def next_from(self) -> int | None:
@@ -66,6 +70,9 @@ class Answer:
             "fallback": [_on_duty_json(e, self.at) for e in self.fallback],
             "fallback_changed": self.fallback_changed,
             "warnings": list(self.warnings),
+            "as_recorded": self.as_recorded,
+            "provenance": self.provenance,
+            "fallback_provenance": self.fallback_provenance,
         }
 
 
@@ -101,10 +108,10 @@ def _speaks(c: Contact, lang: str | None) -> bool:
 
 
 def _entries(conn: sqlite3.Connection, roster: Roster | None, at: int,
-             speaks: str | None, horizon: int = HORIZON) -> list[Entry]:
+             speaks: str | None, horizon: int = HORIZON, with_marks: bool = True) -> list[Entry]:
     if roster is None:
         return []
-    flagged = marks.contact_marks(conn, roster.network, roster.member)
+    flagged = marks.contact_marks(conn, roster.network, roster.member) if with_marks else {}
     out = []
     for c in roster.contacts:
         if not _speaks(c, speaks) or c.id in roster.unreadable:
@@ -141,25 +148,103 @@ def _fallback_warning(code: str, mark: dict) -> str:
             f"ctcontacts confirm --network {code} --fallback.")
 
 
+def provenance(conn: sqlite3.Connection, roster: Roster | None, now: int,
+               made_current_by: int | None = None) -> dict | None:
+    """Where a roster's numbers came from: its version and the import that wrote it,
+    its file, and who signed it (as verified at import) and whether that key is trusted
+    for it now; with the network's signature policy. One statement (``trust.lookup_trust``),
+    by primary keys; nothing is verified at lookup."""
+    if roster is None:
+        return None
+    signer = roster.signer
+    policy, trusts = trust.lookup_trust(conn, roster.network, roster.member, signer["fingerprint"] if signer else None)
+    out = {"import_id": roster.import_id, "version_id": roster.version_id, "imported_at": roster.imported_at,
+           "file": roster.source, "sha256": roster.source_sha256, "signed": signer is not None, "signer": None,
+           "policy": policy}
+    if made_current_by is not None:
+        out["made_current_by"] = made_current_by
+    if signer is not None:
+        day = format_utc(now)[:10]
+        out["signer"] = dict(signer, trusted_now=any(trust.trusted_now(e, day) for e in trusts.values()))
+    return out
+
+
+def _provenance_warnings(roster: Roster, prov: dict) -> list[str]:
+    signer = prov["signer"]
+    who = f"the {roster.member} roster"
+    if signer is None:
+        if prov["policy"] == trust.REQUIRED:
+            return [f"{who} is unsigned, and {roster.network} requires signatures (it was imported before they "
+                    f"were required); ask {roster.member} for a signed roster."]
+        return []
+    key = f"key {signer['fingerprint']}"
+    if signer["trusted_for"] is None and not signer["trusted_now"]:
+        return [f"{who} is signed by {key}, which is not trusted for {roster.member} in {roster.network}: its "
+                "numbers are no better vouched for than an unsigned roster's."]
+    if not signer["trusted_now"]:
+        return [f"{who} was signed by {key}, trusted for {signer['trusted_for']} when it was imported and no longer "
+                f"trusted now; ask {roster.member} for a roster signed with its current key."]
+    return []
+
+
+def _network_at(net: Network, definition: tuple[bool, dict | None]) -> Network:
+    """The network as it was defined at an instant (``store.network_definition_at``)."""
+    changed, old = definition
+    if not changed:
+        return net
+    if old is None:
+        from ..domain.members import builtin_networks
+
+        return builtin_networks().get(net.code) or Network(net.code, net.name, net.organization, None, net.members)
+    return Network(old["code"], old["name"], old.get("organization") or "", old.get("fallback"), net.members,
+                   builtin=False, roster_max_age_days=net.roster_max_age_days)
+
+
+def _load(conn: sqlite3.Connection, network: str, member: str, at: int, as_recorded: bool):
+    """The roster to answer from, and the import that made it current (as recorded only)."""
+    window = (at, at + NEAR)
+    if not as_recorded:
+        return store.load_roster(conn, network, member, window=window), None
+    row = store.version_at(conn, network, member, format_utc(at))
+    if row is None or row["after_version"] is None:
+        return None, None
+    return store.load_version(conn, row["after_version"], window=window), row["import_id"]
+
+
 def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int,
-          speaks: str | None = None, fallback: bool = True, horizon: int = HORIZON) -> Answer:
+          speaks: str | None = None, fallback: bool = True, horizon: int = HORIZON,
+          as_recorded: bool = False) -> Answer:
     """The answer for one member; ``horizon``: how far ``until`` and ``next`` look (the
-    contract's 366 days; the network board looks less far, see ``board.BOARD_HORIZON``)."""
+    contract's 366 days; the network board looks less far, see ``board.BOARD_HORIZON``).
+    ``as_recorded``: from the roster versions (and network definition) current at ``at``
+    as the history recorded them, not today's; reach marks, which are about now, are
+    then left out, and ages are told as they were at ``at``."""
     net = store.find_network(conn, network)
-    roster = store.load_roster(conn, net.code, member, window=(at, at + NEAR))
-    entries = _entries(conn, roster, at, speaks, horizon)
+    trust_day = now  # whether a signer's key is trusted is told for today, as the trust store is
+    if as_recorded:
+        net = _network_at(net, store.network_definition_at(conn, net.code, format_utc(at)))
+        now = at  # ages as they were then
+    roster, made_current = _load(conn, net.code, member, at, as_recorded)
+    entries = _entries(conn, roster, at, speaks, horizon, with_marks=not as_recorded)
     on_duty = sorted((e for e in entries if e.status.on_duty), key=_order)
     upcoming = [e for e in entries if e.status.next_start is not None]
     soonest = min((e.status.next_start for e in upcoming), default=None)
     nxt = sorted((e for e in upcoming if e.status.next_start == soonest), key=_order)
 
-    answer = Answer(net, member, at, on_duty, nxt, [], net.fallback, roster=roster, speaks=speaks)
+    answer = Answer(net, member, at, on_duty, nxt, [], net.fallback, roster=roster, speaks=speaks,
+                    as_recorded=as_recorded)
+    answer.provenance = provenance(conn, roster, trust_day, made_current)
     warnings = answer.warnings
     warnings.extend(_membership(net, member))
-    if roster is None:
+    if roster is None and as_recorded:
+        warnings.append(f"{member_label(member)} had no roster in {net.code} at {format_utc(at)} (as recorded); "
+                        "nobody could be named for it then.")
+    elif roster is None:
         warnings.append(f"{member_label(member)} has no roster in {net.code}; nobody can be named for it.")
     else:
         answer.demo = roster.demo
+        if not as_recorded:  # (they are about today's trust store and policy)
+            warnings.extend(_provenance_warnings(roster, answer.provenance))
         warnings.extend(_unreadable(roster))
         warnings.extend(_staleness(roster, net, now))
         if speaks and not entries and roster.contacts:
@@ -168,19 +253,23 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
             status_at(c.duty, lookup_zone(c.timezone), at, 0).on_duty for c in roster.contacts
         ):
             warnings.append(f"contacts are on duty, but none of them speaks {speaks!r}.")
-    if fallback:
+    if fallback and not as_recorded:
         # One indexed read: whether calls that fall back go where they went when last confirmed.
         answer.fallback_changed = marks.fallback_mark(conn, net.code)
         if answer.fallback_changed and not on_duty and net.fallback != member:
             warnings.append(_fallback_warning(net.code, answer.fallback_changed))
     if fallback and not on_duty and net.fallback and net.fallback != member:
-        fb = store.load_roster(conn, net.code, net.fallback, window=(at, at + NEAR))
-        answer.fallback = sorted((e for e in _entries(conn, fb, at, speaks) if e.status.on_duty), key=_order)
+        fb, fb_current = _load(conn, net.code, net.fallback, at, as_recorded)
+        answer.fallback = sorted((e for e in _entries(conn, fb, at, speaks, with_marks=not as_recorded)
+                                  if e.status.on_duty), key=_order)
+        answer.fallback_provenance = provenance(conn, fb, trust_day, fb_current)
         warnings.extend(_reach_warnings(net.fallback, answer.fallback))
         if fb is None:
             warnings.append(f"the fallback {net.fallback} has no roster in {net.code}.")
         else:
             warnings.extend(_unreadable(fb))
+            if not as_recorded:
+                warnings.extend(_provenance_warnings(fb, answer.fallback_provenance))
             answer.demo = answer.demo or fb.demo
     warnings[0:0] = _reach_warnings(member, entries)
     if at + HORIZON >= PYTZ_LAST_RULES:

@@ -1,0 +1,540 @@
+"""Signed rosters (issue 15): signatures made with the tools members have, a trust store
+in the database, a per-network policy, provenance in every answer, and refusals for
+every reason. Keys are made at run time (tests/sshsig_signer.py); ssh-keygen, when it
+is installed, checks interoperability both ways."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+
+import pytest
+
+from ctcontacts.formats import sshsig
+
+from .conftest import contact, dump, roster, roster_file
+from .sshsig_signer import KINDS, Key, armor, string
+
+SSH_KEYGEN = shutil.which("ssh-keygen")
+needs_ssh_keygen = pytest.mark.skipif(SSH_KEYGEN is None, reason="ssh-keygen is not installed (openssh-client)")
+
+
+@pytest.fixture(scope="module")
+def fr_key():
+    return Key("ed25519", "fr-admin@interieur.example")
+
+
+@pytest.fixture(scope="module")
+def de_key():
+    return Key("ecdsa-p256", "de-admin@bund.example")
+
+
+@pytest.fixture(scope="module")
+def coe_key():
+    return Key("ed25519", "secretariat@coe.example")
+
+
+def signed(tmp_path, key, *rosters, name="roster.json", **options):
+    path = roster_file(tmp_path, *rosters, name=name)
+    if key is not None:
+        key.sign_file(path, **options)
+    return path
+
+
+def trust(cli, tmp_path, key, *where):
+    result = cli("trust", "add", *where, key.write_pub(tmp_path / f"{abs(hash(key.line))}.pub"))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def last_import(cli) -> dict:
+    return json.loads(cli("history", "--json").stdout)[0]
+
+
+# --- the signature format ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_key_kind_verifies_and_a_changed_byte_does_not(kind):
+    key = Key(kind)
+    message = b'{"format": "ctcontacts-roster/1", "rosters": []}\n'
+    sig = sshsig.verify_bytes(key.sign(message), message)
+    assert sig.key.fingerprint == key.fingerprint and sig.key.key_type == key.type
+    assert sshsig.parse_public_key(key.line).fingerprint == key.fingerprint
+    for changed in (message[:-1], message + b" ", message.replace(b"[]", b"[ ]")):
+        with pytest.raises(sshsig.SignatureError) as e:
+            sshsig.verify_bytes(key.sign(message), changed)
+        assert e.value.code == sshsig.BAD_SIGNATURE
+
+
+def test_sha256_and_rsa_sha2_256_verify_too():
+    key = Key("rsa-2048")
+    message = b"roster"
+    sshsig.verify_bytes(key.sign(message, hash_alg="sha256", rsa_alg="rsa-sha2-256"), message)
+
+
+def _mutations(key: Key, message: bytes) -> dict[str, bytes]:
+    good = key.signature_blob(message)
+    armored = armor(good)
+    body = armored.decode().splitlines()[1:-1]
+    pub = string(key.blob)
+    at_key = good.index(pub)
+    huge_length = good[:10] + (2**32 - 1).to_bytes(4, "big") + good[14:]
+    return {
+        "empty": b"",
+        "not armored": base64.b64encode(good),
+        "no end line": armored.replace(b"-----END SSH SIGNATURE-----\n", b""),
+        "bad base64": armored.replace(body[1].encode(), body[1][:-3].encode() + b"!!!"),
+        "binary": b"\x00\xff" * 100,
+        "not ascii": "-----BEGIN SSH SIGNATURE-----\né\n-----END SSH SIGNATURE-----\n".encode(),
+        "wrong magic": armor(b"SSHSIX" + good[6:]),
+        "version 2": armor(good[:6] + (2).to_bytes(4, "big") + good[10:]),
+        "cut short": armor(good[:len(good) // 2]),
+        "length beyond the end": armor(huge_length),
+        "trailing bytes": armor(good + b"\x00"),
+        "key type unknown": armor(good[:at_key] + string(string(b"ssh-dss") + b"\x00" * 40) + good[at_key + len(pub):]),
+        "over the size limit": b"-----BEGIN SSH SIGNATURE-----\n" + b"A" * (1 << 17) + b"\n-----END SSH SIGNATURE-----\n",
+        "hash md5": key.sign(message, hash_alg="md5"),
+        "ssh-rsa (SHA-1)": Key("rsa-2048").sign(message, rsa_alg="ssh-rsa"),
+    }
+
+
+@pytest.mark.parametrize("case", list(_mutations(Key("ed25519"), b"m")))
+def test_hostile_signatures_are_refused_with_a_reason_never_a_crash(case):
+    key = Key("ed25519")
+    message = b"the roster"
+    data = _mutations(key, message)[case]
+    with pytest.raises(sshsig.SignatureError) as e:
+        sshsig.verify_bytes(data, message)
+    assert e.value.code in (sshsig.MALFORMED, sshsig.UNSUPPORTED, sshsig.BAD_SIGNATURE)
+    assert e.value.reason and len(e.value.reason) < 400
+
+
+def test_weak_rsa_keys_and_security_keys_are_refused():
+    weak = Key("rsa-2048", bits=1024)
+    with pytest.raises(sshsig.SignatureError, match="1,024-bit RSA key"):
+        sshsig.parse_public_key(weak.line)
+    with pytest.raises(sshsig.SignatureError, match="sk-ssh-ed25519"):
+        sshsig.parse_public_key("sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29t x")
+    with pytest.raises(sshsig.SignatureError, match="private key"):
+        sshsig.parse_public_key("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----")
+    with pytest.raises(sshsig.SignatureError, match="says ssh-rsa"):
+        sshsig.parse_public_key("ssh-rsa " + Key("ed25519").line.split()[1])
+
+
+# --- interoperability with ssh-keygen ---------------------------------------------------
+
+
+SSH_KINDS = {"ed25519": ["-t", "ed25519"], "ecdsa-256": ["-t", "ecdsa", "-b", "256"],
+             "ecdsa-384": ["-t", "ecdsa", "-b", "384"], "ecdsa-521": ["-t", "ecdsa", "-b", "521"],
+             "rsa-3072": ["-t", "rsa", "-b", "3072"]}
+
+
+@needs_ssh_keygen
+@pytest.mark.parametrize("kind", list(SSH_KINDS))
+def test_files_signed_by_ssh_keygen_verify_and_import(kind, tmp_path, cli):
+    key = tmp_path / "admin"
+    subprocess.run([SSH_KEYGEN, "-q", *SSH_KINDS[kind], "-N", "", "-C", "admin@fr.example", "-f", str(key)],
+                   check=True, capture_output=True)
+    path = roster_file(tmp_path, roster("FR"), name="fr.json")
+    subprocess.run([SSH_KEYGEN, "-q", "-Y", "sign", "-f", str(key), "-n", "ctcontacts-roster", str(path)],
+                   check=True, capture_output=True, stdin=subprocess.DEVNULL)
+    sig = sshsig.verify_bytes((tmp_path / "fr.json.sig").read_bytes(), path.read_bytes())
+    listed = subprocess.run([SSH_KEYGEN, "-l", "-f", str(key) + ".pub"], check=True, capture_output=True, text=True)
+    assert sig.key.fingerprint == listed.stdout.split()[1]
+    assert cli("trust", "policy", "--network", "ftf", "required").exit_code == 0
+    assert cli("trust", "add", "-n", "ftf", "-c", "FR", str(key) + ".pub").exit_code == 0
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    _, doc = cli.json("whois", "-c", "FR", "-n", "ftf")
+    assert doc["provenance"]["signer"]["fingerprint"] == sig.key.fingerprint
+    assert doc["provenance"]["signer"]["trusted_for"] == "FR"
+
+
+@needs_ssh_keygen
+@pytest.mark.parametrize("kind", KINDS)
+def test_our_signatures_verify_with_ssh_keygen(kind, tmp_path):
+    key = Key(kind)
+    path = roster_file(tmp_path, roster("FR"), name="fr.json")
+    sig = key.sign_file(path)
+    sshsig.verify_bytes(sig.read_bytes(), path.read_bytes())  # and ctcontacts agrees
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f'fr-admin namespaces="ctcontacts-roster" {key.line}\n')
+    with open(path, "rb") as message:
+        ok = subprocess.run([SSH_KEYGEN, "-Y", "verify", "-f", str(allowed), "-I", "fr-admin", "-n",
+                             "ctcontacts-roster", "-s", str(sig)], stdin=message, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    path.write_bytes(path.read_bytes() + b" ")
+    with open(path, "rb") as message:
+        bad = subprocess.run([SSH_KEYGEN, "-Y", "verify", "-f", str(allowed), "-I", "fr-admin", "-n",
+                              "ctcontacts-roster", "-s", str(sig)], stdin=message, capture_output=True, text=True)
+    assert bad.returncode != 0
+
+
+# --- importing signed rosters -----------------------------------------------------------
+
+
+def test_a_signed_roster_says_who_signed_it_in_every_answer(tmp_path, cli, fr_key):
+    trust(cli, tmp_path, fr_key, "--network", "ftf", "--country", "FR")
+    path = signed(tmp_path, fr_key, roster("FR"))
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    assert f"signed by {fr_key.fingerprint} (ssh-ed25519), trusted for FR" in result.stdout
+    result, doc = cli.json("whois", "-c", "FR", "-n", "ftf")
+    prov = doc["provenance"]
+    assert prov["import_id"] == 2 and prov["signed"] is True and prov["file"].endswith("roster.json")
+    assert prov["signer"] == {"fingerprint": fr_key.fingerprint, "key_type": "ssh-ed25519", "trusted_for": "FR",
+                              "trusted_now": True}
+    human = cli("whois", "-c", "FR", "-n", "ftf").stdout
+    assert f"Roster: import #2 (roster.json), signed by {fr_key.fingerprint}" in " ".join(human.split())
+    _, board = cli.json("now", "--network", "ftf")
+    assert next(m for m in board["members"] if m["member"] == "FR")["provenance"]["signer"]["trusted_for"] == "FR"
+    assert "signed" in cli("now", "--network", "ftf").stdout
+    _, rows = cli.json("contacts", "-n", "ftf", "-c", "FR")
+    assert rows[0]["provenance"]["signer"]["fingerprint"] == fr_key.fingerprint
+    entry = last_import(cli)
+    assert entry["files"][0]["signature"]["fingerprint"] == fr_key.fingerprint
+    assert entry["files"][0]["signature"]["verified"] is True
+    assert "signed by" in cli("history").stdout
+
+
+def test_unsigned_rosters_say_so(tmp_path, cli):
+    cli("import", roster_file(tmp_path, roster("FR")))
+    _, doc = cli.json("whois", "-c", "FR", "-n", "ftf")
+    assert doc["provenance"]["signed"] is False and doc["provenance"]["signer"] is None
+    assert doc["provenance"]["policy"] == "optional" and doc["warnings"] == []
+    assert "unsigned." in cli("whois", "-c", "FR", "-n", "ftf").stdout
+
+
+def _refused(cli, db_path, *args, reason: str):
+    if not db_path.exists():  # a refusal is recorded in a directory that exists
+        assert cli("import", roster_file(db_path.parent, roster("IT"), name="it-first.json")).exit_code == 0
+    before = dump(db_path)
+    result = cli("import", *args)
+    assert result.exit_code == 2, result.output
+    assert reason in result.stderr, result.stderr
+    assert dump(db_path) == before  # nothing written
+    entry = last_import(cli)
+    assert entry["outcome"] == "refused" and reason in entry["reason"]
+    return result
+
+
+@pytest.fixture
+def required(tmp_path, cli, db_path, fr_key, de_key):
+    """ftf requires signatures; FR's and DE's keys are trusted for them."""
+    cli("import", roster_file(tmp_path, roster("IT"), name="it.json"))
+    assert cli("trust", "policy", "--network", "ftf", "required").exit_code == 0
+    trust(cli, tmp_path, fr_key, "-n", "ftf", "-c", "FR")
+    trust(cli, tmp_path, de_key, "-n", "ftf", "-c", "DE")
+
+
+def test_refused_no_signature(tmp_path, cli, db_path, required):
+    _refused(cli, db_path, roster_file(tmp_path, roster("FR")),
+             reason="no signature: the roster of FR in ftf is not signed, and ftf requires signatures")
+
+
+def test_refused_bad_signature_one_byte_changed_under_any_policy(tmp_path, cli, db_path, fr_key):
+    path = signed(tmp_path, fr_key, roster("FR"))
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"+33 1 99 00 12 34", b"+33 1 99 00 12 35"))  # one byte: another number
+    _refused(cli, db_path, path, reason="bad signature: the signature does not match the file")
+    cli("trust", "policy", "--network", "ftf", "required")
+    _refused(cli, db_path, path, reason="bad signature")
+
+
+def test_refused_wrong_namespace_under_any_policy(tmp_path, cli, db_path, fr_key):
+    trust(cli, tmp_path, fr_key, "-n", "ftf", "-c", "FR")
+    path = signed(tmp_path, fr_key, roster("FR"), namespace="git")
+    _refused(cli, db_path, path, reason="wrong namespace: the signature is for namespace 'git'")
+
+
+def test_refused_untrusted_key(tmp_path, cli, db_path, required):
+    stranger = Key("ed25519", "someone@elsewhere.example")
+    _refused(cli, db_path, signed(tmp_path, stranger, roster("FR")),
+             reason=f"untrusted key: the roster of FR in ftf is signed by key {stranger.fingerprint}")
+
+
+def test_refused_a_key_trusted_for_fr_signing_des_roster(tmp_path, cli, db_path, required, fr_key):
+    result = _refused(cli, db_path, signed(tmp_path, fr_key, roster("DE", contacts=[contact("de-desk", phones=[
+        "+49 30 12345678"], timezone="Europe/Berlin")])), reason="key trusted for another member: the roster of DE "
+                      f"in ftf is signed by key {fr_key.fingerprint} (ssh-ed25519), which is trusted for FR in ftf")
+    assert "not for DE in ftf" in result.stderr
+
+
+def test_refused_an_expired_key(tmp_path, cli, db_path, monkeypatch):
+    key = Key("ed25519")
+    cli("trust", "policy", "--network", "ftf", "required")
+    assert cli("trust", "add", "-n", "ftf", "-c", "FR", "--expires", "2026-12-31", key.line).exit_code == 0
+    monkeypatch.setenv("CTCONTACTS_NOW", "2027-01-01T00:00:00Z")
+    _refused(cli, db_path, signed(tmp_path, key, roster("FR")), reason="expired key:")
+
+
+def test_one_refused_roster_refuses_the_whole_import(tmp_path, cli, db_path, required, fr_key):
+    de = roster("DE", contacts=[contact("de-desk", phones=["+49 30 12345678"], timezone="Europe/Berlin")])
+    _refused(cli, db_path, signed(tmp_path, fr_key, roster("FR"), name="fr.json"),
+             roster_file(tmp_path, de, name="de.json"), reason="no signature: the roster of DE")
+
+
+def test_a_secretariat_signs_a_consolidated_directory(tmp_path, cli, db_path, coe_key):
+    cli("trust", "policy", "--network", "ftf", "required")
+    trust(cli, tmp_path, coe_key, "--network", "ftf", "--secretariat")
+    members = [roster(m, contacts=[contact(f"{m.lower()}-desk")]) for m in ("FR", "BE", "LU")]
+    result = cli("import", signed(tmp_path, coe_key, *members))
+    assert result.exit_code == 0, result.output
+    for m in ("FR", "BE", "LU"):
+        _, doc = cli.json("whois", "-c", m, "-n", "ftf")
+        assert doc["provenance"]["signer"]["trusted_for"] == "secretariat"
+    # ftf's secretariat does not sign for vot.
+    cli("trust", "policy", "--network", "vot", "required")
+    _refused(cli, db_path, signed(tmp_path, coe_key, roster("FR", network="vot"), name="vot.json"),
+             reason="key trusted for another member: the roster of FR in vot is signed by key")
+
+
+def test_optional_policy_imports_an_untrusted_signature_and_says_so(tmp_path, cli, fr_key):
+    result = cli("import", signed(tmp_path, fr_key, roster("FR")))
+    assert result.exit_code == 0 and "NOT TRUSTED" in result.stdout
+    _, doc = cli.json("whois", "-c", "FR", "-n", "ftf")
+    assert doc["provenance"]["signer"]["trusted_for"] is None
+    assert any("not trusted for FR in ftf" in w for w in doc["warnings"])
+
+
+def test_require_signatures_for_one_run(tmp_path, cli, db_path):
+    _refused(cli, db_path, "--require-signatures", roster_file(tmp_path, roster("FR")),
+             reason="no signature: the roster of FR in ftf is not signed, and --require-signatures was given")
+    assert cli("import", roster_file(tmp_path, roster("FR"))).exit_code == 0  # the policy itself is optional
+
+
+def test_standard_input_takes_its_signature_with_an_option(tmp_path, cli, fr_key):
+    trust(cli, tmp_path, fr_key, "-n", "ftf", "-c", "FR")
+    cli("trust", "policy", "-n", "ftf", "required")
+    path = signed(tmp_path, fr_key, roster("FR"))
+    result = cli.runner.invoke(__import__("ctcontacts.cli.app", fromlist=["app"]).app,
+                               ["import", "-", "--signature", str(path) + ".sig"], input=path.read_bytes())
+    assert result.exit_code == 0, result.output
+    _, doc = cli.json("whois", "-c", "FR", "-n", "ftf")
+    assert doc["provenance"]["file"] == "<stdin>" and doc["provenance"]["signer"]["trusted_for"] == "FR"
+    result = cli("import", path, "--signature", str(path) + ".sig")
+    assert result.exit_code == 2 and "--signature is the signature of standard input" in result.stderr
+
+
+def test_a_signature_file_named_as_a_roster_is_refused(tmp_path, cli, fr_key):
+    sig = fr_key.sign_file(roster_file(tmp_path, roster("FR")))
+    result = cli("import", sig)
+    assert result.exit_code == 2 and "is a signature, not a roster" in result.stderr
+
+
+def test_a_signature_that_is_not_a_regular_file_is_refused(tmp_path, cli):
+    path = roster_file(tmp_path, roster("FR"))
+    os.mkfifo(str(path) + ".sig")
+    result = cli("import", path)
+    assert result.exit_code == 2 and "roster.json.sig: is a named pipe" in result.stderr
+
+
+def test_a_newly_signed_unchanged_roster_is_a_new_version_and_dropping_the_signature_shows(tmp_path, cli, fr_key):
+    trust(cli, tmp_path, fr_key, "-n", "ftf", "-c", "FR")
+    path = roster_file(tmp_path, roster("FR"))
+    cli("import", path)
+    fr_key.sign_file(path)
+    result, doc = cli.json("import", path)
+    assert doc["rosters"][0]["unchanged"] is False
+    assert doc["rosters"][0]["signature"]["old"] is None
+    assert doc["rosters"][0]["signature"]["new"]["fingerprint"] == fr_key.fingerprint
+    result, doc = cli.json("import", path)  # the same signed file again: nothing changed
+    assert doc["rosters"][0]["unchanged"] is True
+    os.remove(str(path) + ".sig")
+    result = cli("import", path)
+    assert "signature: signed by" in result.stdout and "-> unsigned" in result.stdout
+
+
+def test_resending_an_unsigned_file_skips_parsing_but_not_where_signatures_are_required(tmp_path, cli, db_path):
+    path = roster_file(tmp_path, roster("FR"))
+    cli("import", path)
+    assert cli("import", path).exit_code == 0  # the shortcut
+    cli("trust", "policy", "-n", "ftf", "required")
+    _refused(cli, db_path, path, reason="no signature")
+
+
+# --- the trust store ------------------------------------------------------------------
+
+
+def test_trust_changes_are_history_and_roll_back(tmp_path, cli, db_path, fr_key):
+    result, doc = cli.json("trust", "add", "-n", "ftf", "-c", "France", fr_key.write_pub(tmp_path / "fr.pub"))
+    assert result.exit_code == 0 and doc["import_id"] == 1 and doc["changes"][0]["fingerprint"] == fr_key.fingerprint
+    entry = last_import(cli)
+    assert entry["kind"] == "trust" and entry["user"]
+    assert entry["trust"][0]["fingerprint"] == fr_key.fingerprint and entry["trust"][0]["for"] == "FR"
+    again = cli("trust", "add", "-n", "ftf", "-c", "FR", fr_key.line)
+    assert "nothing changed" in again.stdout  # the same key: no new entry
+    _, keys = cli.json("trust", "list")
+    assert [(k["network"], k["for"], k["fingerprint"]) for k in keys] == [("ftf", "FR", fr_key.fingerprint)]
+    assert cli("trust", "remove", "-n", "ftf", "-c", "FR", fr_key.fingerprint).exit_code == 0  # #2
+    assert cli.json("trust", "list")[1] == []
+    assert cli("rollback", "2").exit_code == 0  # #3: trusted again
+    assert len(cli.json("trust", "list")[1]) == 1
+    assert cli("rollback", "3").exit_code == 0  # #4: removed again
+    assert cli.json("trust", "list")[1] == []
+    refused = cli("rollback", "1")
+    assert refused.exit_code == 2 and "changed again since #1" in refused.stderr
+    assert cli("rollback", "1", "--force").exit_code == 0
+    history = cli("history").stdout
+    assert "no longer trusted" in history and "trusted:" in history
+
+
+def test_the_policy_is_set_shown_and_rolled_back(tmp_path, cli):
+    result, doc = cli.json("trust", "policy", "--network", "ftf", "required")
+    assert doc["changes"][0] == {"what": "policy", "network": "ftf", "for": None, "fingerprint": None,
+                                 "before": "optional", "after": "required"}
+    _, nets = cli.json("networks")
+    assert {n["code"]: n["signatures"] for n in nets} == {"ftf": "required", "iactn": "optional", "vot": "optional"}
+    assert cli("rollback", str(doc["import_id"])).exit_code == 0
+    assert {n["code"]: n["signatures"] for n in cli.json("networks")[1]}["ftf"] == "optional"
+    assert cli("trust", "policy", "-n", "ftf", "sometimes").exit_code == 2
+
+
+@pytest.mark.parametrize("given, message", [
+    ("private", "never send or copy the private key"),
+    ("ssh-ed25519 not-base64!", "not valid base64"),
+    ("ssh-dss AAAAB3NzaC1kc3M=", "ctcontacts accepts"),
+    ("missing.pub", "no such file"),
+    ("", "the key is empty"),
+])
+def test_a_key_that_cannot_be_trusted_is_a_usage_error(tmp_path, cli, given, message):
+    if given == "private":
+        given = str(tmp_path / "id_ed25519")
+        (tmp_path / "id_ed25519").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n"
+                                             "-----END OPENSSH PRIVATE KEY-----\n")
+    result = cli("trust", "add", "-n", "ftf", "-c", "FR", given)
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_trust_needs_a_member_or_the_secretariat(tmp_path, cli, fr_key):
+    assert cli("trust", "add", "-n", "ftf", fr_key.line).exit_code == 2
+    assert cli("trust", "add", "-n", "ftf", "-c", "FR", "--secretariat", fr_key.line).exit_code == 2
+    assert cli("trust", "add", "-n", "ftf", "-c", "FR", "--expires", "2020-01-01", fr_key.line).exit_code == 2
+    assert cli("trust", "remove", "-n", "ftf", "-c", "FR", fr_key.fingerprint).exit_code == 3  # no database yet
+
+
+def test_check_reports_unsigned_untrusted_and_expiring(tmp_path, cli, fr_key):
+    cli("import", roster_file(tmp_path, roster("IT"), name="it.json"))
+    trust(cli, tmp_path, fr_key, "-n", "ftf", "-c", "FR")
+    cli("import", signed(tmp_path, fr_key, roster("FR"), name="fr.json"))
+    cli("trust", "policy", "-n", "ftf", "required")
+    cli("trust", "add", "-n", "vot", "-c", "FR", "--expires", "2026-12-10", fr_key.line)
+    _, findings = cli.json("check")
+    codes = {(f["code"], f["member"]) for f in findings}
+    assert ("unsigned-roster", "IT") in codes and ("key-expiring", "FR") in codes
+    assert not any(c == "untrusted-signer" for c, _ in codes)
+    cli("trust", "remove", "-n", "ftf", "-c", "FR", fr_key.fingerprint)
+    _, findings = cli.json("check")
+    assert ("untrusted-signer", "FR") in {(f["code"], f["member"]) for f in findings}
+    _, doc = cli.json("whois", "-c", "FR", "-n", "ftf")
+    assert doc["provenance"]["signer"]["trusted_for"] == "FR" and doc["provenance"]["signer"]["trusted_now"] is False
+    assert any("no longer trusted" in w for w in doc["warnings"])
+
+
+# --- verify ---------------------------------------------------------------------------------
+
+
+def test_verify_says_who_signed_without_importing(tmp_path, cli, db_path, fr_key):
+    path = signed(tmp_path, fr_key, roster("FR"))
+    result, doc = cli.json("verify", path)
+    assert result.exit_code == 1 and doc["verified"] and doc["fingerprint"] == fr_key.fingerprint
+    assert doc["trusted_for"] == [] and doc["directory"] is False and not db_path.exists()
+    trust(cli, tmp_path, fr_key, "-n", "ftf", "-c", "FR")
+    result, doc = cli.json("verify", path, str(path) + ".sig")
+    assert result.exit_code == 0 and doc["trusted_for"][0]["for"] == "FR"
+    path.write_bytes(path.read_bytes() + b"\n")
+    result = cli("verify", path)
+    assert result.exit_code == 2 and "bad signature" in result.stderr
+    assert cli("verify", roster_file(tmp_path, roster("FR"), name="plain.json")).exit_code == 2
+    assert json.loads(cli("history", "--json").stdout)[0]["kind"] == "trust"  # verify imported nothing
+
+
+# --- answers as recorded -----------------------------------------------------------------
+
+
+def _at(monkeypatch, cli, when, *args):
+    monkeypatch.setenv("CTCONTACTS_NOW", when)
+    result = cli(*args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_whois_as_recorded_across_an_import_a_rollback_and_a_later_import(tmp_path, cli, monkeypatch):
+    def version(phone):
+        return roster_file(tmp_path, roster("FR", contacts=[contact(phones=[phone])]), name=f"{phone[-2:]}.json")
+
+    _at(monkeypatch, cli, "2026-11-01T10:00:00Z", "import", version("+33 1 99 00 12 11"))  # #1
+    _at(monkeypatch, cli, "2026-11-05T10:00:00Z", "import", version("+33 1 99 00 12 22"))  # #2
+    _at(monkeypatch, cli, "2026-11-10T10:00:00Z", "rollback", "2")                        # #3: back to #1's
+    _at(monkeypatch, cli, "2026-11-15T10:00:00Z", "import", version("+33 1 99 00 12 33"))  # #4
+    monkeypatch.setenv("CTCONTACTS_NOW", "2026-11-29T02:00:00Z")
+
+    def asked(at):
+        result, doc = cli.json("whois", "-c", "FR", "-n", "ftf", "--at", at, "--as-recorded")
+        phones = doc["on_duty"][0]["phones"] if doc["on_duty"] else None
+        prov = doc["provenance"]
+        return result.exit_code, phones, prov and (prov["import_id"], prov["made_current_by"])
+
+    assert asked("2026-10-31T00:00Z")[0:2] == (1, None)  # before the first import: no roster then
+    assert asked("2026-10-31T00:00Z")[2] is None
+    assert asked("2026-11-03T00:00Z") == (0, ["+33199001211"], (1, 1))
+    assert asked("2026-11-07T00:00Z") == (0, ["+33199001222"], (2, 2))
+    assert asked("2026-11-12T00:00Z") == (0, ["+33199001211"], (1, 3))  # the rollback made #1's current again
+    assert asked("2026-11-20T00:00Z") == (0, ["+33199001233"], (4, 4))
+    # Without the flag, --at asks today's roster.
+    result, doc = cli.json("whois", "-c", "FR", "-n", "ftf", "--at", "2026-10-31T00:00Z")
+    assert doc["on_duty"][0]["phones"] == ["+33199001233"] and doc["as_recorded"] is False
+    _, doc = cli.json("whois", "-c", "FR", "-n", "ftf", "--at", "2026-10-31T00:00Z", "--as-recorded")
+    assert any("had no roster in ftf at 2026-10-31T00:00:00Z" in w for w in doc["warnings"])
+    human = cli("whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-12T00:00Z", "--as-recorded").stdout
+    assert "Roster as recorded then: import #1, current since #3" in " ".join(human.split())
+
+
+def test_as_recorded_uses_the_fallback_as_it_was(tmp_path, cli, monkeypatch):
+    coe = roster("org:coe", contacts=[contact("coe-duty", phones=["+33 1 99 00 20 00"])])
+    it = roster("IT", contacts=[contact("it-office", duty=["Mo-Fr 09:00-17:00"], timezone="Europe/Rome",
+                                        phones=["+39 06 9999 0000"])])
+    _at(monkeypatch, cli, "2026-11-01T10:00:00Z", "import", roster_file(tmp_path, it, coe))
+    monkeypatch.setenv("CTCONTACTS_NOW", "2026-11-29T02:00:00Z")
+    result, doc = cli.json("whois", "-c", "IT", "-n", "ftf", "--at", "2026-11-29T02:00Z", "--as-recorded")
+    assert result.exit_code == 1 and doc["fallback"][0]["id"] == "coe-duty"
+    assert doc["fallback_provenance"]["import_id"] == 1
+    result, doc = cli.json("whois", "-c", "IT", "-n", "ftf", "--at", "2026-10-29T02:00Z", "--as-recorded")
+    assert doc["fallback"] == [] and doc["fallback_provenance"] is None
+
+
+# --- the lookup path -------------------------------------------------------------------
+
+
+def test_provenance_costs_a_lookup_one_indexed_statement(tmp_path, cli, db_path, fr_key):
+    from ctcontacts.views.whois import whois
+
+    trust(cli, tmp_path, fr_key, "-n", "ftf", "-c", "FR")
+    cli("import", signed(tmp_path, fr_key, roster("FR")))
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    statements = []
+    conn.set_trace_callback(statements.append)
+    answer = whois(conn, "ftf", "FR", 1796000000, 1796000000)
+    assert answer.provenance["signer"]["trusted_now"] is True
+    trust_reads = [s for s in statements if "trusted_keys" in s or "signature_policies" in s]
+    assert len(trust_reads) == 1
+    conn.set_trace_callback(None)
+    plan = " ".join(str(tuple(r)) for r in conn.execute("EXPLAIN QUERY PLAN " + trust_reads[0]))
+    assert "SEARCH trusted_keys USING INDEX" in plan and "SCAN trusted_keys" not in plan, plan
+    assert "SCAN signature_policies" not in plan, plan
+
+
+def test_a_signed_lookup_loads_no_cryptography(tmp_path, cli, db_path, fr_key):
+    from .test_startup import loaded_modules
+
+    trust(cli, tmp_path, fr_key, "-n", "ftf", "-c", "FR")
+    cli("import", signed(tmp_path, fr_key, roster("FR")))
+    loaded = loaded_modules(tmp_path, "--db", str(db_path), "whois", "-c", "FR", "-n", "ftf", "--json")
+    assert "ctcontacts" in loaded and "cryptography" not in loaded
