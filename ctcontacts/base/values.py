@@ -3,9 +3,11 @@
 Why a class factory of our own: ``import dataclasses`` pulls in ``inspect`` (and with
 it ``ast``, ``dis``, ``tokenize``): 10.8 ms measured (``python -X importtime -c "import
 dataclasses"``), and 0.21 ms per decorated class, on a lookup that takes 29 ms in all
-and defines about 25 value classes. ``value_class`` writes the same ``__init__``,
+and defines about 20 value classes. ``value_class`` gives the same ``__init__``,
 ``__repr__``, ``__eq__`` (and, when frozen, ``__hash__`` and read-only attributes)
-from the class's annotations, with one ``exec`` per class: 0.12 ms a class, nothing to
+from the class's annotations: ``__init__`` written and compiled for the class, the
+others shared by every class (0.09 ms a class, against 0.22 ms with every method
+compiled for each; 1.6 ms for the 18 classes a ``whois`` defines), nothing to
 import. ``collections.namedtuple`` would be as cheap but immutable (a lookup replaces a
 contact's duty) and equal to any tuple of the same items; classes with ``__slots__``
 written by hand would be thirty ``__init__``/``__eq__``/``__repr__`` to keep in step.
@@ -19,6 +21,8 @@ written by hand would be thirty ``__init__``/``__eq__``/``__repr__`` to keep in 
 """
 
 from __future__ import annotations
+
+from operator import attrgetter
 
 _NO_DEFAULT = object()
 
@@ -61,6 +65,34 @@ def replace(obj, **changes):
         raise TypeError(f"{type(obj).__name__} has no field {sorted(unknown)[0]!r}")
     values.update(changes)
     return type(obj)(**values)
+
+
+def _no_fields(obj) -> tuple:
+    return ()
+
+
+def _repr(self) -> str:
+    return type(self).__qualname__ + "(" + ", ".join(
+        f"{n}={getattr(self, n)!r}" for n in type(self).__record_fields__) + ")"
+
+
+def _eq(self, other):
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    key = self.__record_key__
+    return key(self) == key(other)
+
+
+def _hash(self) -> int:
+    return hash(self.__record_key__(self))
+
+
+def _refuse_set(self, name, value):
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _refuse_delete(self, name):
+    raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
 def _build(cls, frozen: bool):
@@ -118,34 +150,22 @@ def _build(cls, frozen: bool):
             compared.append(name)
     if frozen:
         namespace["_set"] = object.__setattr__
-    key = "(" + "".join(f"self.{n}, " for n in compared) + ")"
-    other_key = key.replace("self.", "other.")
-    source = [
-        f"def __init__(self, {', '.join(params)}):",
-        *(f"    {line}" for line in body or ["pass"]),
-        "def __repr__(self):",
-        "    return type(self).__qualname__ + '(' + ', '.join(",
-        f"        f'{{n}}={{getattr(self, n)!r}}' for n in {tuple(names)!r}) + ')'",
-        "def __eq__(self, other):",
-        "    if other.__class__ is not self.__class__:",
-        "        return NotImplemented",
-        f"    return {key} == {other_key}",
-    ]
+    # Only __init__ is written and compiled for each class (compiling is most of the cost:
+    # 0.22 ms a class with every method written out, 18 classes on a lookup); the other
+    # methods are shared, comparing and hashing a tuple of the fields got by attrgetter.
+    exec("\n".join([f"def __init__(self, {', '.join(params)}):", *(f"    {line}" for line in body or ["pass"])]),
+         namespace)  # noqa: S102 - code built above from field names only
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init
+    cls.__repr__ = _repr
+    cls.__eq__ = _eq
+    cls.__record_key__ = attrgetter(*compared) if compared else staticmethod(_no_fields)
     if frozen:
-        source += [
-            "def __hash__(self):",
-            f"    return hash({key})",
-            "def __setattr__(self, name, value):",
-            "    raise _FrozenInstanceError(f'cannot assign to field {name!r}')",
-            "def __delattr__(self, name):",
-            "    raise _FrozenInstanceError(f'cannot delete field {name!r}')",
-        ]
-    exec("\n".join(source), namespace)  # noqa: S102 - code built above from field names only
-    for method in ("__init__", "__repr__", "__eq__") + (("__hash__", "__setattr__", "__delattr__") if frozen else ()):
-        function = namespace[method]
-        function.__qualname__ = f"{cls.__qualname__}.{method}"
-        setattr(cls, method, function)
-    if not frozen:
+        cls.__hash__ = _hash
+        cls.__setattr__ = _refuse_set
+        cls.__delattr__ = _refuse_delete
+    else:
         cls.__hash__ = None  # mutable and compared by value, as a dataclass
     cls.__record_fields__ = tuple(names)
     cls.__record_defaults__ = {n: d for n, d in defaults.items() if n in names}

@@ -514,8 +514,13 @@ class PlainRule:
 
 
 _RRULE_DAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
-_NTH_DAY = re.compile(r"^([+-]?)([1-5])(MO|TU|WE|TH|FR|SA|SU)$")
-_MONTH_DAY = re.compile(r"^([+-]?)([1-9]|[12][0-9]|3[01])$")
+
+
+def _signed(text: str) -> tuple[int, str]:
+    """``-2MO`` as (-1, "2MO"); ``+1FR`` and ``1FR`` as (1, "1FR")."""
+    if text[:1] in ("+", "-"):
+        return (-1 if text[0] == "-" else 1), text[1:]
+    return 1, text
 
 
 def plain_rule(rrule: str) -> PlainRule | None:
@@ -538,18 +543,18 @@ def plain_rule(rrule: str) -> PlainRule | None:
     weekdays, nth, monthdays = set(), set(), set()
     for day in parts.pop("BYDAY", None).split(",") if "BYDAY" in parts else ():
         day = day.strip()
-        m = _NTH_DAY.match(day)
+        sign, rest = _signed(day)
         if day in _RRULE_DAYS:
             weekdays.add(_RRULE_DAYS[day])
-        elif m and freq == "MONTHLY":
-            nth.add((-int(m[2]) if m[1] == "-" else int(m[2]), _RRULE_DAYS[m[3]]))
+        elif freq == "MONTHLY" and len(rest) == 3 and rest[0] in "12345" and rest[1:] in _RRULE_DAYS:
+            nth.add((sign * int(rest[0]), _RRULE_DAYS[rest[1:]]))  # 1FR, -1MO, +2TU
         else:
             return None
     for day in parts.pop("BYMONTHDAY").split(",") if "BYMONTHDAY" in parts and freq == "MONTHLY" else ():
-        m = _MONTH_DAY.match(day.strip())
-        if not m:
+        sign, rest = _signed(day.strip())
+        if not (_ascii_digits(rest) and len(rest) <= 2 and 1 <= int(rest) <= 31):
             return None
-        monthdays.add(-int(m[2]) if m[1] == "-" else int(m[2]))
+        monthdays.add(sign * int(rest))
     # (dateutil keeps only the days that satisfy every BY part given: a monthly rule that
     # mixes them, "TU,3MO" or BYDAY with BYMONTHDAY, is left to it.)
     if parts or week_start is None or (weekdays and nth) or (monthdays and (weekdays or nth)):
