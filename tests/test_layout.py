@@ -4,6 +4,8 @@ things written in two places for start-up's sake are held equal."""
 
 from __future__ import annotations
 
+import pytest
+
 import ast
 from pathlib import Path
 
@@ -98,14 +100,17 @@ def test_the_migration_names_are_the_migrations():
     assert db.applied_migrations(conn) == list(schema.KNOWN_MIGRATIONS)
 
 
-def test_the_fast_whois_reads_the_options_the_typer_command_has():
-    """cli/main.py reads a plain whois itself, without Typer: its options must be the
-    Typer command's, or a script would meet two command lines."""
+@pytest.mark.parametrize("name", ["whois", "now"])
+def test_the_fast_commands_read_the_options_the_typer_commands_have(name):
+    """cli/main.py reads a plain whois or now itself, without Typer: its options must be
+    the Typer command's, or a script would meet two command lines."""
     import typer.main
 
     from ctcontacts.cli import main
     from ctcontacts.cli.app import app
 
-    command = typer.main.get_command(app).commands["whois"]
+    command = typer.main.get_command(app).commands[name]
     typer_options = {opt for p in command.params for opt in p.opts}
-    assert set(main.WHOIS_OPTIONS) | set(main.WHOIS_FLAGS) == typer_options - {"--help"}
+    options, flags, required = main.FAST_COMMANDS[name]
+    assert set(options) | set(flags) == typer_options - {"--help"}
+    assert {p.name for p in command.params if p.required} == set(required)

@@ -89,11 +89,17 @@ FAST_CASES = [
     ["whois", "-c", "FR", "-n", "ftf", "--at", "tomorrow"],
     ["whois", "-c", "FR"],  # missing --network: Typer's usage error
     ["whois", "-c", "FR", "-n", "ftf", "--help"],
+    ["now", "-n", "ftf", "--json", "--at", "2026-11-30T20:00Z"],
+    ["now", "--network=ftf", "--at", "2026-11-30T09:00", "--tz", "Europe/Paris", "--speaks", "fr"],
+    ["now", "--all-networks", "--json", "--at", "2026-11-30T20:00Z"],
+    ["now", "--json"],  # neither --network nor --all-networks: our usage error
+    ["now", "-n", "nope", "--json"],
+    ["now", "-n", "ftf", "--all-networks", "--at", "2026-11-30T20:00Z"],
 ]
 
 
 @pytest.mark.parametrize("args", FAST_CASES, ids=[" ".join(a) for a in FAST_CASES])
-def test_the_fast_whois_path_answers_exactly_like_the_typer_command(tmp_path, cli, db_path, args):
+def test_the_fast_path_answers_exactly_like_the_typer_command(tmp_path, cli, db_path, args):
     cli("import", roster_file(tmp_path, roster("FR", contacts=[contact(duty=["Mo-Fr 08:00-18:00"], languages=["fr"])])))
     fast = run_cli(*args, db=db_path)  # python -m ctcontacts: console.main, fast path when it can
     typer_way = cli(*args)  # the Typer app itself
@@ -109,3 +115,13 @@ def test_whois_json_does_not_load_typer_or_click(tmp_path, cli, db_path):
     # Nor typing and pathlib (3 and 4 ms of a 33 ms lookup): the modules on its path
     # take paths as strings and name types for annotations only.
     assert not loaded & {"typing", "pathlib"}
+
+
+def test_now_json_loads_what_whois_json_loads(tmp_path, cli, db_path):
+    # The network board answers without Typer, rich or dateutil too: its cost is the
+    # members' answers, not the start-up (docs/performance.md).
+    cli("import", roster_file(tmp_path, roster("FR", contacts=[contact(duty=[
+        "Mo-Fr 08:00-18:00", {"rrule": "FREQ=MONTHLY;BYDAY=1FR", "start": "2026-01-02T09:00", "duration": "PT8H"}])])))
+    loaded = loaded_modules(tmp_path, "--db", str(db_path), "now", "-n", "ftf", "--json")
+    assert "ctcontacts" in loaded
+    assert not loaded & (set(NOT_NEEDED) | {"typer", "click", "typing", "pathlib"}), sorted(loaded & set(NOT_NEEDED))

@@ -15,7 +15,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from . import session
-from .lookup import whois_command
+from .lookup import now_command, whois_command
 
 app = typer.Typer(
     add_completion=False,
@@ -143,31 +143,8 @@ def now(
 
     Example: ctcontacts now --network ftf
     """
-    from ..base.errors import UsageError
-    from ..time import clock
-    from ..time.isotime import format_utc
-    from ..views.board import BOARD_HORIZON, network_fallbacks, now_board
-    from ..views.whois import speaks_option
-
-    def call():
-        if network is None and not all_networks:
-            raise UsageError("give --network CODE or --all-networks.")
-        user = clock.zone_option(tz)
-        instant = clock.parse_when(at, user)
-        conn = _connect(db)
-        from ..storage import store
-
-        codes = sorted(store.networks(conn)) if all_networks else [network]
-        board = now_board(conn, codes, instant, clock.now(), speaks=speaks_option(speaks))
-        return user, instant, board, network_fallbacks(conn, codes)
-
-    days = BOARD_HORIZON // 86400
-    _answer(call, as_json,
-            lambda render, r: render.now_board(r[2], r[0], r[1], render.stdout(), speaks=speaks_option(speaks),
-                                               networks=r[3], horizon_days=days),
-            doc=lambda r: {"at": format_utc(r[1]), "speaks": speaks_option(speaks), "horizon_days": days,
-                           "members": r[2], "networks": r[3]},
-            ascii_only=False)
+    raise SystemExit(now_command(network=network, all_networks=all_networks, at=at, tz=tz, speaks=speaks,
+                                 as_json=as_json, db=db))
 
 
 def _window(start: Optional[str], days: int, tz: Optional[str]):

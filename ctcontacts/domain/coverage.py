@@ -6,7 +6,7 @@ Pure, like the engine it builds on: every answer here comes from
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .engine import Span, duty_intervals, merge, subtract
 from .model import Contact

@@ -523,6 +523,7 @@ def _signed(text: str) -> tuple[int, str]:
     return 1, text
 
 
+@lru_cache(maxsize=1024)  # (asked at every expansion of a rule: a board asks thousands of times)
 def plain_rule(rrule: str) -> PlainRule | None:
     """``rrule`` (as stored: no UNTIL, COUNT or DTSTART) as a ``PlainRule``, or ``None``
     if it says anything more than such a rule can."""

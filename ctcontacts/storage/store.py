@@ -96,27 +96,80 @@ def load_roster(conn: sqlite3.Connection, network: str, member: str, *, parse: b
     return None if version is None else load_version(conn, version, parse=parse, window=window)
 
 
+_HEAD_COLUMNS = ("id, network, member, issued, created_at, source_file, demo, import_id, spans_tz, source_sha256, "
+                 "signature")
+_CONTACT_COLUMNS = ("version_id, id, name, timezone, agency, role, rank, phones, email, secure_channel, languages, "
+                    "verified, dated_until")
+
+
 def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: bool = True,
                  window: tuple[int, int] | None = None) -> Roster | None:
     if version_id is None:
         return None
-    head = conn.execute(
-        "SELECT id, network, member, issued, created_at, source_file, demo, import_id, spans_tz, source_sha256, "
-        "signature FROM roster_versions WHERE id = ?", [version_id],
-    ).fetchone()
+    head = conn.execute(f"SELECT {_HEAD_COLUMNS} FROM roster_versions WHERE id = ?", [version_id]).fetchone()
     if head is None:
         return None
     unreadable: dict[str, str] = {}
     rules = load_duty(conn, head, parse=parse, window=window, unreadable=unreadable)
-    contacts = []
-    partial = None if window is None else set()
-    hi = None if window is None else _filter(head, window)[2]
     # A lookup (a window) shows no notes: they stay off its path, however long an older
     # version let them be (a 50 MB one made every lookup of its member take 1.7 s).
     notes = "notes" if window is None else "'' AS notes"
-    columns = "id, name, timezone, agency, role, rank, phones, email, secure_channel, languages, verified, dated_until"
-    for row in conn.execute(f"SELECT {columns}, {notes} FROM contacts WHERE version_id = ? ORDER BY position",
-                            [version_id]):
+    rows = conn.execute(f"SELECT {_CONTACT_COLUMNS}, {notes} FROM contacts WHERE version_id = ? ORDER BY position",
+                        [version_id])
+    return _assemble(head, rows, rules, unreadable, window)
+
+
+def load_current(conn: sqlite3.Connection, network: str, *, window: tuple[int, int]) -> dict[str, Roster]:
+    """The current roster of every member of ``network``, by member, as ``load_roster``
+    gives each one with ``window``, in three statements for the whole network.
+
+    Fast path for the network board: one roster at a time took four statements a
+    member, 17 ms of a 110 ms board of 259 members; these three take 6 ms."""
+    heads = {h["id"]: h for h in conn.execute(
+        f"SELECT {', '.join('v.' + c.strip() for c in _HEAD_COLUMNS.split(','))} FROM rosters r "
+        "JOIN roster_versions v ON v.id = r.version_id WHERE r.network = ?", [network])}
+    if not heads:
+        return {}
+    bounds = {vid: _filter(h, window) for vid, h in heads.items()}
+    lo, hi = min(b[1] for b in bounds.values()), max(b[2] for b in bounds.values())
+    duty_rows: dict[int, list] = {vid: [] for vid in heads}
+    for row in conn.execute(
+        "SELECT version_id, contact_id, rule, starts, ends FROM duty_rules "
+        "WHERE version_id IN (SELECT version_id FROM rosters WHERE network = ?) "
+        "AND (ends IS NULL OR (ends > ? AND starts < ?)) ORDER BY version_id, contact_id, position",
+        [network, lo, hi],
+    ):
+        rows = duty_rows.get(row["version_id"])
+        # (Past the limit one row is enough for _read_duty to refuse the roster, as
+        # load_duty's would: a damaged database's millions of rules are not held.)
+        if rows is not None and len(rows) <= MAX_RULES_PER_ROSTER:
+            _, v_lo, v_hi = bounds[row["version_id"]]
+            if row["ends"] is None or (row["ends"] > v_lo and row["starts"] < v_hi):  # its own window
+                rows.append(row)
+    contact_rows: dict[int, list] = {vid: [] for vid in heads}
+    for row in conn.execute(
+        f"SELECT {_CONTACT_COLUMNS}, '' AS notes FROM contacts "
+        "WHERE version_id IN (SELECT version_id FROM rosters WHERE network = ?) ORDER BY version_id, position",
+        [network],
+    ):
+        rows = contact_rows.get(row["version_id"])
+        if rows is not None:
+            rows.append(row)
+    out = {}
+    for vid, head in heads.items():
+        unreadable: dict[str, str] = {}
+        rules = _read_duty(head, duty_rows[vid], parse=True, window=window, unreadable=unreadable)
+        out[head["member"]] = _assemble(head, contact_rows[vid], rules, unreadable, window)
+    return out
+
+
+def _assemble(head, contact_rows, rules: dict[str, list], unreadable: dict[str, str],
+              window: tuple[int, int] | None) -> Roster:
+    """A version's roster from its head row, its contacts' rows (in order) and their duty."""
+    contacts = []
+    partial = None if window is None else set()
+    hi = None if window is None else _filter(head, window)[2]
+    for row in contact_rows:
         contact, damage = _contact(row, rules.get(row["id"], []))
         if WHOLE_ROSTER in unreadable:
             unreadable.setdefault(contact.id, unreadable[WHOLE_ROSTER])
@@ -129,7 +182,7 @@ def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: boo
     unreadable.pop(WHOLE_ROSTER, None)
     issued = head["issued"] if _is_date(head["issued"]) else None  # damaged: read as "no issue date"
     return Roster(head["network"], head["member"], issued, contacts, head["source_file"], bool(head["demo"]),
-                  imported_at=head["created_at"], version_id=version_id, import_id=head["import_id"],
+                  imported_at=head["created_at"], version_id=head["id"], import_id=head["import_id"],
                   spans_tz=head["spans_tz"], partial=partial, unreadable=unreadable,
                   source_sha256=head["source_sha256"], signer=_signer(head["signature"]))
 
@@ -223,20 +276,27 @@ def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
     database written by an older version may hold one that would take hours). Such
     a contact gets no duty at all, so it is never named as on duty (an 'off' rule
     left out would name it wrongly), and ``unreadable`` says why."""
-    version_id = head["id"]
-    trusted, lo, hi = (False, None, None) if window is None else _filter(head, window)
+    lo, hi = (None, None) if window is None else _filter(head, window)[1:]
+    rows = conn.execute(
+        "SELECT contact_id, rule, starts, ends FROM duty_rules WHERE version_id = ? "
+        "AND (? IS NULL OR contact_id = ?) "
+        "AND (? IS NULL OR ends IS NULL OR (ends > ? AND starts < ?)) ORDER BY contact_id, position",
+        [head["id"], contact, contact, lo, lo, hi],
+    )
+    return _read_duty(head, rows, parse=parse, window=window, unreadable=unreadable, one_contact=contact is not None)
+
+
+def _read_duty(head, rows, *, parse: bool, window: tuple[int, int] | None, unreadable: dict[str, str] | None,
+               one_contact: bool = False) -> dict[str, list]:
+    """``load_duty`` of the rows read (contact_id, rule, starts, ends; by contact, in order)."""
+    trusted = window is not None and _filter(head, window)[0]
     # Instants from another tz release are not handed on (a calendar import copies the
     # contacts it does not name into a new version, which would label them current).
     spans_current = head["spans_tz"] == tz_version()
     rules: dict[str, list] = {}
     problems = unreadable if unreadable is not None else {}
     load, read = 0.0, 0
-    for row in conn.execute(
-        "SELECT contact_id, rule, starts, ends FROM duty_rules WHERE version_id = ? "
-        "AND (? IS NULL OR contact_id = ?) "
-        "AND (? IS NULL OR ends IS NULL OR (ends > ? AND starts < ?)) ORDER BY contact_id, position",
-        [version_id, contact, contact, lo, lo, hi],
-    ):
+    for row in rows:
         if not parse:
             span = (row["starts"], row["ends"]) if row["starts"] is not None and spans_current else None
             duty = rules.get(row["contact_id"])
@@ -268,7 +328,7 @@ def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
                 continue
             load += rule.starts_per_day()
         rules.setdefault(cid, []).append(rule)
-    if parse and contact is None and load > MAX_ROSTER_STARTS_PER_DAY:
+    if parse and not one_contact and load > MAX_ROSTER_STARTS_PER_DAY:
         for cid, duty in rules.items():
             if any(r.starts_per_day() for r in duty):
                 problems.setdefault(cid, f"the roster is beyond what ctcontacts evaluates: {roster_load_problem(load)}")

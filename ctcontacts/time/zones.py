@@ -45,6 +45,15 @@ class Zone:
         i = bisect.bisect_right(self.starts, instant) - 1
         return self.offsets[max(i, 0)]
 
+    def steady_offset(self, lo: int, hi: int) -> int | None:
+        """The offset in force from instant ``lo`` to ``hi`` if it does not change
+        between them, else ``None``: wall time ``w`` in that stretch is then the
+        instant ``w - offset``, without a search per wall time (``utc_of``)."""
+        i = bisect.bisect_right(self.starts, lo) - 1
+        if i + 1 < len(self.starts) and self.starts[i + 1] <= hi:
+            return None
+        return self.offsets[max(i, 0)]
+
     def to_utc(self, wall: dt.datetime) -> int:
         """The instant a wall-clock time names, by RFC 5545 §3.3.5.
 

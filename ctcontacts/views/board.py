@@ -1,6 +1,6 @@
 """The whole network at a glance: who is reachable now, schedules, coverage, browsing.
 
-Every duty answer comes from the one engine: ``whois`` for "now", and
+Every duty answer comes from the one engine: ``whois`` (``network_answers``) for "now", and
 ``coverage.member_coverage`` (``engine.duty_intervals``) for windows.
 """
 
@@ -16,7 +16,7 @@ from ..domain.describe import describe_text
 from ..domain.freshness import age_days
 from ..domain.members import member_label
 from ..base.values import value_class
-from .whois import Answer, provenance, whois
+from .whois import Answer, network_answers, provenance
 from ..time.zones import lookup_zone
 from ..time.isotime import format_utc
 
@@ -61,9 +61,9 @@ def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, spe
     out = []
     for code in codes:
         net = store.find_network(conn, code)
-        for member in store.network_members(conn, net):
-            # The board shows each member's own status; the fallback is one row of its own.
-            answer = whois(conn, net.code, member, at, now, speaks=speaks, fallback=False, horizon=BOARD_HORIZON)
+        # The board shows each member's own status; the fallback is one row of its own.
+        for answer in network_answers(conn, net, store.network_members(conn, net), at, now, speaks, BOARD_HORIZON):
+            member = answer.member
             zone = member_zone(member, answer.roster.contacts if answer.roster else None)
             out.append({
                 "network": net.code,

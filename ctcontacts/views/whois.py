@@ -108,10 +108,14 @@ def _speaks(c: Contact, lang: str | None) -> bool:
 
 
 def _entries(conn: sqlite3.Connection, roster: Roster | None, at: int,
-             speaks: str | None, horizon: int = HORIZON, with_marks: bool = True) -> list[Entry]:
+             speaks: str | None, horizon: int = HORIZON, with_marks: bool = True,
+             flagged: dict | None = None) -> list[Entry]:
+    """Each contact's status at ``at``; ``flagged``: its unconfirmed reach changes, if
+    already read (else read here, unless ``with_marks`` is false)."""
     if roster is None:
         return []
-    flagged = marks.contact_marks(conn, roster.network, roster.member) if with_marks else {}
+    if flagged is None:
+        flagged = marks.contact_marks(conn, roster.network, roster.member) if with_marks else {}
     out = []
     for c in roster.contacts:
         if not _speaks(c, speaks) or c.id in roster.unreadable:
@@ -225,7 +229,30 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
         net = _network_at(net, store.network_definition_at(conn, net.code, format_utc(at)))
         now = at  # ages as they were then
     roster, made_current = _load(conn, net.code, member, at, as_recorded)
-    entries = _entries(conn, roster, at, speaks, horizon, with_marks=not as_recorded)
+    return _answer(conn, net, member, roster, at, now, trust_day=trust_day, made_current=made_current,
+                   speaks=speaks, fallback=fallback, horizon=horizon, as_recorded=as_recorded)
+
+
+def network_answers(conn: sqlite3.Connection, net: Network, members: list[str], at: int, now: int,
+                    speaks: str | None = None, horizon: int = HORIZON) -> list[Answer]:
+    """``whois`` for each of ``members`` (without the fallback), as the network board
+    asks: the rosters and reach marks read once for the whole network
+    (``store.load_current``), not once a member."""
+    rosters = store.load_current(conn, net.code, window=(at, at + NEAR))
+    flagged: dict[str, dict] = {}
+    for (network, member, cid), mark in marks.all_contact_marks(conn).items():
+        if network == net.code:
+            flagged.setdefault(member, {})[cid] = mark
+    return [_answer(conn, net, member, rosters.get(member), at, now, trust_day=now, speaks=speaks, fallback=False,
+                    horizon=horizon, flagged=flagged.get(member, {}))
+            for member in members]
+
+
+def _answer(conn: sqlite3.Connection, net: Network, member: str, roster: Roster | None, at: int, now: int, *,
+            trust_day: int, made_current: int | None = None, speaks: str | None = None, fallback: bool = True,
+            horizon: int = HORIZON, as_recorded: bool = False, flagged: dict | None = None) -> Answer:
+    """The answer from the roster loaded for ``member`` (see ``whois``)."""
+    entries = _entries(conn, roster, at, speaks, horizon, with_marks=not as_recorded, flagged=flagged)
     on_duty = sorted((e for e in entries if e.status.on_duty), key=_order)
     upcoming = [e for e in entries if e.status.next_start is not None]
     soonest = min((e.status.next_start for e in upcoming), default=None)
