@@ -125,3 +125,19 @@ def test_now_json_loads_what_whois_json_loads(tmp_path, cli, db_path):
     loaded = loaded_modules(tmp_path, "--db", str(db_path), "now", "-n", "ftf", "--json")
     assert "ctcontacts" in loaded
     assert not loaded & (set(NOT_NEEDED) | {"typer", "click", "typing", "pathlib"}), sorted(loaded & set(NOT_NEEDED))
+
+
+@pytest.mark.parametrize("country", ["KI", "KIR", "296", "Kiribati"])
+def test_whois_json_of_a_member_outside_the_shipped_networks_with_recurrences(tmp_path, cli, db_path, country):
+    # Kiribati is in none of the shipped networks: its code is read from ISO data
+    # without importing pycountry, and its monthly and fortnightly rota walked
+    # without dateutil, so the lookup costs what one of France does (issue 13).
+    duty = [{"rrule": "FREQ=MONTHLY;BYDAY=1FR", "start": "2026-01-02T09:00", "duration": "PT8H"},
+            "R/2026-01-05T20:00/PT12H/FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH", "off R/2026-01-01T12:00/PT1H/FREQ=DAILY"]
+    result = cli("import", roster_file(tmp_path, roster("KI", contacts=[contact(duty=duty, timezone="Pacific/Tarawa")])))
+    assert result.exit_code == 0, result.output
+    loaded = loaded_modules(tmp_path, "--db", str(db_path), "whois", "-c", country, "-n", "ftf", "--json")
+    assert "ctcontacts" in loaded
+    assert not loaded & set(NOT_NEEDED), sorted(loaded & set(NOT_NEEDED))
+    answer = json.loads(run_cli("whois", "-c", country, "-n", "ftf", "--json", db=db_path).stdout)
+    assert answer["member"] == "KI"
