@@ -28,7 +28,7 @@ class RosterLike(Protocol):
 
 def values(c: Contact) -> dict:
     out = {f: getattr(c, f) for f in FIELDS if f != "duty"}
-    out["duty"] = list(c.duty.texts) if isinstance(c.duty, Duty) else [r.text() for r in c.duty]
+    out["duty"] = c.duty.texts() if isinstance(c.duty, Duty) else [r.text() for r in c.duty]
     return out
 
 

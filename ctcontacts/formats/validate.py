@@ -227,13 +227,11 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> tuple[Contac
                   f"{limits.MAX_RULES_PER_CONTACT:,} (split a long rota over several contacts or rosters)")
         c.duty.clear()
     # Bound once: this loop runs once per row of a file (1.5 million for a world).
-    add_text, add_start, add_end = rules.texts.append, rules.starts.append, rules.ends.append
+    add = rules.append
     for at, value in c.duty:
         shift = plain_shift_span(value, zone) if zone is not None else None
         if shift is not None:
-            add_text(value)
-            add_start(shift[0])
-            add_end(shift[1])
+            add(value, shift)
             continue
         place = c.duty.where(at)
         try:

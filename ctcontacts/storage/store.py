@@ -377,7 +377,7 @@ def _duty_params(version: int, c: Contact):
     duty = c.duty
     if isinstance(duty, Duty) and duty.all_dated():
         n = len(duty)
-        return zip(itertools.repeat(version, n), itertools.repeat(c.id, n), range(n), duty.texts, duty.starts, duty.ends)
+        return zip(itertools.repeat(version, n), itertools.repeat(c.id, n), range(n), duty.texts(), duty.starts, duty.ends)
     return ((version, c.id, j, *row) for j, row in enumerate(_duty_rows(duty)))
 
 
