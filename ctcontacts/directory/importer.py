@@ -408,6 +408,7 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
                                                    files=infos, rosters=keys, outcome="ok", options=options)
             fallbacks = _apply_networks(conn, report.import_id, report.networks, when)
             _apply(conn, report.import_id, rosters, report.rosters, None, when, fallbacks)
+            store.refresh_dial_regions(conn)
     if refused:
         reason = ReachChangeRefused(report, None)
         raise ReachChangeRefused(report, _record_refusal(db_path, when, kind, infos, keys, str(reason)))
