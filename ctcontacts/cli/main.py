@@ -17,7 +17,7 @@ from .lookup import whois_command
 from .output import Errors, Output, silence
 
 WHOIS_OPTIONS = {"--country": "country", "-c": "country", "--network": "network", "-n": "network",
-                 "--at": "at", "--tz": "tz", "--speaks": "speaks", "--db": "db"}
+                 "--at": "at", "--tz": "tz", "--speaks": "speaks", "--db": "db", "--dial-from": "dial_from"}
 
 
 def plain_whois(argv: list[str]) -> dict | None:
@@ -65,7 +65,8 @@ def _dispatch(argv: list[str]):
 
         return run_app()
     return whois_command(country=opts["country"], network=opts["network"], at=opts.get("at"), tz=opts.get("tz"),
-                         speaks=opts.get("speaks"), as_json=opts["as_json"], db=opts.get("db"))
+                         speaks=opts.get("speaks"), as_json=opts["as_json"], db=opts.get("db"),
+                         dial_from=opts.get("dial_from"))
 
 
 def main() -> None:

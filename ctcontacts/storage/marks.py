@@ -38,6 +38,21 @@ def contact_marks(conn: sqlite3.Connection, network: str, member: str) -> dict[s
     return {cid: contact_mark(row) for cid, row in store.unconfirmed_reach(conn, network, member).items()}
 
 
+def contact_marks_and_confirmations(conn: sqlite3.Connection, network: str,
+                                    member: str) -> tuple[dict[str, dict], dict[str, dict]]:
+    """In one read: the unconfirmed reach changes of a member's contacts (``contact_marks``)
+    and, for contacts with none pending, the last confirmed one: ``{"imports": [ids],
+    "fields": {...}, "confirmed_at": "…Z", "confirmed_by": "name"}``, by contact id."""
+    pending, confirmed = {}, {}
+    for row in store.reach_flags(conn, network, member):
+        if row["confirmed_at"] is None and row["cleared_by"] is None:
+            pending[row["contact_id"]] = contact_mark(row)
+        elif row["confirmed_at"] is not None:
+            confirmed[row["contact_id"]] = {**contact_mark(row), "confirmed_at": row["confirmed_at"],
+                                            "confirmed_by": row["confirmed_by"]}
+    return pending, confirmed
+
+
 def all_contact_marks(conn: sqlite3.Connection) -> dict[tuple[str, str, str], dict]:
     """Every unconfirmed contact mark, by (network, member, contact id)."""
     return {(r["network"], r["member"], r["contact_id"]): contact_mark(r) for r in store.all_unconfirmed_reach(conn)}

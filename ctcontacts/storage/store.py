@@ -488,6 +488,11 @@ def unconfirmed_reach(conn: sqlite3.Connection, network: str, member: str) -> di
     }
 
 
+def reach_flags(conn: sqlite3.Connection, network: str, member: str) -> list[sqlite3.Row]:
+    """Every reach flag of a member's contacts, pending, confirmed or cleared."""
+    return conn.execute("SELECT * FROM reach_flags WHERE network = ? AND member = ?", [network, member]).fetchall()
+
+
 def all_unconfirmed_reach(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return conn.execute(
         f"SELECT * FROM reach_flags WHERE {PENDING} ORDER BY network, member, contact_id"
