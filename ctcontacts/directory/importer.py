@@ -78,6 +78,11 @@ class ReachChangeRefused(CtContactsError):
 
 
 Progress = Callable[[str, int, int], None]  # (file name, bytes read, bytes in all)
+# A progress call whose name starts with this is a phase after the files are read
+# ("checking the rosters", "writing to the database"): no file, no byte count.
+PHASE = "\x00"
+CHECKING = PHASE + "checking the rosters"
+WRITING = PHASE + "writing to the database"
 
 
 def _sha256(f: BinaryIO) -> str:
@@ -120,6 +125,8 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str |
     problems = Problems()
     files = _read([os.fspath(p) for p in paths], inputs or Inputs(), infos if infos is not None else [],
                   network, member, problems, progress)
+    if progress:
+        progress(CHECKING, 0, 0)
     rosters, defs, more = validate([f for f in files if f.format != "ics"], set(store.networks(conn)))
     problems.extend(more)
     for f in files:
@@ -398,6 +405,8 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
         return report
     if not exists:
         conn = connect(db_path, create=True)
+    if progress:
+        progress(WRITING, 0, 0)
     with write_transaction(conn, db_path):
         # Compared inside the write lock, so the report describes exactly what
         # this transaction changes.
