@@ -230,34 +230,43 @@ def table_widths(columns: list[Column], rows: list[list[Cell]], width: int, over
         return None
     widths = list(least)
     spare = room - sum(widths)
+    # Water-filling: every column still short of its natural width gets an equal share
+    # of what is left, so narrow columns are whole before a wide one takes the rest.
     while spare > 0:
         wanting = [i for i in range(len(widths)) if widths[i] < most[i]]
         if not wanting:
             break
-        total = sum(most[i] - widths[i] for i in wanting)
-        given = 0
-        for i in wanting:
-            share = max(1, (spare * (most[i] - widths[i])) // total)
-            share = min(share, most[i] - widths[i], spare - given)
-            widths[i] += share
-            given += share
-            if given >= spare:
+        share = max(spare // len(wanting), 1)
+        for i in sorted(wanting, key=lambda i: most[i] - widths[i]):
+            give = min(share, most[i] - widths[i], spare)
+            widths[i] += give
+            spare -= give
+            if not spare:
                 break
-        spare -= given
-        if not given:
-            break
     return widths
+
+
+def overhead(columns: list[Column]) -> int:
+    """What a table's borders and padding take: a border each side of every column,
+    one cell of padding each side."""
+    return 3 * len(columns) + 1
+
+
+def fits(out: Console, columns: list[Column], *row_sets: list[list[Cell]]) -> bool:
+    """Whether every one of these sets of rows fits the console as a table: one answer
+    in several tables is drawn all as tables, or all as cards."""
+    return all(table_widths(columns, rows, out.width, overhead(columns)) is not None for rows in row_sets if rows)
 
 
 def grid(out: Console, columns: list[Column], rows: list[list[Cell]], *, show_lines: bool = False,
          box=boxes.HEAVY_HEAD, width: int | None = None, separator: bool = True,
-         cards_as: tuple[list[Column], list[list[Cell]]] | None = None, body: int = 0) -> None:
+         cards_as: tuple[list[Column], list[list[Cell]]] | None = None, body: int = 0,
+         as_cards: bool = False) -> None:
     """Rows as a table when it fits the console, else as cards (``cards_as``: the
     cards' own columns and rows, when they are not the table's; ``body``: how far in
-    their labelled lines are)."""
+    their labelled lines are; ``as_cards``: cards whatever the width)."""
     width = out.width if width is None else width
-    overhead = 3 * len(columns) + 1  # a border each side of every column, one cell of padding each side
-    widths = table_widths(columns, rows, width, overhead)
+    widths = None if as_cards else table_widths(columns, rows, width, overhead(columns))
     if widths is None:
         card_columns, card_rows = cards_as or (columns, rows)
         cards(out, card_columns, card_rows, width, separator=separator, body=body)

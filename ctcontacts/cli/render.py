@@ -122,14 +122,23 @@ def _whois_rows(entries: list[Entry], answer: Answer, user: Zone, fallback: bool
     return rows, card_rows
 
 
-def _contacts_block(entries: list[Entry], answer: Answer, user: Zone, title: str, out: Console,
-                    fallback: bool = False, style: str = "") -> None:
+def _block(entries: list[Entry], answer: Answer, user: Zone, title: str, out: Console,
+           fallback: bool = False, style: str = "", as_cards: bool = False) -> None:
     say(out, (title, style or "italic"))
     rows, card_rows = _whois_rows(entries, answer, user, fallback)
-    grid(out, WHOIS_COLUMNS, rows, show_lines=True, cards_as=(WHOIS_CARD, card_rows), body=3)
+    grid(out, WHOIS_COLUMNS, rows, show_lines=True, cards_as=(WHOIS_CARD, card_rows), body=3, as_cards=as_cards)
 
 
 def whois(answer: Answer, user: Zone, out: Console) -> None:
+    from functools import partial
+
+    from .layout import fits
+
+    # Every table of one answer is drawn the same way: all tables, or all cards.
+    blocks = [(answer.on_duty, False), (answer.on_duty_not_speaking, False), (answer.fallback, True),
+              (answer.fallback_not_speaking, True)]
+    tables = fits(out, WHOIS_COLUMNS, *[_whois_rows(e, answer, user, fb)[0] for e, fb in blocks])
+    block = partial(_block, as_cards=not tables)
     net = answer.network
     where = member_label(answer.member)
     if answer.demo:
@@ -140,22 +149,22 @@ def whois(answer: Answer, user: Zone, out: Console) -> None:
     say(out, "at", whole(wall_time(user, answer.at)), f"your time ({user.name}){dial}")
     lang = answer.speaks
     if answer.on_duty:
-        _contacts_block(answer.on_duty, answer, user, "On duty now, call in this order", out)
+        block(answer.on_duty, answer, user, "On duty now, call in this order", out)
     else:
         who = f" who speaks {lang!r}" if lang else ""
         say(out, (f"NOBODY ON DUTY{who} for {where} in {net.code} at this time.", "bold white on red"))
         if answer.on_duty_not_speaking:
-            _contacts_block(answer.on_duty_not_speaking, answer, user,
+            block(answer.on_duty_not_speaking, answer, user,
                             f"On duty, but not listed as speaking {lang!r}: a call in another language beats no call",
                             out, style="bold yellow")
         if answer.fallback_changed and answer.fallback_member != answer.member:
             say(out, (_fallback_line(net.code, answer.fallback_changed), "bold white on red"))
         if answer.fallback:
-            _contacts_block(answer.fallback, answer, user,
+            block(answer.fallback, answer, user,
                             f"Fallback: {answer.fallback_member} (the network's fallback) on duty now", out,
                             fallback=True)
         elif answer.fallback_not_speaking:
-            _contacts_block(answer.fallback_not_speaking, answer, user,
+            block(answer.fallback_not_speaking, answer, user,
                             f"Fallback: {answer.fallback_member} (the network's fallback): nobody on duty speaks "
                             f"{lang!r}; on duty now, in other languages", out, fallback=True, style="bold yellow")
         elif answer.fallback_member and answer.fallback_member != answer.member:
