@@ -215,7 +215,7 @@ def _summary(problems: list[Problem]) -> str:
     total = len(problems) + getattr(problems, "dropped", 0)
     first = str(problems[0])
     more = f" (and {total - 1:,} more)" if total > 1 else ""
-    return f"{total:,} problem(s): {first}{more}"
+    return f"{total:,} problem{'' if total == 1 else 's'}: {first}{more}"
 
 
 def _record_refusal(db_path: Pathish, when: str, kind: str, infos: list[dict], rosters: list[tuple[str, str]],
