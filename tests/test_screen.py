@@ -14,6 +14,7 @@ import json
 import pytest
 from rich.cells import cell_len
 
+from ctcontacts.cli.app import app
 from ctcontacts.cli.render import wall_time
 from ctcontacts.time.zones import lookup_zone
 
@@ -39,8 +40,8 @@ def directory(tmp_path, cli):
 
 
 def draw(cli, width: int, *args) -> str:
-    result = cli.runner.invoke(__import__("ctcontacts.cli.app", fromlist=["app"]).app, list(args),
-                               env={"COLUMNS": str(width)}, catch_exceptions=False, prog_name="ctcontacts")
+    result = cli.runner.invoke(app, list(args), env={"COLUMNS": str(width)}, catch_exceptions=False,
+                               prog_name="ctcontacts")
     assert result.exit_code in (0, 1), result.output
     return result.stdout
 
@@ -188,6 +189,5 @@ def test_history_at_every_width(directory, cli, width):
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("args", [["networks"], ["members", "-n", "iactn"], ["check"]], ids=["networks", "members", "check"])
 def test_the_other_views_fit_too(directory, cli, width, args):
-    result = cli.runner.invoke(__import__("ctcontacts.cli.app", fromlist=["app"]).app, args,
-                               env={"COLUMNS": str(width)}, catch_exceptions=False)
+    result = cli.runner.invoke(app, args, env={"COLUMNS": str(width)}, catch_exceptions=False)
     assert_whole(result.stdout, width, set())

@@ -15,7 +15,6 @@ import uuid
 import pytest
 from rich.console import Console
 
-from ctcontacts.cli import render
 from ctcontacts.cli.watch import watch_board
 from ctcontacts.time.zones import lookup_zone
 

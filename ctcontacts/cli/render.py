@@ -444,7 +444,7 @@ def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: st
                      whole(f"changed {when}", "bold reverse") if when else "")
         reach = [line(*number[0], ("until", "dim"), whole(until))] + number[1:] if number else []
         card_rows.append([cell(title), who, reach])
-    grid(out, columns, rows, box=_board_box(), cards_as=(card_columns, card_rows), separator=False)
+    grid(out, columns, rows, cards_as=(card_columns, card_rows), separator=False)
     if missing:
         codes = " ".join(f"{e['network']}:{e['member']}" if several else e["member"] for e in missing)
         say(out, (f"no roster ({len(missing)}): {codes}", "red"))
@@ -455,12 +455,6 @@ def now_board(entries: list[dict], user: Zone, at: int, out: Console, speaks: st
     _marks_below([(e["network"], e["member"], d["id"], d["reach_changed"])
                   for e in entries for d in e["on_duty"] if d["reach_changed"]], out)
     _fallback_lines(networks or [], out)
-
-
-def _board_box():
-    from rich import box
-
-    return box.HEAVY_HEAD
 
 
 SCHEDULE_COLUMNS = [Column("from (there / you)"), Column("to (there / you)"), Column("rank"), Column("contact"),
@@ -585,7 +579,7 @@ def coverage(report, user: Zone, out: Console) -> None:
         cards_ = [[cell((member_label(member), "bold")),
                    cell(line(whole(wall_time(user, s)), "to", whole(wall_time(user, e)),
                              whole(f"({format_length(e - s)})")))] for member, s, e in spans]
-        grid(out, columns, rows, box=_board_box(), cards_as=(card_columns, cards_), separator=False)
+        grid(out, columns, rows, cards_as=(card_columns, cards_), separator=False)
     missing = [m.member for m in report.members if not m.roster]
     if missing:
         say(out, (f"no roster: {' '.join(missing)}", "red"))
