@@ -95,6 +95,7 @@ def test_the_country_to_dial_from_by_option_environment_or_settings(world, cli, 
     assert "France (FR)" in result.stdout
     settings = os.path.join(os.environ["XDG_CONFIG_HOME"], "ctcontacts", "settings.json")
     assert json.load(open(settings, encoding="utf-8")) == {"dial_from": "FR"}
+    assert os.stat(settings).st_mode & 0o077 == 0  # readable by you only
     assert dialled() == ["00 44 20 7946 0137"]
     monkeypatch.setenv("CTCONTACTS_DIAL_FROM", "us")
     assert dialled() == ["011 44 20 7946 0137"]

@@ -609,7 +609,8 @@ def settings(
         temporary = path + ".new"
         try:
             os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-            with open(temporary, "w", encoding="utf-8") as f:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # readable by you only
+            with open(fd, "w", encoding="utf-8") as f:
                 json.dump(updated, f, indent=2)
                 f.write("\n")
             os.replace(temporary, path)  # whole or not at all
