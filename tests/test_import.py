@@ -11,7 +11,7 @@ from .conftest import contact, dump, roster, roster_file
 def test_import_then_whois(tmp_path, cli):
     result = cli("import", roster_file(tmp_path, roster("FR")))
     assert result.exit_code == 0
-    assert "ftf FR: new roster, 1 contacts" in result.stdout
+    assert "ftf FR: new roster, 1 contact (fr-desk)" in result.stdout
 
 
 def test_bad_roster_is_rejected_whole_with_every_problem(tmp_path, cli, db_path):

@@ -112,7 +112,8 @@ def test_backup_only_stretches(tmp_path, cli):
         {"start": "2026-11-30T00:00:00Z", "end": "2026-11-30T07:00:00Z", "seconds": 25200},
         {"start": "2026-11-30T17:00:00Z", "end": "2026-12-01T00:00:00Z", "seconds": 25200}]
     human = cli("coverage", "-n", "ftf", "-c", "FR", "--from", "2026-11-30T00:00Z", "--days", "7", "--tz", "Europe/Paris").stdout
-    assert "▓ backups only" in human and "Mo  ▓▓▓▓▓▓▓▓██████████▓▓▓▓▓▓" in human
+    assert "▓ on duty all of the hour, backups only for some of it" in human
+    assert "Mo  ▓▓▓▓▓▓▓▓██████████▓▓▓▓▓▓" in human
 
 
 def test_coverage_human_view_fits_100_columns(cli):
@@ -165,7 +166,9 @@ def test_schedule_lists_shifts_rank_by_rank_and_gaps(tmp_path, cli):
     assert [(s["id"], s["start"], s["end"]) for s in doc["shifts"]] == [
         ("night", "2026-12-03T17:00:00Z", "2026-12-04T07:00:00Z"),
         ("office", "2026-12-04T07:00:00Z", "2026-12-04T17:00:00Z")]
-    assert not any(s["continues_before"] or s["continues_after"] for s in doc["shifts"])
+    # The night shift began before the window (Thursday evening), and its start is known.
+    assert [(s["continues_before"], s["continues_after"], s["start_known"], s["end_known"])
+            for s in doc["shifts"]] == [(True, False, True, True), (False, False, True, True)]
     assert doc["gaps"] == [{"start": "2026-12-04T17:00:00Z", "end": "2026-12-05T00:00:00Z", "seconds": 25200}]
     human = cli("schedule", "-c", "FR", "-n", "ftf", "--from", "2026-12-04T00:00Z", "--days", "1", "--tz", "America/New_York").stdout
     assert "GAP: nobody on duty" in human and "Fri 04 Dec 08:00 CET" in human and "Fri 04 Dec 02:00 EST" in human
@@ -257,7 +260,7 @@ def test_networks_members_contacts_search(tmp_path, cli):
     assert desk["duty_in_words"] == ["Mon-Fri 08:00-18:00",
                                      "NOT on duty: from 2026-12-24 00:00 (local) to 2026-12-27 00:00 (local)"]
     rota = next(p for p in people if p["id"] == "fr-rota")
-    assert rota["duty_in_words"] == ["every 2 weeks on Mon, starting 2026-11-02 09:00, each for P7D"]
+    assert rota["duty_in_words"] == ["every 2 weeks on Mon, starting 2026-11-02 09:00, each for 7 days"]
     assert "Mon-Fri 08:00-18:00" in cli("contacts", "-n", "ftf", "-c", "FR").stdout
     for text, ids in (("operations", ["fr-desk"]), ("7946 0123", ["fr-rota"]), ("OPS@EXAMPLE", ["fr-desk"]),
                       ("01 99 00 12 34", ["fr-desk"]), ("nobody-here", [])):
@@ -273,9 +276,10 @@ def test_schedule_marks_endless_shifts_and_backup_only(tmp_path, cli):
     doc = json.loads(cli("schedule", "-c", "FR", "-n", "ftf", "--from", "2026-12-04T00:00Z", "--days", "1", "--json").stdout)
     backup = next(s for s in doc["shifts"] if s["id"] == "backup")
     assert backup["continues_before"] and backup["continues_after"]
+    assert not backup["start_known"] and not backup["end_known"]  # 24/7: cut at the margin, 8 days out
     assert [b["start"] for b in doc["backup_only"]] == ["2026-12-04T00:00:00Z", "2026-12-04T17:00:00Z"]
     human = cli("schedule", "-c", "FR", "-n", "ftf", "--from", "2026-12-04T00:00Z", "--days", "1").stdout
-    assert "(before the window)" in human and "backups only: nobody of rank 1" in human
+    assert "(8+ days before the window)" in human and "backups only: nobody of rank 1" in human
 
 
 def test_week_map_in_a_half_hour_zone(tmp_path, cli):

@@ -27,16 +27,30 @@ def fr(tmp_path, cli):
     return path
 
 
+CONTRACT_TOP = ("network", "member", "at", "on_duty", "next", "fallback", "fallback_changed", "warnings")
+CONTRACT_ON_DUTY = ("id", "name", "rank", "role", "phones", "email", "languages", "timezone", "local_time", "until",
+                    "reach_changed")
+CONTRACT_NEXT = ("id", "name", "rank", "from", "reach_changed")
+
+
+def contract(doc: dict) -> dict:
+    """The fields the contract fixed, as it fixed them: later fields are added, never changed."""
+    out = {k: doc[k] for k in CONTRACT_TOP}
+    for key in ("on_duty", "fallback"):
+        out[key] = [{k: e[k] for k in CONTRACT_ON_DUTY} for e in doc[key]]
+    out["next"] = [{k: e[k] for k in CONTRACT_NEXT} for e in doc["next"]]
+    return out
+
+
 def test_on_duty_json_matches_the_contract(fr, cli):
     # Friday 2026-11-27 10:00 CET.
     result, doc = cli.json("whois", "--country", "FR", "--network", "ftf", "--at", "2026-11-27T10:00+01:00")
     assert result.exit_code == 0
     # Fields added since the contract (issue 15): where the numbers came from.
-    added = {k: doc.pop(k) for k in ("as_recorded", "provenance", "fallback_provenance")}
-    assert added["as_recorded"] is False and added["fallback_provenance"] is None
-    assert {k: added["provenance"][k] for k in ("import_id", "signed", "signer", "policy")} == {
+    assert doc["as_recorded"] is False and doc["fallback_provenance"] is None
+    assert {k: doc["provenance"][k] for k in ("import_id", "signed", "signer", "policy")} == {
         "import_id": 1, "signed": False, "signer": None, "policy": "optional"}
-    assert doc == {
+    assert contract(doc) == {
         "network": "ftf",
         "member": "FR",
         "at": "2026-11-27T09:00:00Z",
@@ -54,6 +68,31 @@ def test_on_duty_json_matches_the_contract(fr, cli):
         "fallback_changed": None,
         "warnings": [],
     }
+    # The contract's fields come first, in its order; what issue 14 added follows them.
+    assert list(doc)[:len(CONTRACT_TOP)] == list(CONTRACT_TOP)
+    assert list(doc["on_duty"][0])[:len(CONTRACT_ON_DUTY)] == list(CONTRACT_ON_DUTY)
+
+
+def test_whois_json_has_every_field_a_person_sees(fr, cli):
+    result, doc = cli.json("whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-27T10:00+01:00", "--tz", "Asia/Tokyo",
+                           "--dial-from", "US")
+    added = {k: v for k, v in doc.items() if k not in CONTRACT_TOP}
+    # (Issue 15's provenance fields are checked in test_on_duty_json_matches_the_contract.)
+    assert {k: added.pop(k) is not None for k in ("as_recorded", "provenance", "fallback_provenance")} == {
+        "as_recorded": True, "provenance": True, "fallback_provenance": False}
+    assert added == {"network_name": "24/7 Network of Points of Contact on Foreign Terrorist Fighters",
+                     "fallback_member": "org:coe", "speaks": None, "on_duty_not_speaking": [],
+                     "fallback_not_speaking": [], "your_timezone": "Asia/Tokyo", "dial_from": "US", "demo": False}
+    office = doc["on_duty"][0]
+    assert {k: v for k, v in office.items() if k not in CONTRACT_ON_DUTY} == {
+        "agency": "", "secure_channel": "", "phones_international": ["+33 1 99 00 12 34"],
+        "dial": ["011 33 1 99 00 12 34"], "until_local": "2026-11-27T18:00:00+01:00", "reach_confirmed": None,
+        "speaks_language": None}
+    assert doc["next"][0]["timezone"] == "Europe/Paris" and doc["next"][0]["from_local"] == "2026-11-27T18:00:00+01:00"
+    # Without a country to dial from there is no dial string, but the grouped form stays.
+    result, doc = cli.json("whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-27T10:00+01:00")
+    assert doc["dial_from"] is None and doc["on_duty"][0]["dial"] is None
+    assert doc["on_duty"][0]["phones_international"] == ["+33 1 99 00 12 34"]
 
 
 def test_nobody_on_duty_gives_fallback_and_exit_1(fr, cli):
@@ -179,7 +218,7 @@ def test_human_output_shows_the_essentials(fr, cli):
     result = cli("whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-27T09:00Z", "--tz", "America/New_York")
     out = result.stdout
     assert result.exit_code == 0
-    for needle in ["France (FR)", "Office", "+33199001234", "office@example.org", "Fri 27 Nov 10:00 CET",
+    for needle in ["France (FR)", "Office", "+33 1 99 00 12 34", "office@example.org", "Fri 27 Nov 10:00 CET",
                    "Fri 27 Nov 18:00 CET", "Fri 27 Nov 12:00 EST", "Night line", "Next on duty"]:
         assert needle in out, needle
 

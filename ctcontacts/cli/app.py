@@ -26,6 +26,38 @@ app = typer.Typer(
 )
 
 
+def sentences(doc: str) -> str:
+    """A docstring as help: each paragraph one line of whole sentences, which rich
+    wraps to the terminal (a line break kept from the source would cut a sentence
+    in two in the list of commands)."""
+    import inspect
+
+    return "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(doc).split("\n\n"))
+
+
+def command(name: str | None = None):
+    """``app.command``, with the function's docstring as help (``sentences``): its
+    first paragraph, one sentence, is what the list of commands shows."""
+    def register(function):
+        return app.command(name, help=sentences(function.__doc__))(function)
+
+    return register
+
+
+def _said_once(e) -> None:
+    """Say a usage error's "Did you mean ...?" once: Typer adds one to the message and
+    Click 8.2+ another when it shows the error (``NoSuchCommand.possibilities``)."""
+    import re
+
+    hint = re.compile(r"\s*\(?Did you mean [^?]*\?\)?")
+    if len(hint.findall(e.format_message())) < 2:
+        return
+    first = hint.search(e.message)
+    e.message = hint.sub("", e.message)
+    if first and not hint.search(e.format_message()):
+        e.message += first.group(0)  # every hint was the message's own: keep the first
+
+
 def run_app():
     """The Typer app, for ``main``: its exit code. Click's own usage errors are shown as
     Typer shows them, but never echo back more than a line of what was typed (a 100 kB
@@ -38,6 +70,7 @@ def run_app():
         from ..base.text import shorten
 
         e.message = shorten(e.message, 300)
+        _said_once(e)
         from typer import core
 
         if core.HAS_RICH and app.rich_markup_mode is not None:
@@ -70,6 +103,10 @@ Speaks = Annotated[Optional[str], typer.Option(
 From = Annotated[Optional[str], typer.Option(
     "--from", metavar="WHEN", help="Start of the window: ISO 8601 or a local time read in --tz. Default: now.")]
 Days = Annotated[int, typer.Option("--days", help="Length of the window in days (1-366).")]
+DialFrom = Annotated[Optional[str], typer.Option(
+    "--dial-from", metavar="COUNTRY",
+    help="The country you call from (FR, US, JP …): numbers are also shown as dialled from there. "
+    "Default: $CTCONTACTS_DIAL_FROM, else the country set with ctcontacts settings.")]
 
 
 def _answer(call, as_json: bool, draw, doc=None, ascii_only: bool = True, quiet: bool = False):
@@ -118,33 +155,63 @@ def main_options(
 # --- looking up --------------------------------------------------------------------------------
 
 
-@app.command()
+@command()
 def whois(country: Member, network: Network, at: At = None, tz: Tz = None, speaks: Speaks = None,
           as_recorded: bool = typer.Option(False, "--as-recorded",
                                            help="Answer from the rosters current at --at, as the history recorded "
                                            "them (after-action reviews), naming the import each came from."),
-          as_json: Json = False, db: Db = None) -> None:
-    """Who is on duty for a member now (or --at WHEN), how to reach them, until when, who is next.
+          dial_from: DialFrom = None, as_json: Json = False, db: Db = None) -> None:
+    """Who is on duty for a member now (or at --at WHEN), how to reach them, until when, and who is next.
+
+    When nobody is, the network's fallback is shown instead, and the exit code is 1.
 
     Example: ctcontacts whois --country FR --network ftf --at 2026-12-24T03:00+01:00
     """
     raise SystemExit(whois_command(country=country, network=network, at=at, tz=tz, speaks=speaks,
-                                   as_json=as_json, db=db, as_recorded=as_recorded))
+                                   as_json=as_json, db=db, as_recorded=as_recorded, dial_from=dial_from))
 
 
-@app.command()
+@command()
 def now(
     network: Annotated[Optional[str], typer.Option("--network", "-n", help="Network code, e.g. ftf.")] = None,
     all_networks: bool = typer.Option(False, "--all-networks", help="Every network at once."),
-    at: At = None, tz: Tz = None, speaks: Speaks = None, as_json: Json = False, db: Db = None,
+    at: At = None, tz: Tz = None, speaks: Speaks = None, dial_from: DialFrom = None,
+    watch: Optional[int] = typer.Option(
+        None, "--watch", metavar="SECONDS",
+        help="Redraw the board every SECONDS seconds (1-3600), for an operations-room screen, and highlight "
+        "each change of duty as it happens. Ctrl-C ends it."),
+    as_json: Json = False, db: Db = None,
 ) -> None:
-    """Every member of a network at once: status, their time, who is on duty (rank 1 first,
-    with the number to call), until when. Members needing attention come first.
+    """Every member of a network at once, those needing attention first.
 
-    Example: ctcontacts now --network ftf
+    For each member: its status, the time there, who is on duty (rank 1 first, with the number to call) and
+    until when. With --watch the board is redrawn every few seconds and changes of duty are highlighted.
+
+    Example: ctcontacts now --network ftf --watch 30
     """
-    raise SystemExit(now_command(network=network, all_networks=all_networks, at=at, tz=tz, speaks=speaks,
-                                 as_json=as_json, db=db))
+    if watch is None:
+        raise SystemExit(now_command(network=network, all_networks=all_networks, at=at, tz=tz, speaks=speaks,
+                                     as_json=as_json, db=db, dial_from=dial_from))
+    from ..base.errors import UsageError
+    from .lookup import NowBoard, draw_now
+    from .watch import watch_board
+
+    board = NowBoard(network, all_networks, speaks, dial_from, db)
+
+    def first():
+        board.check()
+        if not 1 <= watch <= 3600:
+            from ..base.text import shorten
+
+            raise UsageError(f"--watch {shorten(watch, 20)} is out of range; give 1 to 3600 seconds.")
+        if as_json or at is not None:
+            raise UsageError("--watch draws the board as time goes by; it takes neither --json nor --at.")
+        return board.first(at, tz)
+
+    user, instant, *_ = start = session.run(first)
+    raise typer.Exit(watch_board(lambda moment: session.run(lambda: board.at(moment, user)),
+                                 lambda render, r, out=None, changed=None: draw_now(render, r, speaks, out, changed),
+                                 every=watch, start=instant, user=user, first=start))
 
 
 def _window(start: Optional[str], days: int, tz: Optional[str]):
@@ -165,29 +232,35 @@ def _window(start: Optional[str], days: int, tz: Optional[str]):
     return user, begin, user.to_utc(user.wall(begin) + dt.timedelta(days=days))
 
 
-@app.command()
+@command()
 def schedule(country: Member, network: Network, start: From = None, days: Days = 7, tz: Tz = None,
-             as_json: Json = False, db: Db = None) -> None:
-    """Every shift and handover of a member in a window, in their time and yours, with gaps.
+             dial_from: DialFrom = None, as_json: Json = False, db: Db = None) -> None:
+    """Every shift and handover of a member in a window, in their time and yours, with the gaps.
 
     Example: ctcontacts schedule --country FR --network ftf --days 3
     """
     from ..views.board import schedule as plan
+    from ..views.whois import dialling
 
     def call():
         user, begin, end = _window(start, days, tz)
-        return user, plan(_connect(db), network, session.member_option(country), begin, end)
+        caller = session.dial_from_option(dial_from)
+        conn = _connect(db)
+        return user, plan(conn, network, session.member_option(country), begin, end,
+                          dial_from=dialling(conn, *caller) if caller else None)
 
     _answer(call, as_json, lambda render, r: render.schedule(r[1], r[0], render.stdout()), doc=lambda r: r[1],
             ascii_only=False)
 
 
-@app.command()
+@command()
 def coverage(network: Network, country: SomeMember = None, start: From = None, days: Days = 7, tz: Tz = None,
              as_json: Json = False, db: Db = None) -> None:
-    """Where nobody will answer: every gap in the window, members with no roster, and the
-    stretches reachable only through backups, with a week-by-hour map per member.
-    Exit 0 when the window has no gap, 1 when it has (for cron).
+    """Where nobody will answer: every gap in a window, with a week-by-hour map per member.
+
+    Members with no roster count as a gap over the whole window; the stretches reachable only through backups
+    are listed too. Each cell of the map shows how much of that hour of the week was covered. Exit 0 when the
+    window has no gap, 1 when it has (for cron).
 
     Example: ctcontacts coverage --network ftf --days 30
     """
@@ -202,12 +275,13 @@ def coverage(network: Network, country: SomeMember = None, start: From = None, d
     raise typer.Exit(1 if report.has_gap else 0)
 
 
-@app.command()
+@command()
 def check(as_json: Json = False, db: Db = None) -> None:
-    """The health of the directory: database integrity, schema, time-zone database, stale
-    rosters and entries, unreachable contacts, duty beyond the limits, gaps in the next 7
-    days. Exit code: 0 fine, 1 warnings, 4 errors, 3 the database is missing or damaged
-    (2 stays a usage error).
+    """The health of the directory, for cron: the exit code is the worst finding.
+
+    It checks the database's integrity and schema, the time-zone database, stale rosters and entries,
+    unreachable contacts, duty beyond the limits and the gaps in the next 7 days. Exit code: 0 fine, 1 warnings,
+    4 errors, 3 the database is missing or damaged (2 stays a usage error).
 
     Example: ctcontacts check --json
     """
@@ -221,7 +295,7 @@ def check(as_json: Json = False, db: Db = None) -> None:
 # --- browsing ------------------------------------------------------------------------------------
 
 
-@app.command()
+@command()
 def networks(as_json: Json = False, db: Db = None) -> None:
     """The networks: shipped ones and those your roster files define.
 
@@ -232,10 +306,10 @@ def networks(as_json: Json = False, db: Db = None) -> None:
     _answer(lambda: networks_overview(_connect(db)), as_json, lambda render, rows: render.simple_table(
         rows, [("code", "code"), ("name", "name"), ("organization", "run by"), ("fallback", "fallback"),
                ("expected_members", "members"), ("rosters", "rosters"), ("signatures", "signatures")],
-        render.stdout()))
+        render.stdout(), whole_keys=("code", "fallback", "expected_members", "rosters", "signatures")))
 
 
-@app.command()
+@command()
 def members(network: Network, as_json: Json = False, db: Db = None) -> None:
     """The members of a network with their status and the age of their roster.
 
@@ -245,38 +319,55 @@ def members(network: Network, as_json: Json = False, db: Db = None) -> None:
 
     _answer(lambda: members_overview(_connect(db), network, _now()), as_json, lambda render, rows: render.simple_table(
         rows, [("label", "member"), ("status", "status"), ("since", "since"), ("issued", "roster issued"),
-               ("roster_age_days", "age (days)"), ("contacts", "contacts")], render.stdout()))
+               ("roster_age_days", "age (days)"), ("contacts", "contacts")], render.stdout(),
+        whole_keys=("since", "issued", "roster_age_days", "contacts")))
 
 
-@app.command()
+@command()
 def contacts(network: Network, country: Annotated[str, typer.Option("--country", "-c", help="Member.")],
-             as_json: Json = False, db: Db = None) -> None:
+             dial_from: DialFrom = None, as_json: Json = False, db: Db = None) -> None:
     """Everyone in a member's roster, on duty or not, with their duty rules in words.
+
+    A long run of dated shifts is summed up; --json lists every rule.
 
     Example: ctcontacts contacts --network ftf --country FR
     """
     from ..views.board import contacts_list
+    from ..views.whois import dialling
 
-    _answer(lambda: contacts_list(_connect(db), network, session.member_option(country), _now()), as_json,
-            lambda render, rows: render.contacts(rows, render.stdout()))
+    def call():
+        caller = session.dial_from_option(dial_from)
+        conn = _connect(db)
+        return contacts_list(conn, network, session.member_option(country), _now(),
+                             dial_from=dialling(conn, *caller) if caller else None)
+
+    _answer(call, as_json, lambda render, rows: render.contacts(rows, render.stdout()))
 
 
-@app.command()
+@command()
 def search(text: str = typer.Argument(..., metavar="TEXT", help="Part of a name, agency, phone number or e-mail."),
-           as_json: Json = False, db: Db = None) -> None:
+           dial_from: DialFrom = None, as_json: Json = False, db: Db = None) -> None:
     """Find contacts by name, agency, phone number or e-mail, in every roster.
+
+    Phone numbers are compared by their digits, so 7946 0123 finds +44 20 7946 0123.
 
     Example: ctcontacts search "7946 0123"
     """
     from ..views.board import search as find
+    from ..views.whois import dialling
 
-    _answer(lambda: find(_connect(db), text), as_json, lambda render, rows: render.search(rows, render.stdout()))
+    def call():
+        caller = session.dial_from_option(dial_from)
+        conn = _connect(db)
+        return find(conn, text, dial_from=dialling(conn, *caller) if caller else None)
+
+    _answer(call, as_json, lambda render, rows: render.search(rows, render.stdout()))
 
 
 # --- changing the directory ------------------------------------------------------------------------
 
 
-@app.command("import")
+@command("import")
 def import_(
     files: List[str] = typer.Argument(..., metavar="FILE...",
                                       help="Roster files: .json or .csv; duty calendars: .ics; - for standard input."),
@@ -304,10 +395,11 @@ def import_(
     as_json: Json = False,
     db: Db = None,
 ) -> None:
-    """Import roster files. Each (network, member) roster in them replaces the stored one,
-    all in one transaction; any problem in any file and nothing changes. Prints what
-    changed, contact by contact; changes to phones, e-mail domains and secure channels
-    are flagged until confirmed (ctcontacts confirm).
+    """Import roster files (JSON, CSV) and duty calendars (iCalendar), all or nothing.
+
+    Each (network, member) roster in them replaces the stored one, all in one transaction; any problem in any
+    file and nothing changes. It prints what changed, contact by contact; changes to phones, e-mail domains and
+    secure channels are flagged until someone confirms them (ctcontacts confirm).
 
     Example: ctcontacts import rosters/fr-ftf.json rosters/es.csv --dry-run
     """
@@ -329,7 +421,7 @@ def import_(
             doc=lambda r: r.as_dict(), quiet=quiet)
 
 
-@app.command()
+@command()
 def history(
     network: Annotated[Optional[str], typer.Option("--network", "-n", help="Only imports that touched this network.")] = None,
     country: Annotated[Optional[str], typer.Option("--country", "-c", help="Only imports that touched this member.")] = None,
@@ -337,7 +429,7 @@ def history(
     as_json: Json = False,
     db: Db = None,
 ) -> None:
-    """Every import, refused ones included: when, by whom, which files (SHA-256), what changed.
+    """Every import, refused ones included: when, by whom, which files (SHA-256) and what changed.
 
     Example: ctcontacts history --country FR --network ftf
     """
@@ -347,7 +439,7 @@ def history(
             as_json, lambda render, entries: render.history(entries, render.stdout()))
 
 
-@app.command()
+@command()
 def rollback(
     import_id: int = typer.Argument(..., metavar="IMPORT_ID", help="The import to undo (see ctcontacts history)."),
     force: bool = typer.Option(False, "--force", help="Also reset rosters that later imports changed again."),
@@ -355,6 +447,7 @@ def rollback(
     db: Db = None,
 ) -> None:
     """Put back, for every roster an import touched, the version that was current before it.
+
     The rollback is itself an import in the history, and can be rolled back.
 
     Example: ctcontacts rollback 12
@@ -365,7 +458,7 @@ def rollback(
             lambda render, r: render.import_report(r, render.stdout()), doc=lambda r: r.as_dict())
 
 
-@app.command()
+@command()
 def confirm(
     network: Network,
     country: Annotated[Optional[str], typer.Option("--country", "-c", help="Member whose contacts were checked.")] = None,
@@ -374,9 +467,11 @@ def confirm(
     as_json: Json = False,
     db: Db = None,
 ) -> None:
-    """Record that changed phone numbers, e-mail domains or secure channels (--country), or a
-    network's changed fallback member (--fallback), were checked out of band (for example by
-    calling the number on record), and clear their mark. Prints exactly what was confirmed.
+    """Record that a changed phone number, e-mail domain, secure channel or fallback was checked.
+
+    Give --country for contacts' phone numbers, e-mail domains or secure channels, or --fallback for a network's
+    changed fallback member, once they were checked out of band (for example by calling the number on record).
+    Their mark is cleared, and exactly what was confirmed is printed.
 
     Example: ctcontacts confirm --country FR --network ftf --contact fr-desk
     """
@@ -390,7 +485,7 @@ def confirm(
 # --- signed rosters ---------------------------------------------------------------------------------
 
 trust_app = typer.Typer(no_args_is_help=True, help="The keys trusted to sign rosters, and each network's signature "
-                        "policy. Every change is in the history and can be rolled back.\n\nExample: ctcontacts "
+                        "policy.\n\nEvery change is in the history and can be rolled back.\n\nExample: ctcontacts "
                         "trust add --network ftf --country FR fr-admin.pub")
 app.add_typer(trust_app, name="trust")
 
@@ -475,13 +570,14 @@ def trust_policy(
             lambda render, r: render.trust_change(r, render.stdout()), doc=lambda r: r.as_dict())
 
 
-@app.command()
+@command()
 def verify(
     file: str = typer.Argument(..., metavar="FILE", help="A roster file."),
     signature: Optional[str] = typer.Argument(None, metavar="[FILE.sig]", help="Its signature (default: FILE.sig)."),
     as_json: Json = False, db: Db = None,
 ) -> None:
     """Who signed a roster file, and for what that key is trusted here, without importing it.
+
     Exit 0: a good signature by a trusted key; 1: a good signature by a key not trusted
     (or trusted no longer); 2: no signature, or one that does not verify.
 
@@ -498,9 +594,9 @@ def verify(
     raise typer.Exit(0 if any(not t["expired"] for t in doc["trusted_for"]) else 1)
 
 
-@app.command()
+@command()
 def demo(db: Db = None) -> None:
-    """Load the bundled fictional demo directory (marked as demo data in every answer).
+    """Load the bundled fictional demo directory, marked as demo data in every answer.
 
     Example: ctcontacts --db demo.db demo && ctcontacts --db demo.db whois -c FR -n ftf
     """
@@ -508,11 +604,16 @@ def demo(db: Db = None) -> None:
 
     report = session.run(lambda: load_demo(session.db_path(db), now=_now()))
     path = session.state["path"]
-    typer.echo(f"Loaded {len(report.rosters)} fictional demo rosters into {path}.")
+    count = len(report.rosters)
+    if report.changed_anything:
+        typer.echo(f"Loaded {count} fictional demo roster{'s' if count != 1 else ''} into {path}.")
+    else:
+        typer.echo(f"The fictional demo directory in {path} is already loaded and unchanged "
+                   f"({count} roster{'s' if count != 1 else ''}).")
     typer.echo(f"Try: ctcontacts --db {path} whois --country FR --network ftf")
 
 
-@app.command("export")
+@command("export")
 def export_(
     fmt: str = typer.Option("json", "--format", "-f",
                             help="json or csv (roster files that import back), ics (calendar), vcf (vCard 4.0)."),
@@ -529,9 +630,11 @@ def export_(
     tz: Tz = None,
     db: Db = None,
 ) -> None:
-    """Export rosters: JSON and CSV import back to the same directory; ICS for a calendar
-    (recurrences kept as RRULE, and duty a calendar gave written whole); vCard 4.0 for a
-    phone's address book. CSV cells that a spreadsheet would run as formulas are written as text.
+    """Export rosters as JSON or CSV roster files, an iCalendar of duty, or vCards.
+
+    JSON and CSV import back to the same directory; ICS is for a calendar (recurrences kept as RRULE, and duty a
+    calendar gave written whole); vCard 4.0 is for a phone's address book. CSV cells that a spreadsheet would
+    run as formulas are written as text.
 
     Example: ctcontacts export --format ics --network ftf --country FR --out fr-duty.ics
     """
@@ -561,3 +664,66 @@ def export_(
     text = session.run(call)
     if text is not None:
         sys.stdout.write(text)
+
+
+@command()
+def settings(
+    dial_from: DialFrom = None,
+    no_dial_from: bool = typer.Option(False, "--no-dial-from", help="Forget the country you call from."),
+    as_json: Json = False,
+) -> None:
+    """Your own settings, kept in your per-user directory: the country you call from.
+
+    With it set, every view shows each phone number as it is dialled from there (00 44 20 7946 0137 from France,
+    011 44 20 7946 0137 from the United States) besides its international form. --dial-from on a command and
+    $CTCONTACTS_DIAL_FROM come first. Without options, prints the settings.
+
+    Example: ctcontacts settings --dial-from FR
+    """
+    import json
+    import os
+
+    from ..base.errors import UsageError
+
+    def call():
+        current = session.settings()
+        if dial_from is not None and no_dial_from:
+            raise UsageError("give --dial-from COUNTRY or --no-dial-from, not both.")
+        if dial_from is None and not no_dial_from:
+            return current
+        updated = dict(current)
+        if no_dial_from:
+            updated.pop("dial_from", None)
+        else:
+            from ..domain.members import resolve_member
+
+            code = session.country_code(dial_from, "--dial-from")
+            if resolve_member(code) != code:  # a real country, not only two letters
+                raise UsageError(f"--dial-from {dial_from!r} is not a country; give one such as FR, US or JP.")
+            updated["dial_from"] = code
+        path = session.settings_path()
+        temporary = path + ".new"
+        try:
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # readable by you only
+            with open(fd, "w", encoding="utf-8") as f:
+                json.dump(updated, f, indent=2)
+                f.write("\n")
+            os.replace(temporary, path)  # whole or not at all
+        except OSError as e:
+            raise UsageError(f"cannot write the settings file {path} ({e.strerror}); check that folder and its "
+                             "permissions.") from None
+        return updated
+
+    def draw(render, doc):
+        out = render.stdout()
+        place = session.settings_path()
+        if doc.get("dial_from"):
+            from ..domain.members import member_label
+
+            render.say(out, "Numbers are also shown as dialled from", (member_label(doc["dial_from"]), "bold"),
+                       f"(dial_from in {place}).")
+        else:
+            render.say(out, f"No country to dial from is set (ctcontacts settings --dial-from COUNTRY sets it, in {place}).")
+
+    _answer(call, as_json, draw)

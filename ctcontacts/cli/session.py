@@ -12,7 +12,7 @@ import json
 import os
 import sys
 
-from ..base.errors import CtContactsError, InvalidInput
+from ..base.errors import CtContactsError, InvalidInput, UsageError
 
 # The --db given before the command (``ctcontacts --db X whois``), and the path the
 # command resolved: what error messages and the demo's hint name.
@@ -96,3 +96,66 @@ def member_option(country: str | None) -> str | None:
     from ..domain.members import resolve_member
 
     return resolve_member(country) if country is not None else None
+
+
+# --- the caller's own country, for the digits to dial --------------------------------
+
+ENV_DIAL_FROM = "CTCONTACTS_DIAL_FROM"
+SETTINGS_FILE = "settings.json"
+
+
+def settings_path() -> str:
+    """The per-user settings file, beside the default database (``ctcontacts settings``)."""
+    return os.path.join(app_dir(), SETTINGS_FILE)
+
+
+def settings() -> dict:
+    """The per-user settings (``{"dial_from": "FR"}``); empty when there is no file."""
+    path = settings_path()
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as e:
+        reason = getattr(e, "strerror", None) or "not JSON"
+        raise UsageError(f"the settings file {path} cannot be read ({reason}); fix it, or delete it and use "
+                         "ctcontacts settings again.") from None
+    if not isinstance(doc, dict):
+        raise UsageError(f"the settings file {path} is not a JSON object; delete it and use ctcontacts settings again.")
+    return doc
+
+
+def dial_from_option(value: str | None) -> tuple[str, str] | None:
+    """The country the user calls from, and where that was said: ``--dial-from``, else
+    ``$CTCONTACTS_DIAL_FROM`` (set empty: none), else ``dial_from`` in the settings file;
+    ``None`` when none says. A two-letter code is taken as it is (the database knows
+    which countries it can dial from); a name is looked up (``members.resolve_member``)."""
+    if value is not None:
+        text, source = value, "--dial-from"
+    elif os.environ.get(ENV_DIAL_FROM) is not None:
+        text, source = os.environ[ENV_DIAL_FROM], ENV_DIAL_FROM
+        if not text.strip():
+            return None
+    else:
+        text = settings().get("dial_from")
+        source = f"dial_from in {settings_path()}"
+        if text is None:
+            return None
+    return country_code(text, source), source
+
+
+def country_code(text: object, source: str) -> str:
+    """A country's ISO code from what a user typed (``fr``, ``UK``, ``France``)."""
+    from ..base.text import clip
+    from ..domain.members import ALIASES, resolve_member
+
+    if not isinstance(text, str) or not text.strip():
+        raise UsageError(f"{source} is empty; give the country you call from, such as FR, US or JP.")
+    raw = text.strip()
+    code = ALIASES.get(raw.casefold())
+    if code is None:
+        code = raw.upper() if len(raw) == 2 and raw.isascii() and raw.isalpha() else resolve_member(raw)
+    if code.startswith("org:"):
+        raise UsageError(f"{source} {clip(text)} is not a country; give the country you call from, such as FR.")
+    return code

@@ -88,6 +88,11 @@ class ReachChangeRefused(CtContactsError):
 
 
 Progress = Callable[[str, int, int], None]  # (file name, bytes read, bytes in all)
+# A progress call whose name starts with this is a phase after the files are read
+# ("checking the rosters", "writing to the database"): no file, no byte count.
+PHASE = "\x00"
+CHECKING = PHASE + "checking the rosters"
+WRITING = PHASE + "writing to the database"
 
 
 def _sha256(f: BinaryIO, also=None) -> str:
@@ -152,6 +157,8 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str |
     signed: dict = {}
     files = _read([os.fspath(p) for p in paths], inputs or Inputs(), infos if infos is not None else [],
                   network, member, problems, progress, signature, signed)
+    if progress:
+        progress(CHECKING, 0, 0)
     rosters, defs, more = validate([f for f in files if f.format != "ics"], set(store.networks(conn)))
     problems.extend(more)
     for f in files:
@@ -241,7 +248,7 @@ def _summary(problems: list[Problem]) -> str:
     total = len(problems) + getattr(problems, "dropped", 0)
     first = str(problems[0])
     more = f" (and {total - 1:,} more)" if total > 1 else ""
-    return f"{total:,} problem(s): {first}{more}"
+    return f"{total:,} problem{'' if total == 1 else 's'}: {first}{more}"
 
 
 def _record_refusal(db_path: Pathish, when: str, kind: str, infos: list[dict], rosters: list[tuple[str, str]],
@@ -446,6 +453,8 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
         return report
     if not exists:
         conn = connect(db_path, create=True)
+    if progress:
+        progress(WRITING, 0, 0)
     with write_transaction(conn, db_path):
         # Compared inside the write lock, so the report describes exactly what
         # this transaction changes.
@@ -456,6 +465,7 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
                                                    files=infos, rosters=keys, outcome="ok", options=options)
             fallbacks = _apply_networks(conn, report.import_id, report.networks, when)
             _apply(conn, report.import_id, rosters, report.rosters, None, when, fallbacks)
+            store.refresh_dial_regions(conn)
     if refused:
         reason = ReachChangeRefused(report, None)
         raise ReachChangeRefused(report, _record_refusal(db_path, when, kind, infos, keys, str(reason)))

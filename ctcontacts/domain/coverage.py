@@ -53,29 +53,41 @@ def member_coverage(member: str, contacts: Sequence[Contact] | None, start: int,
     return cov
 
 
-GAP, BACKUP, COVERED, OUTSIDE = "gap", "backup", "covered", "outside"
-_WORST = {GAP: 0, BACKUP: 1, COVERED: 2, OUTSIDE: 3}
+def _seconds_in(spans: list[Span], s: int, e: int, at: int) -> tuple[int, int]:
+    """Seconds of ``[s, e)`` that sorted, disjoint ``spans`` cover, and where to start
+    looking for the next slice (slices come in order)."""
+    while at < len(spans) and spans[at][1] <= s:
+        at += 1
+    total, j = 0, at
+    while j < len(spans) and spans[j][0] < e:
+        total += min(e, spans[j][1]) - max(s, spans[j][0])
+        j += 1
+    return total, at
 
 
-def _overlaps(spans: list[Span], s: int, e: int) -> bool:
-    return any(a < e and b > s for a, b in spans)
-
-
-def week_grid(cov: MemberCoverage, zone) -> list[list[str]]:
-    """A 7 x 24 grid (Monday first, hours of ``zone``): for each weekday and hour, the
-    worst state seen in any hour of the window that falls there — a gap, backups
-    only, or covered by rank 1. Cells the window never reaches are ``outside``."""
-    grid = [[OUTSIDE] * 24 for _ in range(7)]
+def week_hours(cov: MemberCoverage, zone) -> list[list[tuple[int, int, int] | None]]:
+    """A 7 x 24 grid (Monday first, hours of ``zone``): for each weekday and hour,
+    ``(seconds, gap, backup_only)``: how many seconds of the window fall in that hour
+    of that weekday, over all its dates, and how many of them had nobody on duty, or
+    backups only. ``None`` where the window never reaches. A quarter-hour uncovered on
+    one date weighs what it lasted, not the whole weekday."""
+    grid: list[list[list[int] | None]] = [[None] * 24 for _ in range(7)]
     # Quarter hours: every zone's offset is a multiple of 15 minutes (Kathmandu is
     # +05:45), so each slice lies inside one local hour.
     step = 900
     t = cov.start - cov.start % step
+    gaps_at = backups_at = 0
     while t < cov.end:
         s, e = max(t, cov.start), min(t + step, cov.end)
-        state = GAP if _overlaps(cov.gaps, s, e) else BACKUP if _overlaps(cov.backup_only, s, e) else COVERED
-        wall = zone.wall(s)
-        cell = grid[wall.weekday()][wall.hour]
-        if _WORST[state] < _WORST[cell]:
-            grid[wall.weekday()][wall.hour] = state
+        gap, gaps_at = _seconds_in(cov.gaps, s, e, gaps_at)
+        backup, backups_at = _seconds_in(cov.backup_only, s, e, backups_at)
+        local = s + zone.offset_at(s)
+        day, hour = (local // 86400 + 3) % 7, local % 86400 // 3600  # 1970-01-01 was a Thursday
+        cell = grid[day][hour]
+        if cell is None:
+            cell = grid[day][hour] = [0, 0, 0]
+        cell[0] += e - s
+        cell[1] += gap
+        cell[2] += backup
         t += step
-    return grid
+    return [[tuple(c) if c is not None else None for c in row] for row in grid]

@@ -78,7 +78,7 @@ def _rrule(text: str) -> str:
 
 
 def describe(rule: Rule) -> str:
-    """``Mon-Fri 08:00-18:00``, ``always``, ``every 2 weeks on Mon from 2026-11-02 09:00, for P7D``."""
+    """``Mon-Fri 08:00-18:00``, ``always``, ``every 2 weeks on Mon, starting 2026-11-02 09:00, each for 7 days``."""
     if isinstance(rule, Always):
         return "always (24/7)"
     if isinstance(rule, Weekly):
@@ -87,8 +87,8 @@ def describe(rule: Rule) -> str:
         if rule.start is not None and rule.end is not None:
             return f"from {_stamp(rule.start)} to {_stamp(rule.end)}"
         if rule.start is not None:
-            return f"from {_stamp(rule.start)} for {rule.duration}"
-        return f"for {rule.duration} until {_stamp(rule.end)}"
+            return f"from {_stamp(rule.start)} for {duration_words(rule.duration)}"
+        return f"for {duration_words(rule.duration)} until {_stamp(rule.end)}"
     if isinstance(rule, Recurrence):
         until = f", until {_stamp(rule.until)}" if rule.until else ""
         start = rule.start.strftime("%Y-%m-%d %H:%M") + (f" ({rule.timezone})" if rule.timezone else "")
@@ -97,11 +97,21 @@ def describe(rule: Rule) -> str:
             later = "" if not days else " the next day" if days == 1 else f" {days} days later"
             length = f"each to {rule.end:%H:%M}{later} (wall clock)"
         else:
-            length = f"each for {rule.duration}"
+            length = f"each for {duration_words(rule.duration)}"
         return f"{_rrule(rule.rrule)}, starting {start}, {length}{until}"
     if isinstance(rule, Off):
         return f"NOT on duty: {describe(rule.rule)}"
     return rule.text()  # pragma: no cover
+
+
+def duration_words(d) -> str:
+    """An ISO 8601 duration as people say it: ``PT12H`` is ``12 hours``, ``P3D``
+    ``3 days``, ``P1DT12H`` ``1 day 12 hours``, ``PT30M`` ``30 minutes``."""
+    h, rest = divmod(d.seconds, 3600)
+    m, s = divmod(rest, 60)
+    parts = [(d.years, "year"), (d.months, "month"), (d.days, "day"), (h, "hour"), (m, "minute"), (s, "second")]
+    words = [f"{n:,} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
+    return " ".join(words) or "0 seconds"
 
 
 def _stamp(stamp) -> str:

@@ -61,6 +61,9 @@ class Contact:
     languages: list[str] = field(default_factory=list)
     verified: str | None = None
     notes: str = ""
+    # As read back from the database: each phone's [international, national] forms
+    # (``domain.dialling``), or ``None`` when they are not known; not part of a roster file.
+    phone_formats: list | None = field(default=None, compare=False)
 
     @property
     def order(self) -> tuple:

@@ -307,6 +307,13 @@ def parse_stored(text: str) -> Rule:
     return parse_rule(text, stored=True)
 
 
+def is_dated_shift(text: str) -> bool:
+    """Whether a rule's one-string form is a plain dated interval (``2026-12-01T08:00/PT12H``),
+    as rosters sent shift by shift hold hundreds of."""
+    t = text.strip()
+    return "/" in t and t[:2].upper() != "R/" and bool(re.match(r"^(\d{4}-\d{2}-\d{2}|P[\dTYMWDHS]+/)", t, re.I))
+
+
 def _parse_text(text: str, stored: bool = False) -> Rule:
     t = text.strip()
     if not t:

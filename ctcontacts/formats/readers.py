@@ -402,16 +402,19 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
               progress: Callable[[int], None] | None, source: BinaryIO) -> None:
     """Read a CSV roster file row by row into ``raw``: a header, then one duty rule a row."""
     first = stream.readline()
-    reader = csv.reader(itertools.chain([first], stream), delimiter=_sniff_delimiter(first))
+    # strict: a quote that opens a cell and is never closed is an error, not a cell that
+    # swallows the rest of the file (which would then be reported as missing columns).
+    reader = csv.reader(itertools.chain([first], stream), delimiter=_sniff_delimiter(first), strict=True)
     try:
         header = next(reader)
     except (StopIteration, csv.Error) as e:
-        raw.problems.append(Problem(raw.file, "row 1", "", f"cannot read the header: {e}"))
+        raw.problems.append(Problem(raw.file, "row 1", "", f"cannot read the header: {_csv_error(e)}"))
         return
     columns = _csv_columns(raw, header, network, member)
     if columns is None:
         return
     rows = _CsvRows(raw, header, columns, network, member)
+    index = 1
     try:
         for index, cells in enumerate(reader, start=2):
             if progress is not None and index % PROGRESS_EVERY == 0:
@@ -425,9 +428,22 @@ def _read_csv(raw: RawFile, stream: TextIO, network: str | None, member: str | N
             if not rows.row(index, cells):
                 return  # binary data: nothing more is read
     except csv.Error as e:
-        raw.problems.append(Problem(raw.file, f"row {reader.line_num}", "", f"cannot read the CSV: {e}"))
+        # The row being read when it failed is the one after the last row read.
+        raw.problems.append(Problem(raw.file, f"row {index + 1}", "", _csv_error(e)))
         return
     rows.finish()
+
+
+def _csv_error(e: csv.Error) -> str:
+    """What Python's CSV reader could not read, said for whoever wrote the file."""
+    text = str(e)
+    if "unexpected end of data" in text or "EOF" in text:
+        return ('a quote (") opens a cell here and is never closed; close it, or remove it if the cell '
+                "is not quoted")
+    if "expected after" in text:
+        return ('a quoted cell goes on after its closing quote; quote the whole cell, and write a quote '
+                'inside it as two ("")')
+    return f"cannot read the CSV: {text}"
 
 
 def _csv_columns(raw: RawFile, header: list[str], network: str | None, member: str | None) -> list[str | None] | None:

@@ -38,6 +38,28 @@ def contact_marks(conn: sqlite3.Connection, network: str, member: str) -> dict[s
     return {cid: contact_mark(row) for cid, row in store.unconfirmed_reach(conn, network, member).items()}
 
 
+def contact_marks_and_confirmations(conn: sqlite3.Connection, network: str,
+                                    member: str) -> tuple[dict[str, dict], dict[str, dict]]:
+    """In one read: the unconfirmed reach changes of a member's contacts (``contact_marks``)
+    and, for contacts with none pending, the last confirmed one: ``{"imports": [ids],
+    "fields": {...}, "confirmed_at": "…Z", "confirmed_by": "name"}``, by contact id."""
+    return network_marks_and_confirmations(conn, network, member).get(member, ({}, {}))
+
+
+def network_marks_and_confirmations(conn: sqlite3.Connection, network: str, member: str | None = None,
+                                    ) -> dict[str, tuple[dict[str, dict], dict[str, dict]]]:
+    """``contact_marks_and_confirmations`` of every member of ``network`` (or of ``member``), by member."""
+    out: dict[str, tuple[dict, dict]] = {}
+    for row in store.reach_flags(conn, network, member):
+        pending, confirmed = out.setdefault(row["member"], ({}, {}))
+        if row["confirmed_at"] is None and row["cleared_by"] is None:
+            pending[row["contact_id"]] = contact_mark(row)
+        elif row["confirmed_at"] is not None:
+            confirmed[row["contact_id"]] = {**contact_mark(row), "confirmed_at": row["confirmed_at"],
+                                            "confirmed_by": row["confirmed_by"]}
+    return out
+
+
 def all_contact_marks(conn: sqlite3.Connection) -> dict[tuple[str, str, str], dict]:
     """Every unconfirmed contact mark, by (network, member, contact id)."""
     return {(r["network"], r["member"], r["contact_id"]): contact_mark(r) for r in store.all_unconfirmed_reach(conn)}

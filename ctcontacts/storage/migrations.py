@@ -6,6 +6,7 @@ and its name to ``schema.KNOWN_MIGRATIONS``.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 
@@ -296,6 +297,37 @@ def m006_trust(db: Database) -> None:
     db.execute("ALTER TABLE roster_versions ADD COLUMN signature TEXT")
     # whois --as-recorded: the version of a roster current at an instant.
     db.execute("CREATE INDEX import_rosters_by_roster ON import_rosters (network, member, import_id)")
+
+
+@migrations()
+def m007_phone_formats(db: Database) -> None:
+    # How people read and dial a number: libphonenumber's grouped international and
+    # national forms of each phone ([[international, national] or null, ...], in the
+    # order of ``phones``), and each country's international prefix. Computed at import
+    # so that a lookup need not load libphonenumber (tens of ms); here for every
+    # version already stored, from its E.164 numbers. NULL: unreadable numbers.
+    from ..domain.dialling import formats_of
+
+    db.execute("ALTER TABLE contacts ADD COLUMN phone_formats TEXT")
+    db.execute(
+        """
+        CREATE TABLE dial_regions (
+            region TEXT PRIMARY KEY,       -- ISO 3166 alpha-2, as libphonenumber knows it
+            country_code INTEGER NOT NULL, -- its country calling code (33, 1, 44)
+            prefix TEXT NOT NULL           -- what it dials before a country code ('' : none preferred)
+        ) WITHOUT ROWID"""
+    )
+    from .store import json_texts, refresh_dial_regions
+
+    refresh_dial_regions(db.conn)
+    cache: dict = {}
+    rows = db.execute("SELECT rowid, phones FROM contacts").fetchall()
+    updates = []
+    for rowid, phones in rows:
+        numbers = json_texts(phones)
+        if numbers:
+            updates.append((json.dumps(formats_of(numbers, cache)), rowid))
+    db.conn.executemany("UPDATE contacts SET phone_formats = ? WHERE rowid = ?", updates)
 
 
 def apply(conn: sqlite3.Connection) -> None:

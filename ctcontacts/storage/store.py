@@ -99,7 +99,7 @@ def load_roster(conn: sqlite3.Connection, network: str, member: str, *, parse: b
 _HEAD_COLUMNS = ("id, network, member, issued, created_at, source_file, demo, import_id, spans_tz, source_sha256, "
                  "signature")
 _CONTACT_COLUMNS = ("version_id, id, name, timezone, agency, role, rank, phones, email, secure_channel, languages, "
-                    "verified, dated_until")
+                    "verified, dated_until, phone_formats")
 
 
 def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: bool = True,
@@ -245,7 +245,25 @@ def _contact(row, duty: list) -> tuple[Contact, str]:
         secure_channel=str(row["secure_channel"]), languages=languages or [], verified=verified,
         notes=str(row["notes"]),
     )
+    contact.phone_formats = phone_formats(row["phone_formats"], contact.phones)
     return contact, ", ".join(damage)
+
+
+def phone_formats(text, phones: list[str]) -> list | None:
+    """The stored ``[international, national]`` forms of each phone, or ``None`` when
+    they are missing or do not match the numbers (the views then show E.164)."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(value, list) or len(value) != len(phones):
+        return None
+    for f in value:
+        if f is not None and not (isinstance(f, list) and len(f) == 2 and all(isinstance(x, str) for x in f)):
+            return None
+    return value
 
 
 def _filter(head, window: tuple[int, int]) -> tuple[bool, int, int]:
@@ -354,13 +372,17 @@ def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, crea
          tz_version(), roster.source_sha256, json.dumps(roster.signer) if roster.signer else None],
     )
     version = cur.lastrowid
+    from ..domain.dialling import formats_of
+
+    cache: dict = {}
     conn.executemany(
         "INSERT INTO contacts (version_id, id, position, name, agency, role, rank, phones, email, "
-        "secure_channel, languages, timezone, verified, notes, dated_until) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "secure_channel, languages, timezone, verified, notes, dated_until, phone_formats) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             [version, c.id, i, c.name, c.agency, c.role, c.rank, json.dumps(c.phones), c.email,
-             c.secure_channel, json.dumps(c.languages), c.timezone, c.verified, c.notes, _dated_until(c.duty)]
+             c.secure_channel, json.dumps(c.languages), c.timezone, c.verified, c.notes, _dated_until(c.duty),
+             json.dumps(formats_of(c.phones, cache))]
             for i, c in enumerate(roster.contacts)
         ],
     )
@@ -419,6 +441,25 @@ def count_rosters(conn: sqlite3.Connection, *, demo: bool) -> int:
         "SELECT count(*) FROM rosters r JOIN roster_versions v ON v.id = r.version_id WHERE v.demo = ?",
         [int(demo)],
     ).fetchone()[0]
+
+
+# --- dialling -----------------------------------------------------------------------
+
+
+def refresh_dial_regions(conn: sqlite3.Connection) -> None:
+    """Each country's calling code and international prefix, as the installed
+    libphonenumber has them (``domain.dialling``): written by the migration that made
+    the table and again by every import, so they follow libphonenumber's updates."""
+    from ..domain.dialling import dialling_regions
+
+    conn.execute("DELETE FROM dial_regions")
+    conn.executemany("INSERT INTO dial_regions (region, country_code, prefix) VALUES (?, ?, ?)", dialling_regions())
+
+
+def dial_region(conn: sqlite3.Connection, region: str) -> tuple[int, str] | None:
+    """``(country calling code, international prefix)`` of a country, or ``None``."""
+    row = conn.execute("SELECT country_code, prefix FROM dial_regions WHERE region = ?", [region]).fetchone()
+    return None if row is None else (row[0], row[1])
 
 
 # --- imports (history) ----------------------------------------------------------
@@ -527,6 +568,13 @@ def unconfirmed_reach(conn: sqlite3.Connection, network: str, member: str) -> di
             f"SELECT * FROM reach_flags WHERE network = ? AND member = ? AND {PENDING}", [network, member],
         )
     }
+
+
+def reach_flags(conn: sqlite3.Connection, network: str, member: str | None) -> list[sqlite3.Row]:
+    """Every reach flag of a member's contacts (``None``: of every member of the
+    network), pending, confirmed or cleared."""
+    return conn.execute("SELECT * FROM reach_flags WHERE network = ? AND (? IS NULL OR member = ?)",
+                        [network, member, member]).fetchall()
 
 
 def all_unconfirmed_reach(conn: sqlite3.Connection) -> list[sqlite3.Row]:

@@ -207,3 +207,12 @@ def parse_duration(text: str) -> Duration:
     if d.longest_seconds() > (MAX_DURATION_DAYS + 400) * 86400:
         raise ISOError(f"{_clip(text)} is longer than a century; check the number")
     return d
+
+
+def format_length(seconds: int) -> str:
+    """A stretch of time as every view says it: ``14:30``, ``5d 08:00``, ``00:00:30``
+    (days, then hours and minutes; seconds only when there are some)."""
+    d, rest = divmod(int(seconds), 86400)
+    h, rest = divmod(rest, 3600)
+    m, s = divmod(rest, 60)
+    return (f"{d}d " if d else "") + f"{h:02d}:{m:02d}" + (f":{s:02d}" if s else "")

@@ -16,7 +16,8 @@ from ..domain.describe import describe_text
 from ..domain.freshness import age_days
 from ..domain.members import member_label
 from ..base.values import value_class
-from .whois import Answer, network_answers, provenance
+from ..domain.model import Contact
+from .whois import Answer, Dialling, Entry, network_answers, phone_fields, provenance
 from ..time.zones import lookup_zone
 from ..time.isotime import format_utc
 
@@ -55,14 +56,32 @@ def status_of(answer: Answer) -> str:
 BOARD_HORIZON = 16 * 86400
 
 
-def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, speaks: str | None = None) -> list[dict]:
+def _on_duty(e: Entry, dial_from: Dialling | None) -> dict:
+    c = e.contact
+    return {"id": c.id, "name": c.name, "rank": c.rank, "phones": list(c.phones), "email": c.email,
+            "until": format_utc(e.status.until) if e.status.until is not None else None,
+            "reach_changed": e.reach_changed,
+            # Added with issue 14: everything the board and whois show of a contact.
+            "agency": c.agency, "role": c.role, "secure_channel": c.secure_channel, "languages": list(c.languages),
+            "timezone": c.timezone, **phone_fields(c, dial_from)}
+
+
+def duty_key(entry: dict) -> tuple:
+    """What a change of duty is, on the board: the member's status and who is on duty."""
+    return (entry["status"], tuple(d["id"] for d in entry["on_duty"]))
+
+
+def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, speaks: str | None = None,
+              dial_from: Dialling | None = None) -> list[dict]:
     """One entry per (network, member): status, local time there, who is on duty, until
-    when and who is next, both within ``BOARD_HORIZON``."""
+    when and who is next, both within ``BOARD_HORIZON``. With ``speaks`` and nobody on
+    duty who speaks it, who is on duty all the same (``on_duty_not_speaking``)."""
     out = []
     for code in codes:
         net = store.find_network(conn, code)
         # The board shows each member's own status; the fallback is one row of its own.
-        for answer in network_answers(conn, net, store.network_members(conn, net), at, now, speaks, BOARD_HORIZON):
+        for answer in network_answers(conn, net, store.network_members(conn, net), at, now, speaks, BOARD_HORIZON,
+                                      dial_from):
             member = answer.member
             zone = member_zone(member, answer.roster.contacts if answer.roster else None)
             out.append({
@@ -72,13 +91,7 @@ def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, spe
                 "member_status": net.members.get(member, {}).get("status"),
                 "timezone": zone,
                 "local_time": lookup_zone(zone).to_local(at).isoformat() if zone else None,
-                "on_duty": [
-                    {"id": e.contact.id, "name": e.contact.name, "rank": e.contact.rank,
-                     "phones": list(e.contact.phones), "email": e.contact.email,
-                     "until": format_utc(e.status.until) if e.status.until is not None else None,
-                     "reach_changed": e.reach_changed}
-                    for e in answer.on_duty
-                ],
+                "on_duty": [_on_duty(e, dial_from) for e in answer.on_duty],
                 "next": [{"id": e.contact.id, "name": e.contact.name, "rank": e.contact.rank,
                           "from": format_utc(e.status.next_start), "reach_changed": e.reach_changed}
                          for e in answer.next],
@@ -87,6 +100,8 @@ def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, spe
                 # Contacts whose stored duty is beyond the limits or damaged: never named
                 # as on duty, so the board says why a member may show nobody.
                 "not_evaluated": dict(answer.roster.unreadable) if answer.roster else {},
+                "member_name": member_label(member),
+                "on_duty_not_speaking": [_on_duty(e, dial_from) for e in answer.on_duty_not_speaking],
             })
     out.sort(key=lambda e: (STATUS_ORDER[e["status"]], e["network"], e["member"]))
     return out
@@ -117,10 +132,12 @@ def _spans(spans) -> list[dict]:
 SCHEDULE_MARGIN = 8 * 86400
 
 
-def schedule(conn: sqlite3.Connection, network: str, member: str, start: int, end: int) -> dict:
+def schedule(conn: sqlite3.Connection, network: str, member: str, start: int, end: int,
+             dial_from: Dialling | None = None) -> dict:
     """Every shift that overlaps ``[start, end)`` with its real start and end (the
-    handovers), the gaps and the backup-only stretches. A shift longer than the
-    margin around the window is cut there and says so (``continues_before/after``)."""
+    handovers), the gaps and the backup-only stretches. ``continues_before/after``:
+    the shift began before the window, or ends after it. A shift that reaches past
+    the margin around the window is cut there and says so (``start_known``, ``end_known``)."""
     from ..domain.engine import duty_intervals
 
     net = store.find_network(conn, network)
@@ -130,15 +147,17 @@ def schedule(conn: sqlite3.Connection, network: str, member: str, start: int, en
     flagged = marks.contact_marks(conn, net.code, member) if contacts else {}
     shifts = [
         {"id": c.id, "name": c.name, "rank": c.rank, "timezone": c.timezone, "phones": list(c.phones),
-         "start": format_utc(s), "end": format_utc(e), "continues_before": s == lo, "continues_after": e == hi,
-         "reach_changed": flagged.get(c.id)}
+         "start": format_utc(s), "end": format_utc(e), "continues_before": s < start, "continues_after": e > end,
+         "reach_changed": flagged.get(c.id),
+         "start_known": s > lo, "end_known": e < hi, "role": c.role, "email": c.email, **phone_fields(c, dial_from)}
         for c in contacts or []
         for s, e in duty_intervals(c.duty, lookup_zone(c.timezone), lo, hi)
         if s < end and e > start
     ]
     shifts.sort(key=lambda x: (x["start"], x["rank"], x["name"], x["id"]))
     return {"network": net.code, "member": member, "from": format_utc(start), "to": format_utc(end),
-            "roster": cov.roster, "shifts": shifts, "gaps": _spans(cov.gaps), "backup_only": _spans(cov.backup_only)}
+            "roster": cov.roster, "shifts": shifts, "gaps": _spans(cov.gaps), "backup_only": _spans(cov.backup_only),
+            "member_name": member_label(member), "margin_days": SCHEDULE_MARGIN // 86400}
 
 
 @value_class
@@ -211,12 +230,15 @@ def members_overview(conn: sqlite3.Connection, network: str, now: int) -> list[d
     return out
 
 
-def contact_dict(c, network: str, member: str, reach_changed: dict | None = None) -> dict:
+def contact_dict(c, network: str, member: str, reach_changed: dict | None = None,
+                 dial_from: Dialling | None = None) -> dict:
     return {"network": network, "member": member, **c.as_dict(),
-            "duty_in_words": [describe_text(r.text()) for r in c.duty], "reach_changed": reach_changed}
+            "duty_in_words": [describe_text(r.text()) for r in c.duty], "reach_changed": reach_changed,
+            **phone_fields(c, dial_from)}
 
 
-def contacts_list(conn: sqlite3.Connection, network: str, member: str, now: int) -> list[dict]:
+def contacts_list(conn: sqlite3.Connection, network: str, member: str, now: int,
+                  dial_from: Dialling | None = None) -> list[dict]:
     net = store.find_network(conn, network)
     roster = store.load_roster(conn, net.code, member, parse=False)  # texts: shown, not evaluated
     if roster is None:
@@ -224,10 +246,11 @@ def contacts_list(conn: sqlite3.Connection, network: str, member: str, now: int)
     contacts = sorted(roster.contacts, key=lambda c: c.order)
     flagged = marks.contact_marks(conn, net.code, member)
     source = provenance(conn, roster, now)
-    return [contact_dict(c, net.code, member, flagged.get(c.id)) | {"provenance": source} for c in contacts]
+    return [contact_dict(c, net.code, member, flagged.get(c.id), dial_from) | {"provenance": source}
+            for c in contacts]
 
 
-def search(conn: sqlite3.Connection, text: str) -> list[dict]:
+def search(conn: sqlite3.Connection, text: str, dial_from: Dialling | None = None) -> list[dict]:
     """Current contacts whose name, agency, phone or e-mail holds ``text`` (case-insensitive;
     for phones, digits are compared, so '01 99 00' finds +33199001234)."""
     needle = text.strip().casefold()
@@ -237,8 +260,8 @@ def search(conn: sqlite3.Connection, text: str) -> list[dict]:
     out = []
     flagged = marks.all_contact_marks(conn)
     rows = conn.execute(
-        "SELECT network, member, id, name, agency, phones, email FROM current_contacts "
-        "ORDER BY network, member, rank, name, id"
+        "SELECT network, member, id, name, agency, phones, email, role, secure_channel, phone_formats "
+        "FROM current_contacts ORDER BY network, member, rank, name, id"
     )
     for row in rows:
         phones = store.json_texts(row["phones"]) or []
@@ -248,7 +271,11 @@ def search(conn: sqlite3.Connection, text: str) -> list[dict]:
         if not hit and len(stripped) >= 4:
             hit = any(stripped in p for p in phones)
         if hit:
+            shown = Contact(row["id"], row["name"], "UTC", [], phones=phones,
+                            phone_formats=store.phone_formats(row["phone_formats"], phones))
             out.append({"network": row["network"], "member": row["member"], "id": row["id"], "name": row["name"],
                         "agency": row["agency"], "phones": phones, "email": row["email"],
-                        "reach_changed": flagged.get((row["network"], row["member"], row["id"]))})
+                        "reach_changed": flagged.get((row["network"], row["member"], row["id"])),
+                        "role": row["role"], "secure_channel": row["secure_channel"],
+                        **phone_fields(shown, dial_from)})
     return out

@@ -17,7 +17,7 @@ from ..domain.coverage import member_coverage
 from ..storage.db import schema_version
 from ..base.values import value_class
 from ..time.zones import is_place, tz_version
-from ..time.isotime import format_utc
+from ..time.isotime import format_length, format_utc
 
 SEVERITIES = ("info", "warning", "error", "critical")  # from least to most severe
 SEVERITY_EXIT = {"info": 0, "warning": 1, "error": 4, "critical": 3}
@@ -180,10 +180,11 @@ def _network(conn: sqlite3.Connection, net, now: int) -> list[Finding]:
         cov = member_coverage(member, roster.contacts, start, end)
         if cov.gaps:
             first = cov.gaps[0]
-            hours = sum(e - s for s, e in cov.gaps) / 3600
+            total = format_length(sum(e - s for s, e in cov.gaps))
+            gaps = "1 gap" if len(cov.gaps) == 1 else f"{len(cov.gaps)} gaps"
             out.append(Finding("warning", "gap",
-                               f"{net.code} {member}: {len(cov.gaps)} gap(s) in the next {GAP_DAYS} days, "
-                               f"{hours:.1f} h in all; first {format_utc(first[0])} to {format_utc(first[1])}",
+                               f"{net.code} {member}: {gaps} in the next {GAP_DAYS} days, "
+                               f"{total} in all; first {format_utc(first[0])} to {format_utc(first[1])}",
                                net.code, member))
     return out
 

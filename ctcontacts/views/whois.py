@@ -31,6 +31,57 @@ class Entry:
     zone: Zone
     status: Status
     reach_changed: dict | None = None  # unconfirmed reach change: marks.contact_marks' shape
+    reach_confirmed: dict | None = None  # the last confirmation of a reach change: marks.contact_confirmations'
+    speaks: bool | None = None  # whether the contact speaks the --speaks language (None: not asked)
+
+
+@value_class(frozen=True)
+class Dialling:
+    """The caller's own country (``--dial-from``), its calling code and international
+    prefix: what a number is dialled as from there (``domain.dialling.dial``)."""
+
+    region: str
+    code: int
+    prefix: str
+
+    def dial(self, formats: list[str] | None) -> str | None:
+        from ..domain.dialling import dial
+
+        return dial(formats, self.code, self.prefix)
+
+
+def dialling(conn: sqlite3.Connection, region: str | None, source: str = "--dial-from") -> Dialling | None:
+    """The ``Dialling`` of a country code, read from the database (no libphonenumber
+    on a lookup); ``None`` when no country was given."""
+    if region is None:
+        return None
+    found = store.dial_region(conn, region)
+    if found is None:
+        from ..base.text import clip
+
+        raise UsageError(f"{source} {clip(region)} is not a country whose dialling ctcontacts knows; give an ISO "
+                         "code such as FR, US or JP.")
+    return Dialling(region, *found)
+
+
+def international(c: Contact) -> list[str]:
+    """The contact's numbers grouped in international form (``+44 20 7946 0137``);
+    E.164 where the grouped form is not stored."""
+    formats = c.phone_formats or [None] * len(c.phones)
+    return [f[0] if f else p for p, f in zip(c.phones, formats)]
+
+
+def dial_strings(c: Contact, dial_from: Dialling | None) -> list[str | None] | None:
+    """What to dial for each number from ``dial_from``; ``None`` when no country is set."""
+    if dial_from is None:
+        return None
+    formats = c.phone_formats or [None] * len(c.phones)
+    return [dial_from.dial(f) for f in formats]
+
+
+def phone_fields(c: Contact, dial_from: Dialling | None) -> dict:
+    """The fields every JSON that shows a contact's numbers adds to ``phones`` (E.164)."""
+    return {"phones_international": international(c), "dial": dial_strings(c, dial_from)}
 
 
 @value_class
@@ -51,37 +102,63 @@ class Answer:
     provenance: dict | None = None
     fallback_provenance: dict | None = None
     as_recorded: bool = False  # answered from the versions current at ``at`` (the history), not today's
+    # With --speaks and nobody on duty who speaks it: who is on duty all the same (a
+    # call in another language beats no call), in the member's roster and the fallback's.
+    on_duty_not_speaking: list[Entry] = field(default_factory=list)
+    fallback_not_speaking: list[Entry] = field(default_factory=list)
+    dial_from: Dialling | None = None
 
     @property
     def next_from(self) -> int | None:
         return self.next[0].status.next_start if self.next else None
 
-    def to_json(self) -> dict:
+    def to_json(self, your_timezone: str | None = None) -> dict:
+        # The contract's fields (docs/whois.md, "JSON") keep their names and meaning;
+        # the rest were added after it (issue 14).
+        dial = self.dial_from
         return {
             "network": self.network.code,
             "member": self.member,
             "at": format_utc(self.at),
-            "on_duty": [_on_duty_json(e, self.at) for e in self.on_duty],
+            "on_duty": [_on_duty_json(e, self.at, dial) for e in self.on_duty],
             "next": [
                 {"id": e.contact.id, "name": e.contact.name, "rank": e.contact.rank,
-                 "from": format_utc(e.status.next_start), "reach_changed": e.reach_changed}
+                 "from": format_utc(e.status.next_start), "reach_changed": e.reach_changed,
+                 "role": e.contact.role, "timezone": e.contact.timezone,
+                 "from_local": e.zone.to_local(e.status.next_start).isoformat()}
                 for e in self.next
             ],
-            "fallback": [_on_duty_json(e, self.at) for e in self.fallback],
+            "fallback": [_on_duty_json(e, self.at, dial) for e in self.fallback],
             "fallback_changed": self.fallback_changed,
             "warnings": list(self.warnings),
             "as_recorded": self.as_recorded,
             "provenance": self.provenance,
             "fallback_provenance": self.fallback_provenance,
+            "network_name": self.network.name,
+            "fallback_member": self.fallback_member if self.fallback_member != self.member else None,
+            "speaks": self.speaks,
+            "on_duty_not_speaking": [_on_duty_json(e, self.at, dial) for e in self.on_duty_not_speaking],
+            "fallback_not_speaking": [_on_duty_json(e, self.at, dial) for e in self.fallback_not_speaking],
+            "your_timezone": your_timezone,
+            "dial_from": dial.region if dial else None,
+            "demo": self.demo,
         }
 
 
-def _on_duty_json(e: Entry, at: int) -> dict:
-    # The contract's fields (README, "whois --json"), then what was added since.
-    return {**e.contact.as_dict("id", "name", "rank", "role", "phones", "email", "languages", "timezone"),
+def _on_duty_json(e: Entry, at: int, dial_from: Dialling | None = None) -> dict:
+    # The contract's fields (docs/whois.md, "JSON"), then what was added since.
+    c = e.contact
+    until = e.status.until
+    return {**c.as_dict("id", "name", "rank", "role", "phones", "email", "languages", "timezone"),
             "local_time": e.zone.to_local(at).isoformat(),
-            "until": format_utc(e.status.until) if e.status.until is not None else None,
-            "reach_changed": e.reach_changed}
+            "until": format_utc(until) if until is not None else None,
+            "reach_changed": e.reach_changed,
+            "agency": c.agency,
+            "secure_channel": c.secure_channel,
+            **phone_fields(c, dial_from),
+            "until_local": e.zone.to_local(until).isoformat() if until is not None else None,
+            "reach_confirmed": e.reach_confirmed,
+            "speaks_language": e.speaks}
 
 
 def _order(e: Entry) -> tuple:
@@ -108,18 +185,25 @@ def _speaks(c: Contact, lang: str | None) -> bool:
 
 
 def _entries(conn: sqlite3.Connection, roster: Roster | None, at: int,
-             speaks: str | None, horizon: int = HORIZON, with_marks: bool = True,
-             flagged: dict | None = None) -> list[Entry]:
-    """Each contact's status at ``at``; ``flagged``: its unconfirmed reach changes, if
-    already read (else read here, unless ``with_marks`` is false)."""
+             speaks: str | None, horizon: int = HORIZON, others: list[Entry] | None = None,
+             with_marks: bool = True, marks_read: tuple[dict, dict] | None = None) -> list[Entry]:
+    """Each contact's status at ``at``: those who speak ``speaks`` (all without it).
+    ``others``: collects the rest, who do not speak it, for when nobody who does is on duty.
+    ``marks_read``: the roster's reach marks and confirmations if already read (else read
+    here, unless ``with_marks`` is false: an answer as recorded is not about today's marks)."""
     if roster is None:
         return []
-    if flagged is None:
-        flagged = marks.contact_marks(conn, roster.network, roster.member) if with_marks else {}
+    if marks_read is None:
+        marks_read = (marks.contact_marks_and_confirmations(conn, roster.network, roster.member) if with_marks
+                      else ({}, {}))
+    flagged, confirmed = marks_read
     out = []
     for c in roster.contacts:
-        if not _speaks(c, speaks) or c.id in roster.unreadable:
+        if c.id in roster.unreadable:
             continue  # a duty that cannot be evaluated never names anyone (see _unreadable)
+        speaking = _speaks(c, speaks)
+        if not speaking and others is None:
+            continue
         zone = lookup_zone(c.timezone)
         # First from the dated shifts near ``at``. A contact with dated shifts beyond
         # them whose answer lies further out (a long unbroken duty, nobody due within
@@ -129,7 +213,8 @@ def _entries(conn: sqlite3.Connection, roster: Roster | None, at: int,
         if status is None:
             whole = store.contact_duty(conn, roster, c.id, (at, at + horizon + 1))
             status = status_at(whole, zone, at, horizon)
-        out.append(Entry(c, zone, status, flagged.get(c.id)))
+        entry = Entry(c, zone, status, flagged.get(c.id), confirmed.get(c.id), speaking if speaks else None)
+        (out if speaking else others).append(entry)
     return out
 
 
@@ -217,12 +302,13 @@ def _load(conn: sqlite3.Connection, network: str, member: str, at: int, as_recor
 
 def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int,
           speaks: str | None = None, fallback: bool = True, horizon: int = HORIZON,
-          as_recorded: bool = False) -> Answer:
+          as_recorded: bool = False, dial_from: Dialling | None = None) -> Answer:
     """The answer for one member; ``horizon``: how far ``until`` and ``next`` look (the
     contract's 366 days; the network board looks less far, see ``board.BOARD_HORIZON``).
     ``as_recorded``: from the roster versions (and network definition) current at ``at``
     as the history recorded them, not today's; reach marks, which are about now, are
-    then left out, and ages are told as they were at ``at``."""
+    then left out, and ages are told as they were at ``at``.
+    ``dial_from``: the caller's country, for the numbers to dial from there."""
     net = store.find_network(conn, network)
     trust_day = now  # whether a signer's key is trusted is told for today, as the trust store is
     if as_recorded:
@@ -230,37 +316,39 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
         now = at  # ages as they were then
     roster, made_current = _load(conn, net.code, member, at, as_recorded)
     return _answer(conn, net, member, roster, at, now, trust_day=trust_day, made_current=made_current,
-                   speaks=speaks, fallback=fallback, horizon=horizon, as_recorded=as_recorded)
+                   speaks=speaks, fallback=fallback, horizon=horizon, as_recorded=as_recorded, dial_from=dial_from)
 
 
 def network_answers(conn: sqlite3.Connection, net: Network, members: list[str], at: int, now: int,
-                    speaks: str | None = None, horizon: int = HORIZON) -> list[Answer]:
+                    speaks: str | None = None, horizon: int = HORIZON,
+                    dial_from: Dialling | None = None) -> list[Answer]:
     """``whois`` for each of ``members`` (without the fallback), as the network board
     asks: the rosters and reach marks read once for the whole network
     (``store.load_current``), not once a member."""
     rosters = store.load_current(conn, net.code, window=(at, at + NEAR))
-    flagged: dict[str, dict] = {}
-    for (network, member, cid), mark in marks.all_contact_marks(conn).items():
-        if network == net.code:
-            flagged.setdefault(member, {})[cid] = mark
+    read = marks.network_marks_and_confirmations(conn, net.code)
     return [_answer(conn, net, member, rosters.get(member), at, now, trust_day=now, speaks=speaks, fallback=False,
-                    horizon=horizon, flagged=flagged.get(member, {}))
+                    horizon=horizon, marks_read=read.get(member, ({}, {})), dial_from=dial_from)
             for member in members]
 
 
 def _answer(conn: sqlite3.Connection, net: Network, member: str, roster: Roster | None, at: int, now: int, *,
             trust_day: int, made_current: int | None = None, speaks: str | None = None, fallback: bool = True,
-            horizon: int = HORIZON, as_recorded: bool = False, flagged: dict | None = None) -> Answer:
+            horizon: int = HORIZON, as_recorded: bool = False, marks_read: tuple[dict, dict] | None = None,
+            dial_from: Dialling | None = None) -> Answer:
     """The answer from the roster loaded for ``member`` (see ``whois``)."""
-    entries = _entries(conn, roster, at, speaks, horizon, with_marks=not as_recorded, flagged=flagged)
+    others: list[Entry] | None = [] if speaks else None
+    entries = _entries(conn, roster, at, speaks, horizon, others, with_marks=not as_recorded, marks_read=marks_read)
     on_duty = sorted((e for e in entries if e.status.on_duty), key=_order)
     upcoming = [e for e in entries if e.status.next_start is not None]
     soonest = min((e.status.next_start for e in upcoming), default=None)
     nxt = sorted((e for e in upcoming if e.status.next_start == soonest), key=_order)
 
     answer = Answer(net, member, at, on_duty, nxt, [], net.fallback, roster=roster, speaks=speaks,
-                    as_recorded=as_recorded)
+                    as_recorded=as_recorded, dial_from=dial_from)
     answer.provenance = provenance(conn, roster, trust_day, made_current)
+    if speaks and not on_duty:
+        answer.on_duty_not_speaking = sorted((e for e in others if e.status.on_duty), key=_order)
     warnings = answer.warnings
     warnings.extend(_membership(net, member))
     if roster is None and as_recorded:
@@ -276,9 +364,7 @@ def _answer(conn: sqlite3.Connection, net: Network, member: str, roster: Roster 
         warnings.extend(_staleness(roster, net, now))
         if speaks and not entries and roster.contacts:
             warnings.append(f"nobody in the {member} roster speaks {speaks!r}.")
-        elif speaks and not on_duty and any(
-            status_at(c.duty, lookup_zone(c.timezone), at, 0).on_duty for c in roster.contacts
-        ):
+        elif speaks and answer.on_duty_not_speaking:
             warnings.append(f"contacts are on duty, but none of them speaks {speaks!r}.")
     if fallback and not as_recorded:
         # One indexed read: whether calls that fall back go where they went when last confirmed.
@@ -287,10 +373,13 @@ def _answer(conn: sqlite3.Connection, net: Network, member: str, roster: Roster 
             warnings.append(_fallback_warning(net.code, answer.fallback_changed))
     if fallback and not on_duty and net.fallback and net.fallback != member:
         fb, fb_current = _load(conn, net.code, net.fallback, at, as_recorded)
-        answer.fallback = sorted((e for e in _entries(conn, fb, at, speaks, with_marks=not as_recorded)
-                                  if e.status.on_duty), key=_order)
+        fb_others: list[Entry] | None = [] if speaks else None
+        answer.fallback = sorted((e for e in _entries(conn, fb, at, speaks, others=fb_others,
+                                                      with_marks=not as_recorded) if e.status.on_duty), key=_order)
+        if speaks and not answer.fallback:
+            answer.fallback_not_speaking = sorted((e for e in fb_others if e.status.on_duty), key=_order)
         answer.fallback_provenance = provenance(conn, fb, trust_day, fb_current)
-        warnings.extend(_reach_warnings(net.fallback, answer.fallback))
+        warnings.extend(_reach_warnings(net.fallback, answer.fallback + answer.fallback_not_speaking))
         if fb is None:
             warnings.append(f"the fallback {net.fallback} has no roster in {net.code}.")
         else:
@@ -298,7 +387,7 @@ def _answer(conn: sqlite3.Connection, net: Network, member: str, roster: Roster 
             if not as_recorded:
                 warnings.extend(_provenance_warnings(fb, answer.fallback_provenance))
             answer.demo = answer.demo or fb.demo
-    warnings[0:0] = _reach_warnings(member, entries)
+    warnings[0:0] = _reach_warnings(member, entries + answer.on_duty_not_speaking)
     if at + HORIZON >= PYTZ_LAST_RULES:
         warnings.append("the time-zone database has no clock changes after 2037; answers that far ahead "
                         "ignore summer time.")
