@@ -538,3 +538,73 @@ def test_a_signed_lookup_loads_no_cryptography(tmp_path, cli, db_path, fr_key):
     cli("import", signed(tmp_path, fr_key, roster("FR")))
     loaded = loaded_modules(tmp_path, "--db", str(db_path), "whois", "-c", "FR", "-n", "ftf", "--json")
     assert "ctcontacts" in loaded and "cryptography" not in loaded
+
+
+# --- a file's signature belongs to that file -----------------------------------------
+
+
+def _long_dir(tmp_path):
+    """A folder whose path is over 330 characters: files in it are shown cut to 300."""
+    folder = tmp_path
+    for i in range(4):
+        folder = folder / (f"{i}" * 90)
+    folder.mkdir(parents=True)
+    assert len(str(folder)) > 330
+    return folder
+
+
+def test_an_unsigned_file_cannot_take_the_signature_of_a_file_shown_by_the_same_name(tmp_path, cli, db_path,
+                                                                                       coe_key):
+    cli("import", roster_file(tmp_path, roster("IT"), name="it.json"))
+    cli("trust", "policy", "--network", "ftf", "required")
+    trust(cli, tmp_path, coe_key, "--network", "ftf", "--secretariat")
+    folder = _long_dir(tmp_path)
+    (folder / "a").mkdir()
+    (folder / "b").mkdir()
+    good = signed(folder / "a", coe_key, roster("FR"), name="x.json")
+    forged = roster_file(folder / "b", roster("DE", contacts=[contact("de-desk", phones=["+49 30 12345678"],
+                                                                      timezone="Europe/Berlin")]), name="x.json")
+    before = dump(db_path)
+    result = cli("import", forged, good)
+    assert result.exit_code == 2, result.output
+    assert "two inputs are shown by the same name" in result.stderr and "Traceback" not in result.output
+    assert dump(db_path) == before
+    assert cli.json("whois", "-c", "DE", "-n", "ftf")[1]["provenance"] is None
+
+
+def test_each_roster_is_judged_by_its_own_files_signature_whatever_the_names(tmp_path, cli, db_path, coe_key):
+    """Below the command line's check of names: the signature check travels with the
+    file that was read, so two files of one name never share one."""
+    from ctcontacts.directory.importer import read_and_validate
+    from ctcontacts.storage.db import connect
+
+    cli("import", roster_file(tmp_path, roster("IT"), name="it.json"))
+    cli("trust", "policy", "--network", "ftf", "required")
+    trust(cli, tmp_path, coe_key, "--network", "ftf", "--secretariat")
+    folder = _long_dir(tmp_path)
+    (folder / "a").mkdir()
+    (folder / "b").mkdir()
+    good = signed(folder / "a", coe_key, roster("FR"), name="x.json")
+    forged = roster_file(folder / "b", roster("DE"), name="x.json")
+    from ctcontacts.base.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as e:
+        read_and_validate(connect(db_path), [forged, good], now=1796000000)
+    assert [p.reason.split(":")[0] for p in e.value.problems] == ["no signature"]
+    assert "the roster of DE in ftf is not signed" in e.value.problems[0].reason
+
+
+def test_a_file_named_stdin_beside_standard_input_is_refused(tmp_path, cli, db_path, fr_key, monkeypatch):
+    from ctcontacts.cli.app import app
+
+    cli("import", roster_file(tmp_path, roster("IT"), name="it.json"))
+    trust(cli, tmp_path, fr_key, "-n", "ftf", "-c", "FR")
+    cli("trust", "policy", "-n", "ftf", "required")
+    signed(tmp_path, fr_key, roster("FR"), name="<stdin>")
+    monkeypatch.chdir(tmp_path)
+    before = dump(db_path)
+    result = cli.runner.invoke(app, ["import", "-", "<stdin>"], input=json.dumps(
+        {"format": "ctcontacts-roster/1", "rosters": [roster("DE")]}))
+    assert result.exit_code == 2, result.output
+    assert "two inputs are shown by the same name, '<stdin>'" in result.stderr
+    assert dump(db_path) == before

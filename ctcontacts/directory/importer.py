@@ -103,9 +103,9 @@ def _sha256(f: BinaryIO, also=None) -> str:
 
 
 def _read(paths: list[str], inputs: Inputs, infos: list[dict], network: str | None, member: str | None,
-          problems: list[Problem], progress: Progress | None = None, signature: str | None = None,
-          signed: dict | None = None) -> list:
-    """Read every input; ``signed`` gets, by input name, its SHA-256 and signature check."""
+          problems: list[Problem], progress: Progress | None = None, signature: str | None = None) -> list:
+    """Read every input; each file read carries its SHA-256 and its signature check
+    (``RawFile.sha256``, ``RawFile.signature``) on to its rosters."""
     files = []
     for path in paths:
         if path != STDIN and path.endswith(signing.SIG_SUFFIX):
@@ -134,8 +134,7 @@ def _read(paths: list[str], inputs: Inputs, infos: list[dict], network: str | No
             info["signature"] = check.as_info()
             if check.error is not None:
                 problems.append(signing.signature_problem(name, check))
-        if signed is not None:
-            signed[name] = (digest, check)
+        raw.sha256, raw.signature = digest, check
         infos.append(info)
         files.append(raw)
     return files
@@ -149,9 +148,8 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str |
     """Parse and validate every file, and judge each roster's signature (``signing``);
     raise ``InvalidInput`` listing every problem."""
     problems = Problems()
-    signed: dict = {}
     files = _read([os.fspath(p) for p in paths], inputs or Inputs(), infos if infos is not None else [],
-                  network, member, problems, progress, signature, signed)
+                  network, member, problems, progress, signature)
     rosters, defs, more = validate([f for f in files if f.format != "ics"], set(store.networks(conn)))
     problems.extend(more)
     for f in files:
@@ -165,7 +163,7 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str |
                                                 f"{roster.network} is given twice in this import"))
                     rosters.append(roster)
     problems.extend(_network_sizes(conn, rosters))
-    problems.extend(signing.judge_rosters(conn, rosters, signed, require_signatures, now))
+    problems.extend(signing.judge_rosters(conn, rosters, require_signatures, now))
     if problems:
         error = InvalidInput(problems)
         error.attempted = _attempted(files)
@@ -219,7 +217,9 @@ def _calendar_roster(conn: sqlite3.Connection, f, network: str | None, member: s
     if duty.problems:
         return None
     contacts = [replace(c, duty=duty.rules[c.id]) if c.id in duty.rules else c for c in current.contacts]
-    return Roster(code, member, current.issued, contacts, f.file, current.demo, duty.report(f.file))
+    roster = Roster(code, member, current.issued, contacts, f.file, current.demo, duty.report(f.file))
+    roster.source_sha256, roster.signature = f.sha256, f.signature
+    return roster
 
 
 def _attempted(files: list) -> list[tuple[str, str]]:
@@ -386,6 +386,25 @@ def _same_as_before(conn: sqlite3.Connection, db_path: Pathish, paths: list[str]
     return report
 
 
+def _distinct_names(paths: list[str]) -> None:
+    """Refuse two inputs shown by the same name (``files.shown_name``: paths cut to 300
+    characters, standard input as ``<stdin>``): the report, the history and each
+    version's provenance name a file by it, and could not tell them apart."""
+    seen: dict[str, str] = {}
+    for path in paths:
+        name = shown_name(path)
+        if name in seen:
+            from ..base.text import clip
+
+            if seen[name] == path:
+                raise UsageError(f"{clip(name, 120)} is given twice; give each file once.")
+            raise UsageError(f"two inputs are shown by the same name, {clip(name, 120)} (paths that differ only "
+                             "after their first 300 characters, or a file named <stdin> beside '-'), and reports, "
+                             "the history and provenance could not tell them apart; nothing was imported. Import "
+                             "them from shorter paths, or one at a time.")
+        seen[name] = path
+
+
 def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: str | None = None,
                  member: str | None = None, dry_run: bool = False, strict_reach: bool = False,
                  accept_reach_changes: bool = False, kind: str = "import", demo: bool = False,
@@ -407,6 +426,7 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
     paths = [os.fspath(p) for p in paths]
     if paths.count(STDIN) > 1:
         raise UsageError("'-' (standard input) can be given only once; it can be read only once.")
+    _distinct_names(paths)
     if signature is not None and STDIN not in paths:
         raise UsageError("--signature is the signature of standard input ('-'); a file's signature is read "
                          "beside it (FILE.sig).")

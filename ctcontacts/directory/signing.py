@@ -172,16 +172,16 @@ def judge(conn: sqlite3.Connection, network: str, member: str, check: SignatureC
                                            f"{network} --country {member} KEYFILE")
 
 
-def judge_rosters(conn: sqlite3.Connection, rosters: list, files: dict[str, tuple[str, SignatureCheck | None]],
-                  require: bool, now: int) -> list[Problem]:
-    """Judge every roster of an import (``files``: input name -> (SHA-256, its
-    signature check)); record each one's provenance on it; the refusals as problems."""
+def judge_rosters(conn: sqlite3.Connection, rosters: list, require: bool, now: int) -> list[Problem]:
+    """Judge every roster of an import by the signature check of its own file, which the
+    roster carries (``Roster.signature``: set from the file object it was read from,
+    never looked up by the file's name, which two inputs may share); record each one's
+    signer on it; the refusals as problems."""
     problems = []
     day = today(now)
     policies = trust.policies(conn)
     for r in rosters:
-        sha, check = files.get(r.source, (None, None))
-        r.source_sha256 = sha
+        check = r.signature
         if check is not None and check.error is not None:
             continue  # a signature that does not verify is already the file's problem (signature_problem)
         required = require or policies.get(r.network) == trust.REQUIRED
