@@ -608,3 +608,34 @@ def test_a_file_named_stdin_beside_standard_input_is_refused(tmp_path, cli, db_p
     assert result.exit_code == 2, result.output
     assert "two inputs are shown by the same name, '<stdin>'" in result.stderr
     assert dump(db_path) == before
+
+
+def test_what_is_verified_is_what_is_imported_even_if_the_file_changes_unseen(tmp_path, cli, db_path, required,
+                                                                              fr_key, monkeypatch):
+    """A write through a shared mapping while the file is read moves no size, and its
+    times only as finely as the clock ticks (here not at all: ``check_unchanged`` is
+    made blind to it). The bytes verified must still be the bytes parsed."""
+    import mmap
+
+    from ctcontacts.directory import importer
+    from ctcontacts.formats.files import Input
+
+    many = [contact(f"fr-{i}", notes="n" * 3000) for i in range(30)]  # past the head kept and buffered
+    path = signed(tmp_path, fr_key, roster("FR", contacts=many + [contact("fr-night", phones=["+33 1 99 00 12 34"])]))
+    at = path.read_bytes().rindex(b"+33 1 99 00 12 34")
+    assert at > 1 << 16
+    real = importer.read_file
+
+    def changed_meanwhile(name, stream, **kw):
+        with open(path, "r+b") as w, mmap.mmap(w.fileno(), 0) as m:
+            m[at:at + 17] = b"+33 1 99 00 66 66"  # another number, same length
+        return real(name, stream, **kw)
+
+    monkeypatch.setattr(importer, "read_file", changed_meanwhile)
+    monkeypatch.setattr(Input, "check_unchanged", lambda self: None)
+    before = dump(db_path)
+    result = cli("import", path)
+    # Read once: the changed number is both hashed and parsed, so the signature fails.
+    # (Read twice, the old bytes were verified and the new number imported as signed.)
+    assert result.exit_code == 2 and "bad signature" in result.stderr, result.output
+    assert dump(db_path) == before

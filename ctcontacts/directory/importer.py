@@ -16,12 +16,11 @@ like any other, and refuses the whole import.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import Callable
 
 from ..storage import store, trust
 from . import signing
@@ -90,18 +89,6 @@ class ReachChangeRefused(CtContactsError):
 Progress = Callable[[str, int, int], None]  # (file name, bytes read, bytes in all)
 
 
-def _sha256(f: BinaryIO, also=None) -> str:
-    """The SHA-256 of a stream, rewound after; ``also``: another hash fed the same bytes
-    (a signature's, which is then verified over exactly what is parsed)."""
-    h = hashlib.sha256()
-    for chunk in iter(lambda: f.read(1 << 20), b""):
-        h.update(chunk)
-        if also is not None:
-            also.update(chunk)
-    f.seek(0)
-    return h.hexdigest()
-
-
 def _read(paths: list[str], inputs: Inputs, infos: list[dict], network: str | None, member: str | None,
           problems: list[Problem], progress: Progress | None = None, signature: str | None = None) -> list:
     """Read every input; each file read carries its SHA-256 and its signature check
@@ -116,9 +103,13 @@ def _read(paths: list[str], inputs: Inputs, infos: list[dict], network: str | No
         try:
             with inputs.open(path) as f:
                 name, size = f.name, f.size
-                digest = _sha256(f.stream, check.hash if check is not None else None)
+                if check is not None and check.hash is not None:
+                    f.hash_also(check.hash)  # verified over the very bytes parsed, read once
                 tell = (lambda done, name=name, size=size: progress(name, done, size)) if progress else None
                 raw = read_file(name, f.stream, fmt=f.format, network=network, member=member, progress=tell)
+                digest = f.sha256()
+                if f.stream.reread and not raw.problems:
+                    raise Refused(name, "was read twice; import it again")  # (only an error path reads twice)
                 f.check_unchanged()
                 if progress:
                     progress(name, size, size)
@@ -338,7 +329,7 @@ def _file_infos(paths: list[str], inputs: Inputs) -> list[dict] | None:
             with inputs.open(path) as f:
                 if f.format == "ics":
                     return None
-                digest = _sha256(f.stream)
+                digest = f.sha256()
                 f.check_unchanged()
         except (Refused, OSError):
             return None  # the real read says why

@@ -419,17 +419,13 @@ def verify_file(db_path: Pathish, path: str, sig_path: str | None, *, now: int) 
         raise UsageError(f"{shown_name(path)} has no signature beside it ({shown_name(chosen)}); give the signature "
                          "file as the second argument.")
     check = open_signature(chosen)
-    import hashlib
-
     from ..formats.files import Inputs
 
-    sha = hashlib.sha256()
     try:
         with Inputs().open(path) as f:
-            for chunk in iter(lambda: f.stream.read(1 << 20), b""):
-                sha.update(chunk)
-                if check.hash is not None:
-                    check.hash.update(chunk)
+            if check.hash is not None:
+                f.hash_also(check.hash)
+            sha = f.sha256()
             f.check_unchanged()
             size = f.size
     except Refused as e:
@@ -445,7 +441,7 @@ def verify_file(db_path: Pathish, path: str, sig_path: str | None, *, now: int) 
         trusted = [{"network": t["network"], "for": trust.for_whom(t["member"]), "expires": t["expires"],
                     "expired": not trust.trusted_now(t["expires"], day), "comment": t["comment"]}
                    for t in trust.keys(conn, fingerprint=key.fingerprint)]
-    return {"file": shown_name(path), "sha256": sha.hexdigest(), "bytes": size, "signature": check.file,
+    return {"file": shown_name(path), "sha256": sha, "bytes": size, "signature": check.file,
             "verified": check.verified, "problem": f"{check.label()}: {check.error.reason}" if check.error else None,
             "namespace": check.sig.namespace if check.sig else None, "hash": check.sig.hash_alg if check.sig else None,
             "fingerprint": key.fingerprint if key else None, "key_type": key.key_type if key else None,
