@@ -639,3 +639,52 @@ def test_what_is_verified_is_what_is_imported_even_if_the_file_changes_unseen(tm
     # (Read twice, the old bytes were verified and the new number imported as signed.)
     assert result.exit_code == 2 and "bad signature" in result.stderr, result.output
     assert dump(db_path) == before
+
+
+# --- a network's definition under the policy -----------------------------------------------
+
+
+def _definition(tmp_path, key, fallback="FR", name="evil.json"):
+    path = roster_file(tmp_path, name=name, networks=[{"code": "ftf", "name": "Evil", "fallback": fallback}])
+    if key is not None:
+        key.sign_file(path)
+    return path
+
+
+def test_an_unsigned_file_cannot_move_a_required_networks_fallback(tmp_path, cli, db_path, required):
+    result = _refused(cli, db_path, _definition(tmp_path, None), reason="no signature: the definition of network "
+                      "ftf (its name, organization and fallback) would change, the file is not signed, and ftf "
+                      "requires signatures")
+    assert "evil.json: networks[0], field 'signature'" in result.stderr
+    _, nets = cli.json("networks")
+    assert next(n for n in nets if n["code"] == "ftf")["fallback"] == "org:coe"
+    _, entries = cli.json("history", "--network", "ftf")
+    assert entries[0]["outcome"] == "refused"
+    # --require-signatures judges definitions too, whatever the policy.
+    _refused(cli, db_path, "--require-signatures",
+             roster_file(tmp_path, name="vot.json", networks=[{"code": "vot", "name": "V", "fallback": "FR"}]),
+             reason="no signature: the definition of network vot")
+
+
+def test_a_members_key_cannot_change_a_networks_definition(tmp_path, cli, db_path, required, fr_key):
+    _refused(cli, db_path, _definition(tmp_path, fr_key), reason=f"key trusted for another member: the definition "
+             f"of network ftf (its name, organization and fallback) is signed by key {fr_key.fingerprint} "
+             "(ssh-ed25519), which is trusted for FR in ftf, not for ftf's secretariat")
+    stranger = Key("ed25519")
+    _refused(cli, db_path, _definition(tmp_path, stranger, name="s.json"),
+             reason=f"untrusted key: the definition of network ftf (its name, organization and fallback) is signed "
+             f"by key {stranger.fingerprint}")
+
+
+def test_the_secretariats_key_changes_a_networks_definition(tmp_path, cli, db_path, required, coe_key):
+    trust(cli, tmp_path, coe_key, "-n", "ftf", "--secretariat")
+    result = cli("import", _definition(tmp_path, coe_key, fallback="org:coe"))
+    assert result.exit_code == 0, result.output
+    _, nets = cli.json("networks")
+    assert next(n for n in nets if n["code"] == "ftf")["name"] == "Evil"
+    # The same definition again, unsigned, changes nothing, and is not refused.
+    path = _definition(tmp_path, None, fallback="org:coe", name="same.json")
+    assert cli("import", path).exit_code == 0
+    # Under 'optional' a definition is taken as before.
+    cli("trust", "policy", "-n", "ftf", "optional")
+    assert cli("import", _definition(tmp_path, None, fallback="BE", name="be.json")).exit_code == 0

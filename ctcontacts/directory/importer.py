@@ -155,6 +155,8 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str |
                     rosters.append(roster)
     problems.extend(_network_sizes(conn, rosters))
     problems.extend(signing.judge_rosters(conn, rosters, require_signatures, now))
+    changed = [n.code for n in _network_changes(conn, defs)]
+    problems.extend(signing.judge_networks(conn, files, changed, require_signatures, now))
     if problems:
         error = InvalidInput(problems)
         error.attempted = _attempted(files)
@@ -215,7 +217,8 @@ def _calendar_roster(conn: sqlite3.Connection, f, network: str | None, member: s
 
 def _attempted(files: list) -> list[tuple[str, str]]:
     """The (network, member) pairs a refused import named, as well as they can be read,
-    so that 'history --country' finds the refusal too."""
+    so that 'history --country' finds the refusal too; a network it defined, as
+    (network, '')."""
     from ..domain.members import find_member
 
     pairs = []
@@ -225,6 +228,10 @@ def _attempted(files: list) -> list[tuple[str, str]]:
             mem = (find_member(r.member) or r.member.strip()) if isinstance(r.member, str) else ""
             if (net, mem) not in pairs:
                 pairs.append((net, mem))
+        for _, n in f.networks:  # a definition refused: found by 'history --network' too
+            code = n.get("code").strip().lower() if isinstance(n.get("code"), str) else ""
+            if code and (code, "") not in pairs:
+                pairs.append((code, ""))
     return pairs
 
 

@@ -15,6 +15,10 @@ At import the signature is verified over the very bytes that are hashed and pars
   for another member, a key whose trust expired. Under ``optional`` such a roster is
   imported and its answers say it is unsigned or signed by a key not trusted for it.
 
+A file that changes a network's definition (its fallback, where calls go when nobody
+is on duty) is judged too: under ``required`` it must be signed by a key trusted for
+that network's secretariat (``judge_networks``).
+
 Lookups never verify: what was verified is stored with the version.
 """
 
@@ -192,6 +196,63 @@ def judge_rosters(conn: sqlite3.Connection, rosters: list, require: bool, now: i
         if refusal is not None:
             problems.append(Problem(r.source, "file", "signature", refusal[1]))
     return problems
+
+
+def _defined_in(f, code: str) -> list[str]:
+    """Where file ``f`` (a ``RawFile``) defines network ``code``: its JSON paths."""
+    return [where for where, n in f.networks
+            if isinstance(n.get("code"), str) and n["code"].strip().lower() == code]
+
+
+def judge_networks(conn: sqlite3.Connection, files: list, changed: list[str], require: bool,
+                   now: int) -> list[Problem]:
+    """Judge the network definitions an import would change (``changed``: their codes;
+    ``files``: the ``RawFile``s read). A definition says where a network's calls go when
+    nobody is on duty (its fallback), so under a policy that requires signatures, every
+    file that changes it must be signed by a key trusted for the network's secretariat:
+    a member's key signs that member's roster, never the network."""
+    problems = []
+    day = today(now)
+    policies = trust.policies(conn)
+    for code in changed:
+        network_requires = policies.get(code) == trust.REQUIRED
+        if not (require or network_requires):
+            continue
+        why = f"{code} requires signatures" if network_requires else "--require-signatures was given"
+        for f in files:
+            places = _defined_in(f, code)
+            if not places or (f.signature is not None and f.signature.error is not None):
+                continue  # (a signature that does not verify is already the file's problem)
+            refusal = _judge_definition(conn, code, f.signature, day, why)
+            if refusal is not None:
+                problems.append(Problem(f.file, places[0], "signature", refusal[1]))
+    return problems
+
+
+def _judge_definition(conn: sqlite3.Connection, code: str, check: SignatureCheck | None, day: str,
+                      why: str) -> tuple[str, str] | None:
+    what = f"the definition of network {code} (its name, organization and fallback)"
+    if check is None or not check.verified:
+        return _refusal(NO_SIGNATURE, f"{what} would change, the file is not signed, and {why}; a network's "
+                                      f"definition is taken only from a file signed by a key trusted for {code}'s "
+                                      "secretariat (docs/signing.md)")
+    key = check.sig.key
+    name = f"key {key.fingerprint} ({key.key_type})"
+    held = trust.key_state(conn, key.fingerprint, code, trust.SECRETARIAT)
+    if held is not None and trust.trusted_now(held["expires"], day):
+        return None
+    if held is not None:
+        return _refusal(EXPIRED_KEY, f"{what} is signed by {name}, whose trust for {code}'s secretariat ended on "
+                                     f"{held['expires']}; trust its new key, or add this one again with a new "
+                                     "--expires")
+    others = trust.keys(conn, fingerprint=key.fingerprint)
+    if others:
+        where = ", ".join(f"{trust.for_whom(t['member'])} in {t['network']}" for t in others[:5])
+        return _refusal(OTHER_MEMBER, f"{what} is signed by {name}, which is trusted for {where}, not for {code}'s "
+                                      "secretariat: only the secretariat's key may change a network's definition")
+    return _refusal(UNTRUSTED_KEY, f"{what} is signed by {name}, which is not trusted for {code}'s secretariat; "
+                                   f"once the secretariat has confirmed the key out of band: ctcontacts trust add "
+                                   f"--network {code} --secretariat KEYFILE")
 
 
 # --- the trust store's commands -----------------------------------------------------
