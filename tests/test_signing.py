@@ -688,3 +688,43 @@ def test_the_secretariats_key_changes_a_networks_definition(tmp_path, cli, db_pa
     # Under 'optional' a definition is taken as before.
     cli("trust", "policy", "-n", "ftf", "optional")
     assert cli("import", _definition(tmp_path, None, fallback="BE", name="be.json")).exit_code == 0
+
+
+# --- rollback under the policy -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("first", ["unsigned", "untrusted"])
+def test_a_rollback_does_not_make_current_a_roster_the_policy_would_refuse(tmp_path, cli, db_path, fr_key, first):
+    stranger = Key("ed25519")
+    old = signed(tmp_path, None if first == "unsigned" else stranger,
+                 roster("FR", contacts=[contact(phones=["+33 1 99 00 11 11"])]), name="old.json")
+    assert cli("import", old).exit_code == 0  # #1, under 'optional'
+    cli("trust", "policy", "-n", "ftf", "required")  # #2
+    trust(cli, tmp_path, fr_key, "-n", "ftf", "-c", "FR")  # #3
+    assert cli("import", signed(tmp_path, fr_key, roster("FR"), name="new.json")).exit_code == 0  # #4
+    before = dump(db_path)
+    result = cli("rollback", "4")
+    assert result.exit_code == 2, result.output
+    why = ("is unsigned, and ftf requires signatures" if first == "unsigned"
+           else f"is signed by key {stranger.fingerprint}, which is not trusted for FR in ftf")
+    assert ("rollback of import #4 refused: the roster of FR in ftf it would make current again (from import #1) "
+            + why) in " ".join(result.stderr.split())
+    assert "give --force" in result.stderr and "Traceback" not in result.output
+    assert dump(db_path) == before
+    entry = last_import(cli)
+    assert (entry["kind"], entry["outcome"], entry["rollback_of"]) == ("rollback", "refused", 4)
+    assert why in entry["reason"]
+    assert cli.json("whois", "-c", "FR", "-n", "ftf")[1]["provenance"]["import_id"] == 4
+    result = cli("rollback", "4", "--force")
+    assert result.exit_code == 0, result.output
+    _, doc = cli.json("whois", "-c", "FR", "-n", "ftf")
+    assert doc["on_duty"][0]["phones"] == ["+33199001111"] and doc["warnings"]
+
+
+def test_a_rollback_to_a_roster_signed_by_a_trusted_key_is_not_refused(tmp_path, cli, fr_key):
+    cli("trust", "policy", "-n", "ftf", "required")
+    trust(cli, tmp_path, fr_key, "-n", "ftf", "-c", "FR")
+    assert cli("import", signed(tmp_path, fr_key, roster("FR"), name="a.json")).exit_code == 0  # #3
+    assert cli("import", signed(tmp_path, fr_key, roster("FR", contacts=[contact(phones=["+33 1 99 00 11 11"])]),
+                                name="b.json")).exit_code == 0  # #4
+    assert cli("rollback", "4").exit_code == 0

@@ -243,7 +243,7 @@ def _summary(problems: list[Problem]) -> str:
 
 
 def _record_refusal(db_path: Pathish, when: str, kind: str, infos: list[dict], rosters: list[tuple[str, str]],
-                    reason: str) -> int | None:
+                    reason: str, rollback_of: int | None = None) -> int | None:
     """Write the refused import into the history, if there is a database to write to."""
     try:
         conn = open_existing(db_path)
@@ -251,7 +251,7 @@ def _record_refusal(db_path: Pathish, when: str, kind: str, infos: list[dict], r
             return None
         with write_transaction(conn, db_path):
             return store.record_import(conn, started_at=when, os_user=store.os_user(), kind=kind, files=infos,
-                                       rosters=rosters, outcome="refused", reason=reason)
+                                       rosters=rosters, outcome="refused", reason=reason, rollback_of=rollback_of)
     except CtContactsError:
         return None  # the refusal itself matters more than its record (database locked, say)
 
@@ -480,13 +480,36 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
     return report
 
 
+def _roll_back(conn: sqlite3.Connection, import_id: int, touched: list, force: bool, when: str):
+    """The rollback itself, inside the caller's transaction: (its id, roster changes,
+    network changes, trust changes)."""
+    trust_back = signing.rollback_trust(conn, import_id, force)
+    targets = [t["before_version"] for t in touched]
+    changes = [_diff_from_current(conn, t["network"], t["member"],
+                                  store.load_version(conn, t["before_version"], parse=False))
+               for t in touched]
+    networks = [
+        NetworkChange(n["code"], store.network_definition(conn, n["code"]),
+                      json.loads(n["before"]) if n["before"] else None)
+        for n in store.import_networks(conn, import_id)
+    ]
+    pairs = [(t["network"], t["member"]) for t in touched] + [(e[1], e[2]) for e in trust_back]
+    new_id = store.record_import(conn, started_at=when, os_user=store.os_user(), kind="rollback", files=[],
+                                 rosters=list(dict.fromkeys(pairs)), outcome="ok", rollback_of=import_id)
+    fallbacks = _apply_networks(conn, new_id, networks, when)
+    _apply(conn, new_id, [None] * len(touched), changes, targets, when, fallbacks)
+    return new_id, changes, networks, signing.apply_rollback(conn, new_id, trust_back)
+
+
 def rollback(db_path: Pathish, import_id: int, *, now: int, force: bool = False) -> ImportReport:
     """Make current again, for every roster import ``import_id`` changed, the version
     that was current before it, and put back the network definitions it changed.
     Recorded as an import of its own, so it can be rolled back too.
 
     A roster changed again by a later import is not silently reset: the rollback
-    is refused, naming those imports, unless ``force``.
+    is refused, naming those imports, unless ``force``. Nor is a roster version made
+    current again that its network, now requiring signatures, would refuse (unsigned,
+    or signed by a key not trusted for it today): refused and recorded, unless ``force``.
     """
     if not 0 < import_id < 2**63:
         from ..base.text import shorten
@@ -510,22 +533,20 @@ def rollback(db_path: Pathish, import_id: int, *, now: int, force: bool = False)
                 f"rosters changed again since import #{import_id} ({detail}); roll those back first, "
                 "or give --force to reset them to their state before it anyway."
             )
-        trust_back = signing.rollback_trust(conn, import_id, force)
-        targets = [t["before_version"] for t in touched]
-        changes = [_diff_from_current(conn, t["network"], t["member"],
-                                      store.load_version(conn, t["before_version"], parse=False))
-                   for t in touched]
-        networks = [
-            NetworkChange(n["code"], store.network_definition(conn, n["code"]),
-                          json.loads(n["before"]) if n["before"] else None)
-            for n in store.import_networks(conn, import_id)
-        ]
-        pairs = [(t["network"], t["member"]) for t in touched] + [(e[1], e[2]) for e in trust_back]
-        new_id = store.record_import(conn, started_at=when, os_user=store.os_user(), kind="rollback", files=[],
-                                     rosters=list(dict.fromkeys(pairs)), outcome="ok", rollback_of=import_id)
-        fallbacks = _apply_networks(conn, new_id, networks, when)
-        _apply(conn, new_id, [None] * len(touched), changes, targets, when, fallbacks)
-        trust_changes = signing.apply_rollback(conn, new_id, trust_back)
+        unaccepted = [] if force else signing.unaccepted_versions(
+            conn, [(t["network"], t["member"], t["before_version"]) for t in touched], now)
+        if unaccepted:
+            # Refused, and the refusal recorded in this same transaction (nothing else is written).
+            refused = UsageError(f"rollback of import #{import_id} refused: {'; '.join(unaccepted)}. Import a signed "
+                                 "roster instead, or give --force to roll back anyway (its answers will then warn "
+                                 "that the roster is not signed by a trusted key).")
+            store.record_import(conn, started_at=when, os_user=store.os_user(), kind="rollback", files=[],
+                                rosters=list(dict.fromkeys((t["network"], t["member"]) for t in touched)),
+                                outcome="refused", reason=str(refused), rollback_of=import_id)
+        else:
+            new_id, changes, networks, trust_changes = _roll_back(conn, import_id, touched, force, when)
+    if unaccepted:
+        raise refused
     return ImportReport(new_id, False, [], changes, networks, "rollback", trust_changes)
 
 

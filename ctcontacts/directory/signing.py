@@ -255,6 +255,32 @@ def _judge_definition(conn: sqlite3.Connection, code: str, check: SignatureCheck
                                    f"--network {code} --secretariat KEYFILE")
 
 
+def unaccepted_versions(conn: sqlite3.Connection, targets: list[tuple[str, str, int | None]], now: int) -> list[str]:
+    """Of the roster versions a rollback would make current again (network, member,
+    version), those that a network requiring signatures would not accept today: unsigned,
+    or signed by a key not (or no longer) trusted for the member or the secretariat.
+    Why, one phrase each."""
+    day = today(now)
+    policies = trust.policies(conn)
+    out = []
+    for network, member, version in targets:
+        if version is None or policies.get(network) != trust.REQUIRED:
+            continue  # (a roster removed again is no unsigned roster made current)
+        origin = store.version_signer(conn, version)
+        if origin is None:
+            continue
+        made_by, signer = origin
+        who = f"the roster of {member} in {network} it would make current again (from import #{made_by})"
+        if signer is None:
+            out.append(f"{who} is unsigned, and {network} requires signatures")
+            continue
+        _, trusts = trust.lookup_trust(conn, network, member, signer["fingerprint"])
+        if not any(trust.trusted_now(e, day) for e in trusts.values()):
+            out.append(f"{who} is signed by key {signer['fingerprint']}, which is not trusted for {member} in "
+                       f"{network} nor for its secretariat today, and {network} requires signatures")
+    return out
+
+
 # --- the trust store's commands -----------------------------------------------------
 
 

@@ -335,6 +335,12 @@ def _duty_rows(duty):
     return ((r.text(), getattr(r, "starts", None), getattr(r, "ends", None)) for r in duty)
 
 
+def version_signer(conn: sqlite3.Connection, version_id: int) -> tuple[int, dict | None] | None:
+    """The import that wrote a version, and its signer as recorded (``None``: unsigned)."""
+    row = conn.execute("SELECT import_id, signature FROM roster_versions WHERE id = ?", [version_id]).fetchone()
+    return (row[0], _signer(row[1])) if row is not None else None
+
+
 def version_signed(conn: sqlite3.Connection, version_id: int | None) -> bool:
     """Whether a version records a signature."""
     if version_id is None:
