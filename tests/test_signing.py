@@ -728,3 +728,33 @@ def test_a_rollback_to_a_roster_signed_by_a_trusted_key_is_not_refused(tmp_path,
     assert cli("import", signed(tmp_path, fr_key, roster("FR", contacts=[contact(phones=["+33 1 99 00 11 11"])]),
                                 name="b.json")).exit_code == 0  # #4
     assert cli("rollback", "4").exit_code == 0
+
+
+# --- an old signed file sent again ------------------------------------------------------------
+
+
+def test_a_signed_roster_older_than_the_current_one_is_refused_unless_allowed(tmp_path, cli, db_path, required,
+                                                                              fr_key):
+    old = signed(tmp_path, fr_key, roster("FR", issued="2026-11-01", contacts=[contact(phones=["+33 1 99 00 11 11"])]),
+                 name="old.json")
+    assert cli("import", signed(tmp_path, fr_key, roster("FR", issued="2026-11-28"), name="new.json")).exit_code == 0
+    result = _refused(cli, db_path, old, reason="older roster: the roster of FR in ftf was issued 2026-11-01, before "
+                      "the current one (issued 2026-11-28, import #5), and ftf requires signatures")
+    assert "old.json: file, field 'issued'" in result.stderr and "--allow-older" in result.stderr
+    undated = roster("FR", contacts=[contact(phones=["+33 1 99 00 11 22"])])
+    del undated["issued"]
+    _refused(cli, db_path, signed(tmp_path, fr_key, undated, name="undated.json"),
+             reason="older roster: the roster of FR in ftf gives no issue date, and the current one (import "
+             "#5) was issued 2026-11-28")
+    same_day = signed(tmp_path, fr_key, roster("FR", issued="2026-11-28", contacts=[contact(phones=[
+        "+33 1 99 00 11 33"])]), name="same.json")
+    assert cli("import", same_day).exit_code == 0  # a second roster the same day: taken
+    result = cli("import", "--allow-older", old)
+    assert result.exit_code == 0, result.output
+    assert cli.json("whois", "-c", "FR", "-n", "ftf")[1]["on_duty"][0]["phones"] == ["+33199001111"]
+
+
+def test_an_older_roster_is_taken_where_signatures_are_optional(tmp_path, cli, fr_key):
+    assert cli("import", roster_file(tmp_path, roster("FR", issued="2026-11-28"), name="new.json")).exit_code == 0
+    assert cli("import", roster_file(tmp_path, roster("FR", issued="2026-11-01", contacts=[contact(
+        phones=["+33 1 99 00 11 11"])]), name="old.json")).exit_code == 0

@@ -323,6 +323,9 @@ def import_(
     signature: Optional[str] = typer.Option(None, "--signature", metavar="FILE.sig",
                                             help="The detached signature of standard input ('-'); a file's is read "
                                             "beside it (FILE.sig)."),
+    allow_older: bool = typer.Option(False, "--allow-older",
+                                     help="Where signatures are required: take a roster issued before the current "
+                                     "one (refused by default: an old signed file sent again)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success (errors still go to stderr)."),
     as_json: Json = False,
     db: Db = None,
@@ -348,6 +351,7 @@ def import_(
             session.db_path(db), list(files), now=_now(), network=network, member=session.member_option(country),
             dry_run=dry_run, strict_reach=strict_reach, accept_reach_changes=accept_reach_changes,
             progress=progress, contact=contact, fmt=fmt, require_signatures=require_signatures, signature=signature,
+            allow_older=allow_older,
         ), as_json, None if quiet else (lambda render, r: render.import_report(r, render.stdout())),
             doc=lambda r: r.as_dict(), quiet=quiet)
 

@@ -135,7 +135,7 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str |
                       member: str | None = None, infos: list[dict] | None = None,
                       progress: Progress | None = None, contact: str | None = None,
                       inputs: Inputs | None = None, *, now: int = 0, require_signatures: bool = False,
-                      signature: str | None = None) -> tuple[list[Roster], list[Network]]:
+                      signature: str | None = None, allow_older: bool = False) -> tuple[list[Roster], list[Network]]:
     """Parse and validate every file, and judge each roster's signature (``signing``);
     raise ``InvalidInput`` listing every problem."""
     problems = Problems()
@@ -154,7 +154,7 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str |
                                                 f"{roster.network} is given twice in this import"))
                     rosters.append(roster)
     problems.extend(_network_sizes(conn, rosters))
-    problems.extend(signing.judge_rosters(conn, rosters, require_signatures, now))
+    problems.extend(signing.judge_rosters(conn, rosters, require_signatures, now, allow_older))
     changed = [n.code for n in _network_changes(conn, defs)]
     problems.extend(signing.judge_networks(conn, files, changed, require_signatures, now))
     if problems:
@@ -408,13 +408,15 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
                  accept_reach_changes: bool = False, kind: str = "import", demo: bool = False,
                  progress: Progress | None = None, contact: str | None = None,
                  fmt: str | None = None, require_signatures: bool = False,
-                 signature: str | None = None) -> ImportReport:
+                 signature: str | None = None, allow_older: bool = False) -> ImportReport:
     """Validate every file against the database (or an empty one if there is no file
     yet), then change the rosters in one transaction. A failed or dry run changes
     no roster and does not even create the database file. A path ``-`` is standard
     input; ``fmt`` (json, csv or ics) reads every file in that format. A file ``F``
     signed by ``F.sig`` (standard input: by ``signature``) is verified and judged by
-    its network's policy; ``require_signatures`` requires signatures for this run."""
+    its network's policy; ``require_signatures`` requires signatures for this run;
+    ``allow_older`` takes, where signatures are required, a roster issued before the
+    current one."""
     if not paths:
         raise UsageError("give at least one roster file to import (JSON or CSV).")
     from ..base.text import clip, given
@@ -442,6 +444,8 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
         options["format"] = fmt  # (only when given: earlier imports' options stay comparable)
     if require_signatures:
         options["require_signatures"] = True
+    if allow_older:
+        options["allow_older"] = True
     unsigned = signature is None and not any(signing.signature_path(p, None) for p in paths if p != STDIN)
     if exists and unsigned and not require_signatures:
         same = _same_as_before(conn, db_path, paths, kind, options, when, dry_run, inputs)
@@ -450,7 +454,8 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
     infos: list[dict] = []
     try:
         rosters, defs = read_and_validate(conn, paths, network, member, infos, progress, contact, inputs, now=now,
-                                          require_signatures=require_signatures, signature=signature)
+                                          require_signatures=require_signatures, signature=signature,
+                                          allow_older=allow_older)
     except InvalidInput as e:
         _record_refusal(db_path, when, kind, infos, getattr(e, "attempted", []), _summary(e.problems))
         raise

@@ -47,6 +47,7 @@ WRONG_NAMESPACE = "wrong namespace"
 UNTRUSTED_KEY = "untrusted key"
 OTHER_MEMBER = "key trusted for another member"
 EXPIRED_KEY = "expired key"
+OLDER_ROSTER = "older roster"
 
 
 def today(now: int) -> str:
@@ -176,11 +177,14 @@ def judge(conn: sqlite3.Connection, network: str, member: str, check: SignatureC
                                            f"{network} --country {member} KEYFILE")
 
 
-def judge_rosters(conn: sqlite3.Connection, rosters: list, require: bool, now: int) -> list[Problem]:
+def judge_rosters(conn: sqlite3.Connection, rosters: list, require: bool, now: int,
+                  allow_older: bool = False) -> list[Problem]:
     """Judge every roster of an import by the signature check of its own file, which the
     roster carries (``Roster.signature``: set from the file object it was read from,
     never looked up by the file's name, which two inputs may share); record each one's
-    signer on it; the refusals as problems."""
+    signer on it; the refusals as problems. Where signatures are required, a roster
+    issued before the current one is refused too (a signed file sent again, replayed),
+    unless ``allow_older``."""
     problems = []
     day = today(now)
     policies = trust.policies(conn)
@@ -195,7 +199,28 @@ def judge_rosters(conn: sqlite3.Connection, rosters: list, require: bool, now: i
         r.signer = signer
         if refusal is not None:
             problems.append(Problem(r.source, "file", "signature", refusal[1]))
+        elif required and not allow_older:
+            older = _older(conn, r, why)
+            if older is not None:
+                problems.append(Problem(r.source, "file", "issued", older[1]))
     return problems
+
+
+def _older(conn: sqlite3.Connection, r, why: str) -> tuple[str, str] | None:
+    """A roster issued before the current one (or with no date where the current one has
+    one): its signature may be genuine and still old, a file sent again to bring back
+    numbers since replaced."""
+    current = store.current_issued(conn, r.network, r.member)
+    if current is None or current[0] is None:
+        return None
+    issued, made_by = current
+    if r.issued is not None and r.issued >= issued:
+        return None
+    said = (f"was issued {r.issued}, before the current one (issued {issued}, import #{made_by})" if r.issued
+            else f"gives no issue date, and the current one (import #{made_by}) was issued {issued}")
+    return _refusal(OLDER_ROSTER, f"the roster of {r.member} in {r.network} {said}, and {why}: an old signed file "
+                                  f"sent again would bring back what it said; if {r.member} did withdraw its newer "
+                                  "roster, import again with --allow-older")
 
 
 def _defined_in(f, code: str) -> list[str]:

@@ -86,6 +86,17 @@ def current_version(conn: sqlite3.Connection, network: str, member: str) -> int 
     return row[0] if row else None
 
 
+def current_issued(conn: sqlite3.Connection, network: str, member: str) -> tuple[str | None, int] | None:
+    """The issue date of the current roster of (network, member) and the import that
+    wrote it; ``None``: no current roster. A damaged date reads as none."""
+    row = conn.execute(
+        "SELECT v.issued, v.import_id FROM rosters r JOIN roster_versions v ON v.id = r.version_id "
+        "WHERE r.network = ? AND r.member = ?", [network, member]).fetchone()
+    if row is None:
+        return None
+    return (row[0] if _is_date(row[0]) else None), row[1]
+
+
 def load_roster(conn: sqlite3.Connection, network: str, member: str, *, parse: bool = True,
                 window: tuple[int, int] | None = None) -> Roster | None:
     """The current roster of a member in a network, or ``None``. With ``parse=False``
