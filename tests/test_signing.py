@@ -758,3 +758,20 @@ def test_an_older_roster_is_taken_where_signatures_are_optional(tmp_path, cli, f
     assert cli("import", roster_file(tmp_path, roster("FR", issued="2026-11-28"), name="new.json")).exit_code == 0
     assert cli("import", roster_file(tmp_path, roster("FR", issued="2026-11-01", contacts=[contact(
         phones=["+33 1 99 00 11 11"])]), name="old.json")).exit_code == 0
+
+
+@pytest.mark.parametrize("whom", [["--country", "FR"], ["--country", "org:coe"], ["--secretariat"]])
+def test_check_names_a_trust_remove_command_that_runs(tmp_path, cli, monkeypatch, whom):
+    import shlex
+
+    key = Key("ed25519")
+    cli("import", roster_file(tmp_path, roster("IT"), name="it.json"))
+    assert cli("trust", "add", "-n", "ftf", *whom, "--expires", "2026-12-31", key.line).exit_code == 0
+    monkeypatch.setenv("CTCONTACTS_NOW", "2027-01-02T00:00:00Z")
+    _, findings = cli.json("check")
+    expired = next(f for f in findings if f["code"] == "key-expired")
+    command = shlex.split(expired["message"].split("then ")[-1])
+    assert command[:3] == ["ctcontacts", "trust", "remove"] and key.fingerprint in command
+    result = cli(*command[1:])
+    assert result.exit_code == 0, result.output
+    assert cli.json("trust", "list")[1] == []
