@@ -775,3 +775,51 @@ def test_check_names_a_trust_remove_command_that_runs(tmp_path, cli, monkeypatch
     result = cli(*command[1:])
     assert result.exit_code == 0, result.output
     assert cli.json("trust", "list")[1] == []
+
+
+# --- what a signature vouches for: the bytes; the key's trust: where they may go --------------
+
+
+def test_a_calendar_or_csv_filled_in_by_the_command_line_is_judged_where_it_is_written(tmp_path, cli, db_path,
+                                                                                       fr_key):
+    """FR's key is trusted for FR in vot only. A calendar and a CSV name no network:
+    -n ftf puts them in ftf, where that key signs nothing."""
+    assert cli("import", roster_file(tmp_path, roster("FR"), name="fr.json")).exit_code == 0  # ftf, unsigned
+    cli("trust", "policy", "-n", "ftf", "required")
+    trust(cli, tmp_path, fr_key, "-n", "vot", "-c", "FR")
+    cal = tmp_path / "fr.ics"
+    cal.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:1\r\n"
+                   "DTSTAMP:20261101T000000Z\r\nSUMMARY:fr-desk\r\nDTSTART:20261201T080000Z\r\n"
+                   "DTEND:20261201T200000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    fr_key.sign_file(cal)
+    reason = (f"key trusted for another member: the roster of FR in ftf is signed by key {fr_key.fingerprint} "
+              "(ssh-ed25519), which is trusted for FR in vot, not for FR in ftf")
+    _refused(cli, db_path, cal, "-n", "ftf", "-c", "FR", reason=reason)
+    csv = tmp_path / "fr.csv"
+    csv.write_text("id,name,phones,timezone,duty\nfr-desk,Desk,+33 1 99 00 66 66,Europe/Paris,24/7\n")
+    fr_key.sign_file(csv)
+    _refused(cli, db_path, csv, "-n", "ftf", "-c", "FR", reason=reason)
+    # The same signed bytes go where the key is trusted.
+    result = cli("import", csv, "-n", "vot", "-c", "FR")
+    assert result.exit_code == 0, result.output
+    assert cli.json("whois", "-c", "FR", "-n", "vot")[1]["provenance"]["signer"]["trusted_for"] == "FR"
+
+
+def test_a_signed_calendar_does_not_sign_the_unsigned_numbers_it_leaves_in_place(tmp_path, cli, db_path, fr_key):
+    """A calendar gives duty only; its roster's names and numbers are the current
+    version's. Signed by FR's trusted key onto an unsigned roster, it would record the
+    whole new version as signed."""
+    assert cli("import", roster_file(tmp_path, roster("FR"), name="fr.json")).exit_code == 0  # #1, unsigned
+    cli("trust", "policy", "-n", "ftf", "required")
+    trust(cli, tmp_path, fr_key, "-n", "ftf", "-c", "FR")
+    cal = tmp_path / "fr.ics"
+    cal.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:1\r\n"
+                   "DTSTAMP:20261101T000000Z\r\nSUMMARY:fr-desk\r\nDTSTART:20261201T080000Z\r\n"
+                   "DTEND:20261201T200000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    fr_key.sign_file(cal)
+    _refused(cli, db_path, cal, "-n", "ftf", "-c", "FR", reason="unsigned contacts: the calendar gives only the duty "
+             "of the roster of FR in ftf; its contacts and numbers come from the current roster (import #1), which "
+             "is unsigned, and ftf requires signatures")
+    assert cli("import", signed(tmp_path, fr_key, roster("FR", issued="2026-11-02"), name="fr2.json")).exit_code == 0
+    result = cli("import", cal, "-n", "ftf", "-c", "FR")
+    assert result.exit_code == 0, result.output

@@ -48,6 +48,7 @@ UNTRUSTED_KEY = "untrusted key"
 OTHER_MEMBER = "key trusted for another member"
 EXPIRED_KEY = "expired key"
 OLDER_ROSTER = "older roster"
+UNSIGNED_CONTACTS = "unsigned contacts"
 
 
 def today(now: int) -> str:
@@ -199,6 +200,8 @@ def judge_rosters(conn: sqlite3.Connection, rosters: list, require: bool, now: i
         r.signer = signer
         if refusal is not None:
             problems.append(Problem(r.source, "file", "signature", refusal[1]))
+        elif required and r.calendar is not None and (base := _calendar_base(conn, r, day, why)) is not None:
+            problems.append(Problem(r.source, "file", "signature", base[1]))
         elif required and not allow_older:
             older = _older(conn, r, why)
             if older is not None:
@@ -280,6 +283,24 @@ def _judge_definition(conn: sqlite3.Connection, code: str, check: SignatureCheck
                                    f"--network {code} --secretariat KEYFILE")
 
 
+def _version_untrusted(conn: sqlite3.Connection, network: str, member: str, version: int,
+                       day: str) -> tuple[int, str | None] | None:
+    """The import that wrote a stored version, and why a policy requiring signatures
+    would not accept it today (``None``: it would): unsigned, or signed by a key not (or
+    no longer) trusted for the member or the network's secretariat."""
+    origin = store.version_signer(conn, version)
+    if origin is None:
+        return None
+    made_by, signer = origin
+    if signer is None:
+        return made_by, "is unsigned"
+    _, trusts = trust.lookup_trust(conn, network, member, signer["fingerprint"])
+    if any(trust.trusted_now(e, day) for e in trusts.values()):
+        return made_by, None
+    return made_by, (f"is signed by key {signer['fingerprint']}, which is not trusted for {member} in {network} "
+                     "nor for its secretariat today")
+
+
 def unaccepted_versions(conn: sqlite3.Connection, targets: list[tuple[str, str, int | None]], now: int) -> list[str]:
     """Of the roster versions a rollback would make current again (network, member,
     version), those that a network requiring signatures would not accept today: unsigned,
@@ -291,19 +312,26 @@ def unaccepted_versions(conn: sqlite3.Connection, targets: list[tuple[str, str, 
     for network, member, version in targets:
         if version is None or policies.get(network) != trust.REQUIRED:
             continue  # (a roster removed again is no unsigned roster made current)
-        origin = store.version_signer(conn, version)
-        if origin is None:
-            continue
-        made_by, signer = origin
-        who = f"the roster of {member} in {network} it would make current again (from import #{made_by})"
-        if signer is None:
-            out.append(f"{who} is unsigned, and {network} requires signatures")
-            continue
-        _, trusts = trust.lookup_trust(conn, network, member, signer["fingerprint"])
-        if not any(trust.trusted_now(e, day) for e in trusts.values()):
-            out.append(f"{who} is signed by key {signer['fingerprint']}, which is not trusted for {member} in "
-                       f"{network} nor for its secretariat today, and {network} requires signatures")
+        judged = _version_untrusted(conn, network, member, version, day)
+        if judged is not None and judged[1] is not None:
+            out.append(f"the roster of {member} in {network} it would make current again (from import "
+                       f"#{judged[0]}) {judged[1]}, and {network} requires signatures")
     return out
+
+
+def _calendar_base(conn: sqlite3.Connection, r, day: str, why: str) -> tuple[str, str] | None:
+    """A calendar gives duty only; the rest of its roster (names, numbers) is the current
+    version's. Its signature vouches for the duty, so where signatures are required
+    the version it fills in must be one the policy accepts too: else the new version
+    would be recorded as signed, numbers and all."""
+    version = store.current_version(conn, r.network, r.member)
+    judged = _version_untrusted(conn, r.network, r.member, version, day) if version is not None else None
+    if judged is None or judged[1] is None:
+        return None
+    return _refusal(UNSIGNED_CONTACTS, f"the calendar gives only the duty of the roster of {r.member} in "
+                                       f"{r.network}; its contacts and numbers come from the current roster (import "
+                                       f"#{judged[0]}), which {judged[1]}, and {why}; import {r.member}'s signed "
+                                       "roster first")
 
 
 # --- the trust store's commands -----------------------------------------------------
