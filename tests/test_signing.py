@@ -823,3 +823,21 @@ def test_a_signed_calendar_does_not_sign_the_unsigned_numbers_it_leaves_in_place
     assert cli("import", signed(tmp_path, fr_key, roster("FR", issued="2026-11-02"), name="fr2.json")).exit_code == 0
     result = cli("import", cal, "-n", "ftf", "-c", "FR")
     assert result.exit_code == 0, result.output
+
+
+# --- answers as recorded: small things ----------------------------------------------------------
+
+
+def test_as_recorded_names_the_import_that_made_a_version_current_not_a_later_resend(tmp_path, cli, monkeypatch,
+                                                                                    fr_key):
+    trust(cli, tmp_path, fr_key, "-n", "ftf", "-c", "FR")  # #1
+    plain = roster_file(tmp_path, roster("FR"), name="fr.json")
+    signed_file = signed(tmp_path, fr_key, roster("BE", contacts=[contact("be-desk")]), name="be.json")
+    _at(monkeypatch, cli, "2026-11-01T10:00:00Z", "import", plain, signed_file)  # #2
+    _at(monkeypatch, cli, "2026-11-05T10:00:00Z", "import", plain, signed_file)  # #3: the same files, no change
+    monkeypatch.setenv("CTCONTACTS_NOW", "2026-11-29T02:00:00Z")
+    for member in ("FR", "BE"):
+        _, doc = cli.json("whois", "-c", member, "-n", "ftf", "--at", "2026-11-20T00:00Z", "--as-recorded")
+        assert (doc["provenance"]["import_id"], doc["provenance"]["made_current_by"]) == (2, 2)
+    human = cli("whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-20T00:00Z", "--as-recorded").stdout
+    assert "Roster as recorded then: import #2 (fr.json), unsigned." in " ".join(human.split())

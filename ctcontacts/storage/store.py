@@ -606,13 +606,14 @@ def last_version_before_removal(conn: sqlite3.Connection, network: str, member: 
 
 def version_at(conn: sqlite3.Connection, network: str, member: str, when: str) -> sqlite3.Row | None:
     """The version of (network, member) current at ``when`` (ISO 8601 UTC with Z), as
-    the history recorded it: the last import started by then that set it (its
-    ``after_version``, NULL for "no roster", and the import), or ``None``: no import
+    the history recorded it: the last import started by then that changed it (its
+    ``after_version``, NULL for "no roster", and the import that made it current; a
+    later import that left it as it was is not that import), or ``None``: no import
     had touched the roster by then."""
     return conn.execute(
         "SELECT ir.after_version, ir.import_id FROM import_rosters ir JOIN imports i ON i.id = ir.import_id "
         "WHERE ir.network = ? AND ir.member = ? AND i.started_at <= ? AND i.outcome = 'ok' "
-        "ORDER BY ir.import_id DESC LIMIT 1", [network, member, when],
+        "AND ir.before_version IS NOT ir.after_version ORDER BY ir.import_id DESC LIMIT 1", [network, member, when],
     ).fetchone()
 
 
