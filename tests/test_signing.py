@@ -841,3 +841,20 @@ def test_as_recorded_names_the_import_that_made_a_version_current_not_a_later_re
         assert (doc["provenance"]["import_id"], doc["provenance"]["made_current_by"]) == (2, 2)
     human = cli("whois", "-c", "FR", "-n", "ftf", "--at", "2026-11-20T00:00Z", "--as-recorded").stdout
     assert "Roster as recorded then: import #2 (fr.json), unsigned." in " ".join(human.split())
+
+
+def test_as_recorded_warnings_are_told_in_the_past(tmp_path, cli, monkeypatch):
+    it = roster("IT", contacts=[contact("it-office", duty=["Mo-Fr 09:00-17:00"], timezone="Europe/Rome",
+                                        verified="2025-01-01")])
+    del it["issued"]
+    _at(monkeypatch, cli, "2026-11-01T10:00:00Z", "import", roster_file(tmp_path, it))
+    monkeypatch.setenv("CTCONTACTS_NOW", "2026-11-29T02:00:00Z")
+    _, doc = cli.json("whois", "-c", "IT", "-n", "ftf", "--at", "2026-11-08T02:00Z", "--as-recorded", "--speaks", "de")
+    warnings = doc["warnings"]
+    assert "the fallback org:coe had no roster in ftf then." in warnings
+    assert "the IT roster had no issue date; its age then is unknown." in warnings
+    assert any(w.startswith("entry 'it-office' had last been verified 2025-01-01") for w in warnings)
+    assert "nobody in the IT roster spoke 'de' then." in warnings
+    assert not any(" has no " in w or " speaks " in w for w in warnings), warnings
+    _, doc = cli.json("whois", "-c", "IT", "-n", "ftf", "--at", "2026-11-08T02:00Z", "--speaks", "de")
+    assert "the fallback org:coe has no roster in ftf." in doc["warnings"]
