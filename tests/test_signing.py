@@ -858,3 +858,21 @@ def test_as_recorded_warnings_are_told_in_the_past(tmp_path, cli, monkeypatch):
     assert not any(" has no " in w or " speaks " in w for w in warnings), warnings
     _, doc = cli.json("whois", "-c", "IT", "-n", "ftf", "--at", "2026-11-08T02:00Z", "--speaks", "de")
     assert "the fallback org:coe has no roster in ftf." in doc["warnings"]
+
+
+def test_verify_says_the_file_changed_only_when_the_signature_does_not_match(tmp_path, cli, fr_key):
+    path = signed(tmp_path, fr_key, roster("FR"))
+    sig = tmp_path / "roster.json.sig"
+    good = sig.read_bytes()
+    path.write_bytes(path.read_bytes() + b"\n")
+    result = cli("verify", path)
+    assert result.exit_code == 2 and "was not signed with that signature, or was changed since." in result.stderr
+    sig.write_bytes(good[:40])
+    result = cli("verify", path)
+    assert result.exit_code == 2 and "changed since" not in result.stderr
+    assert "is cut short" in result.stderr and "ask the file's sender for its signature file again." in result.stderr
+    sig.write_bytes(fr_key.sign(path.read_bytes(), namespace="git"))
+    result = cli("verify", path)
+    assert result.exit_code == 2 and "changed since" not in result.stderr
+    assert result.stderr.startswith("error: wrong namespace: the signature is for namespace 'git'")
+    assert result.stderr.count("\n") == 1

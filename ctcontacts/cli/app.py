@@ -519,8 +519,12 @@ def verify(
     doc = _answer(lambda: verify_file(session.db_path(db), file, signature, now=_now()), as_json,
                   lambda render, r: render.verified(r, render.stdout()))
     if not doc["verified"]:
-        sys.stderr.write(f"error: {session.plain(doc['problem'])}; {session.plain(doc['file'])} was not signed with "
-                         "that signature, or was changed since.\n")
+        # Why the signature does not verify says what to do; only a verification that
+        # failed says the file was changed (a damaged signature file is another matter).
+        after = {"bad-signature": f"; {session.plain(doc['file'])} was not signed with that signature, or was "
+                                  "changed since",
+                 "malformed": "; ask the file's sender for its signature file again"}.get(doc["problem_code"], "")
+        sys.stderr.write(f"error: {session.plain(doc['problem'])}{after}.\n")
         raise typer.Exit(2)
     raise typer.Exit(0 if any(not t["expired"] for t in doc["trusted_for"]) else 1)
 

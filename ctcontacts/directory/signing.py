@@ -583,6 +583,7 @@ def verify_file(db_path: Pathish, path: str, sig_path: str | None, *, now: int) 
                    for t in trust.keys(conn, fingerprint=key.fingerprint)]
     return {"file": shown_name(path), "sha256": sha, "bytes": size, "signature": check.file,
             "verified": check.verified, "problem": f"{check.label()}: {check.error.reason}" if check.error else None,
+            "problem_code": check.error.code if check.error else None,
             "namespace": check.sig.namespace if check.sig else None, "hash": check.sig.hash_alg if check.sig else None,
             "fingerprint": key.fingerprint if key else None, "key_type": key.key_type if key else None,
             "trusted_for": trusted, "directory": conn is not None}
