@@ -876,3 +876,22 @@ def test_verify_says_the_file_changed_only_when_the_signature_does_not_match(tmp
     assert result.exit_code == 2 and "changed since" not in result.stderr
     assert result.stderr.startswith("error: wrong namespace: the signature is for namespace 'git'")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_key_comment_is_stored_as_written_and_neutralised_where_shown(tmp_path, cli, db_path, monkeypatch):
+    comment = "fr-admin \x1b[2J\x1b]0;owned\x07 [bold red]root[/] \u202eevil"
+    key = Key("ed25519", comment)
+    cli("import", roster_file(tmp_path, roster("IT"), name="it.json"))
+    added = cli("trust", "add", "-n", "ftf", "-c", "FR", "--expires", "2026-12-10", key.line)
+    assert added.exit_code == 0
+    stored = sqlite3.connect(db_path).execute("SELECT comment FROM trusted_keys").fetchone()[0]
+    assert stored == comment  # raw in the database
+    assert cli.json("trust", "list")[1][0]["comment"] == comment  # raw in JSON (escaped by JSON itself)
+    path = signed(tmp_path, key, roster("FR"))
+    shown = [added.stdout, cli("trust", "list").stdout, cli("history").stdout, cli("verify", path).stdout,
+             cli("check").stdout]
+    for out in shown:
+        assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out, out
+    assert "[bold red]root[/]" in " ".join(shown[1].split())  # rich markup printed as text
+    assert "\\x1b[2J" in shown[1] and "\\u202e" in shown[1]
+    assert "\\x1b[2J" in shown[4]  # check's key-expiring finding names the comment too
