@@ -103,15 +103,55 @@ def _mutations(key: Key, message: bytes) -> dict[str, bytes]:
     }
 
 
-@pytest.mark.parametrize("case", list(_mutations(Key("ed25519"), b"m")))
-def test_hostile_signatures_are_refused_with_a_reason_never_a_crash(case):
+NOT_ARMORED = "the signature is not an SSH signature: it does not start with -----BEGIN SSH SIGNATURE-----"
+NOT_TEXT = "the signature is not an SSH signature (it is not ASCII text)"
+# Each hostile signature, and the reason it is refused for: the code for scripts and
+# the sentence for people.
+HOSTILE_REASONS = {
+    "empty": (sshsig.MALFORMED, NOT_ARMORED),
+    "not armored": (sshsig.MALFORMED, NOT_ARMORED),
+    "no end line": (sshsig.MALFORMED, "the signature is cut short: it does not end with -----END SSH SIGNATURE-----"),
+    "bad base64": (sshsig.MALFORMED, "the signature is not valid base64"),
+    "binary": (sshsig.MALFORMED, NOT_TEXT),
+    "not ascii": (sshsig.MALFORMED, NOT_TEXT),
+    "wrong magic": (sshsig.MALFORMED, "the signature is not an SSHSIG signature (no SSHSIG magic)"),
+    "version 2": (sshsig.UNSUPPORTED, "the signature is SSHSIG version 2; ctcontacts reads version 1"),
+    "cut short": (sshsig.MALFORMED, "the signature is damaged (it ends too early)"),
+    "length beyond the end": (sshsig.MALFORMED, "the signature is damaged (a field of 4,294,967,295 bytes where at "
+                                                "most 16,384 belong)"),
+    "trailing bytes": (sshsig.MALFORMED, "the signature is damaged (1 byte after its end)"),
+    "key type unknown": (sshsig.UNSUPPORTED, "the key in the signature is of type 'ssh-dss'; ctcontacts accepts "
+                                             "ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa"),
+    "over the size limit": (sshsig.MALFORMED, "the signature is 131,131 bytes; an SSH signature is at most a few kB"),
+    "hash md5": (sshsig.UNSUPPORTED, "the signature uses hash 'md5'; SSHSIG allows sha256 or sha512"),
+    "ssh-rsa (SHA-1)": (sshsig.UNSUPPORTED, "the RSA signature uses 'ssh-rsa'; ctcontacts accepts rsa-sha2-256 and "
+                                            "rsa-sha2-512 (ssh-rsa signatures use SHA-1)"),
+}
+
+
+def test_every_hostile_signature_has_its_reason():
+    assert set(HOSTILE_REASONS) == set(_mutations(Key("ed25519"), b"m"))
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_REASONS))
+def test_hostile_signatures_are_refused_with_a_reason_never_a_crash(case, tmp_path, cli, db_path):
     key = Key("ed25519")
     message = b"the roster"
     data = _mutations(key, message)[case]
+    code, reason = HOSTILE_REASONS[case]
     with pytest.raises(sshsig.SignatureError) as e:
         sshsig.verify_bytes(data, message)
-    assert e.value.code in (sshsig.MALFORMED, sshsig.UNSUPPORTED, sshsig.BAD_SIGNATURE)
-    assert e.value.reason and len(e.value.reason) < 400
+    assert (e.value.code, e.value.reason) == (code, reason)
+    # And so an import says, under any policy, naming the signature file.
+    path = roster_file(tmp_path, roster("FR"))
+    sig = tmp_path / "roster.json.sig"
+    sig.write_bytes(data)
+    if case == "over the size limit":  # not even read beyond the limit
+        reason = f"{sig}: is more than 65,536 bytes, far more than a signature file holds; it is not one"
+    elif case not in ("hash md5", "ssh-rsa (SHA-1)"):  # (found once the signature was read: it is named already)
+        reason = reason.replace("the signature", f"the signature {sig}", 1)
+    result = _refused(cli, db_path, path, reason=f"bad signature: {reason} ({sig})")
+    assert "Traceback" not in result.output
 
 
 def test_weak_rsa_keys_and_security_keys_are_refused():
@@ -350,12 +390,40 @@ def test_a_newly_signed_unchanged_roster_is_a_new_version_and_dropping_the_signa
     assert "signature: signed by" in result.stdout and "-> unsigned" in result.stdout
 
 
-def test_resending_an_unsigned_file_skips_parsing_but_not_where_signatures_are_required(tmp_path, cli, db_path):
+@pytest.fixture
+def parsed(monkeypatch):
+    """How many files each import parsed (``read_file``): none when the "same files as
+    before" shortcut answered."""
+    from ctcontacts.directory import importer
+
+    calls = []
+    real = importer.read_file
+    monkeypatch.setattr(importer, "read_file", lambda name, *a, **kw: calls.append(name) or real(name, *a, **kw))
+
+    def count():
+        n = len(calls)
+        calls.clear()
+        return n
+    return count
+
+
+def test_resending_an_unsigned_file_skips_parsing_but_not_where_signatures_are_required(tmp_path, cli, db_path,
+                                                                                        parsed, fr_key):
     path = roster_file(tmp_path, roster("FR"))
-    cli("import", path)
-    assert cli("import", path).exit_code == 0  # the shortcut
+    assert cli("import", path).exit_code == 0 and parsed() == 1
+    assert cli("import", path).exit_code == 0 and parsed() == 0  # the shortcut: nothing parsed
+    first, again = json.loads(cli("history", "--json").stdout)[1::-1]
+    assert first["files"][0]["sha256"] == again["files"][0]["sha256"]  # the same SHA-256 either way
+    assert again["rosters"][0]["unchanged"] is True
     cli("trust", "policy", "-n", "ftf", "required")
     _refused(cli, db_path, path, reason="no signature")
+    assert parsed() == 1  # judged in full
+    # A signed file is verified and judged on every import: never the shortcut.
+    cli("trust", "policy", "-n", "ftf", "optional")
+    trust(cli, tmp_path, fr_key, "-n", "ftf", "-c", "FR")
+    fr_key.sign_file(path)
+    assert cli("import", path).exit_code == 0 and parsed() == 1
+    assert cli("import", path).exit_code == 0 and parsed() == 1
 
 
 # --- the trust store ------------------------------------------------------------------

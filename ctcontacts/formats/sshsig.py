@@ -129,7 +129,8 @@ class _Reader:
 
     def done(self) -> None:
         if self.pos != len(self.data):
-            raise self._fail(f"{len(self.data) - self.pos:,} bytes after its end")
+            left = len(self.data) - self.pos
+            raise self._fail(f"{left:,} byte{'s' if left != 1 else ''} after its end")
 
 
 def _string(data: bytes) -> bytes:
