@@ -461,6 +461,36 @@ def test_a_file_that_changes_while_it_is_read_is_refused(tmp_path):
             f.check_unchanged()
 
 
+def test_a_file_is_read_once_and_hashed_as_it_is_read(tmp_path):
+    """The bytes hashed (and verified against a signature) are the bytes the reader
+    parsed: the source is read once, front to back; the head a reader looks at first
+    is served again from memory."""
+    import hashlib
+
+    from ctcontacts.formats.files import Inputs
+    from ctcontacts.formats.readers import HEAD, read_file
+
+    rows = "".join(f"ftf,DE,de-{i},Desk {i},+49 30 901820{i % 10},Europe/Berlin,24/7\n" for i in range(4000))
+    path = tmp_path / "big.csv"
+    path.write_text("network,member,id,name,phones,timezone,duty\n" + rows)
+    data = path.read_bytes()
+    assert len(data) > 2 * HEAD
+    for fmt in ("csv", "json"):
+        if fmt == "json":
+            path = roster_file(tmp_path, roster("DE", contacts=[contact(f"de-{i}", notes="n" * 900)
+                                                                 for i in range(200)]), name="big.json")
+            data = path.read_bytes()
+        with Inputs().open(str(path)) as f:
+            source = f.stream._source
+            taken = []
+            real = source.read
+            source.read = lambda n=-1: taken.append(real(n)) or taken[-1]
+            raw = read_file(f.name, f.stream, fmt=fmt)
+            assert f.sha256() == hashlib.sha256(data).hexdigest() and not f.stream.reread
+            assert b"".join(taken) == data  # every byte read from the file once, in order
+        assert not raw.problems and len(raw.rosters[0].contacts) in (4000, 200)
+
+
 # --- 9. a key given twice in a JSON roster ------------------------------------------------------
 
 

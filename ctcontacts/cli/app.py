@@ -391,6 +391,9 @@ def import_(
     signature: Optional[str] = typer.Option(None, "--signature", metavar="FILE.sig",
                                             help="The detached signature of standard input ('-'); a file's is read "
                                             "beside it (FILE.sig)."),
+    allow_older: bool = typer.Option(False, "--allow-older",
+                                     help="Where signatures are required: take a roster issued before the current "
+                                     "one (refused by default: an old signed file sent again)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success (errors still go to stderr)."),
     as_json: Json = False,
     db: Db = None,
@@ -417,6 +420,7 @@ def import_(
             session.db_path(db), list(files), now=_now(), network=network, member=session.member_option(country),
             dry_run=dry_run, strict_reach=strict_reach, accept_reach_changes=accept_reach_changes,
             progress=progress, contact=contact, fmt=fmt, require_signatures=require_signatures, signature=signature,
+            allow_older=allow_older,
         ), as_json, None if quiet else (lambda render, r: render.import_report(r, render.stdout())),
             doc=lambda r: r.as_dict(), quiet=quiet)
 
@@ -588,8 +592,12 @@ def verify(
     doc = _answer(lambda: verify_file(session.db_path(db), file, signature, now=_now()), as_json,
                   lambda render, r: render.verified(r, render.stdout()))
     if not doc["verified"]:
-        sys.stderr.write(f"error: {session.plain(doc['problem'])}; {session.plain(doc['file'])} was not signed with "
-                         "that signature, or was changed since.\n")
+        # Why the signature does not verify says what to do; only a verification that
+        # failed says the file was changed (a damaged signature file is another matter).
+        after = {"bad-signature": f"; {session.plain(doc['file'])} was not signed with that signature, or was "
+                                  "changed since",
+                 "malformed": "; ask the file's sender for its signature file again"}.get(doc["problem_code"], "")
+        sys.stderr.write(f"error: {session.plain(doc['problem'])}{after}.\n")
         raise typer.Exit(2)
     raise typer.Exit(0 if any(not t["expired"] for t in doc["trusted_for"]) else 1)
 

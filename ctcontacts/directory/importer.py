@@ -16,12 +16,11 @@ like any other, and refuses the whole import.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import Callable
 
 from ..storage import store, trust
 from . import signing
@@ -95,22 +94,10 @@ CHECKING = PHASE + "checking the rosters"
 WRITING = PHASE + "writing to the database"
 
 
-def _sha256(f: BinaryIO, also=None) -> str:
-    """The SHA-256 of a stream, rewound after; ``also``: another hash fed the same bytes
-    (a signature's, which is then verified over exactly what is parsed)."""
-    h = hashlib.sha256()
-    for chunk in iter(lambda: f.read(1 << 20), b""):
-        h.update(chunk)
-        if also is not None:
-            also.update(chunk)
-    f.seek(0)
-    return h.hexdigest()
-
-
 def _read(paths: list[str], inputs: Inputs, infos: list[dict], network: str | None, member: str | None,
-          problems: list[Problem], progress: Progress | None = None, signature: str | None = None,
-          signed: dict | None = None) -> list:
-    """Read every input; ``signed`` gets, by input name, its SHA-256 and signature check."""
+          problems: list[Problem], progress: Progress | None = None, signature: str | None = None) -> list:
+    """Read every input; each file read carries its SHA-256 and its signature check
+    (``RawFile.sha256``, ``RawFile.signature``) on to its rosters."""
     files = []
     for path in paths:
         if path != STDIN and path.endswith(signing.SIG_SUFFIX):
@@ -121,9 +108,13 @@ def _read(paths: list[str], inputs: Inputs, infos: list[dict], network: str | No
         try:
             with inputs.open(path) as f:
                 name, size = f.name, f.size
-                digest = _sha256(f.stream, check.hash if check is not None else None)
+                if check is not None and check.hash is not None:
+                    f.hash_also(check.hash)  # verified over the very bytes parsed, read once
                 tell = (lambda done, name=name, size=size: progress(name, done, size)) if progress else None
                 raw = read_file(name, f.stream, fmt=f.format, network=network, member=member, progress=tell)
+                digest = f.sha256()
+                if f.stream.reread and not raw.problems:
+                    raise Refused(name, "was read twice; import it again")  # (only an error path reads twice)
                 f.check_unchanged()
                 if progress:
                     progress(name, size, size)
@@ -139,8 +130,7 @@ def _read(paths: list[str], inputs: Inputs, infos: list[dict], network: str | No
             info["signature"] = check.as_info()
             if check.error is not None:
                 problems.append(signing.signature_problem(name, check))
-        if signed is not None:
-            signed[name] = (digest, check)
+        raw.sha256, raw.signature = digest, check
         infos.append(info)
         files.append(raw)
     return files
@@ -150,13 +140,12 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str |
                       member: str | None = None, infos: list[dict] | None = None,
                       progress: Progress | None = None, contact: str | None = None,
                       inputs: Inputs | None = None, *, now: int = 0, require_signatures: bool = False,
-                      signature: str | None = None) -> tuple[list[Roster], list[Network]]:
+                      signature: str | None = None, allow_older: bool = False) -> tuple[list[Roster], list[Network]]:
     """Parse and validate every file, and judge each roster's signature (``signing``);
     raise ``InvalidInput`` listing every problem."""
     problems = Problems()
-    signed: dict = {}
     files = _read([os.fspath(p) for p in paths], inputs or Inputs(), infos if infos is not None else [],
-                  network, member, problems, progress, signature, signed)
+                  network, member, problems, progress, signature)
     if progress:
         progress(CHECKING, 0, 0)
     rosters, defs, more = validate([f for f in files if f.format != "ics"], set(store.networks(conn)))
@@ -172,7 +161,9 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str |
                                                 f"{roster.network} is given twice in this import"))
                     rosters.append(roster)
     problems.extend(_network_sizes(conn, rosters))
-    problems.extend(signing.judge_rosters(conn, rosters, signed, require_signatures, now))
+    problems.extend(signing.judge_rosters(conn, rosters, require_signatures, now, allow_older))
+    changed = [n.code for n in _network_changes(conn, defs)]
+    problems.extend(signing.judge_networks(conn, files, changed, require_signatures, now))
     if problems:
         error = InvalidInput(problems)
         error.attempted = _attempted(files)
@@ -226,12 +217,15 @@ def _calendar_roster(conn: sqlite3.Connection, f, network: str | None, member: s
     if duty.problems:
         return None
     contacts = [replace(c, duty=duty.rules[c.id]) if c.id in duty.rules else c for c in current.contacts]
-    return Roster(code, member, current.issued, contacts, f.file, current.demo, duty.report(f.file))
+    roster = Roster(code, member, current.issued, contacts, f.file, current.demo, duty.report(f.file))
+    roster.source_sha256, roster.signature = f.sha256, f.signature
+    return roster
 
 
 def _attempted(files: list) -> list[tuple[str, str]]:
     """The (network, member) pairs a refused import named, as well as they can be read,
-    so that 'history --country' finds the refusal too."""
+    so that 'history --country' finds the refusal too; a network it defined, as
+    (network, '')."""
     from ..domain.members import find_member
 
     pairs = []
@@ -241,6 +235,10 @@ def _attempted(files: list) -> list[tuple[str, str]]:
             mem = (find_member(r.member) or r.member.strip()) if isinstance(r.member, str) else ""
             if (net, mem) not in pairs:
                 pairs.append((net, mem))
+        for _, n in f.networks:  # a definition refused: found by 'history --network' too
+            code = n.get("code").strip().lower() if isinstance(n.get("code"), str) else ""
+            if code and (code, "") not in pairs:
+                pairs.append((code, ""))
     return pairs
 
 
@@ -252,7 +250,7 @@ def _summary(problems: list[Problem]) -> str:
 
 
 def _record_refusal(db_path: Pathish, when: str, kind: str, infos: list[dict], rosters: list[tuple[str, str]],
-                    reason: str) -> int | None:
+                    reason: str, rollback_of: int | None = None) -> int | None:
     """Write the refused import into the history, if there is a database to write to."""
     try:
         conn = open_existing(db_path)
@@ -260,7 +258,7 @@ def _record_refusal(db_path: Pathish, when: str, kind: str, infos: list[dict], r
             return None
         with write_transaction(conn, db_path):
             return store.record_import(conn, started_at=when, os_user=store.os_user(), kind=kind, files=infos,
-                                       rosters=rosters, outcome="refused", reason=reason)
+                                       rosters=rosters, outcome="refused", reason=reason, rollback_of=rollback_of)
     except CtContactsError:
         return None  # the refusal itself matters more than its record (database locked, say)
 
@@ -345,7 +343,7 @@ def _file_infos(paths: list[str], inputs: Inputs) -> list[dict] | None:
             with inputs.open(path) as f:
                 if f.format == "ics":
                     return None
-                digest = _sha256(f.stream)
+                digest = f.sha256()
                 f.check_unchanged()
         except (Refused, OSError):
             return None  # the real read says why
@@ -393,18 +391,39 @@ def _same_as_before(conn: sqlite3.Connection, db_path: Pathish, paths: list[str]
     return report
 
 
+def _distinct_names(paths: list[str]) -> None:
+    """Refuse two inputs shown by the same name (``files.shown_name``: paths cut to 300
+    characters, standard input as ``<stdin>``): the report, the history and each
+    version's provenance name a file by it, and could not tell them apart."""
+    seen: dict[str, str] = {}
+    for path in paths:
+        name = shown_name(path)
+        if name in seen:
+            from ..base.text import clip
+
+            if seen[name] == path:
+                raise UsageError(f"{clip(name, 120)} is given twice; give each file once.")
+            raise UsageError(f"two inputs are shown by the same name, {clip(name, 120)} (paths that differ only "
+                             "after their first 300 characters, or a file named <stdin> beside '-'), and reports, "
+                             "the history and provenance could not tell them apart; nothing was imported. Import "
+                             "them from shorter paths, or one at a time.")
+        seen[name] = path
+
+
 def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: str | None = None,
                  member: str | None = None, dry_run: bool = False, strict_reach: bool = False,
                  accept_reach_changes: bool = False, kind: str = "import", demo: bool = False,
                  progress: Progress | None = None, contact: str | None = None,
                  fmt: str | None = None, require_signatures: bool = False,
-                 signature: str | None = None) -> ImportReport:
+                 signature: str | None = None, allow_older: bool = False) -> ImportReport:
     """Validate every file against the database (or an empty one if there is no file
     yet), then change the rosters in one transaction. A failed or dry run changes
     no roster and does not even create the database file. A path ``-`` is standard
     input; ``fmt`` (json, csv or ics) reads every file in that format. A file ``F``
     signed by ``F.sig`` (standard input: by ``signature``) is verified and judged by
-    its network's policy; ``require_signatures`` requires signatures for this run."""
+    its network's policy; ``require_signatures`` requires signatures for this run;
+    ``allow_older`` takes, where signatures are required, a roster issued before the
+    current one."""
     if not paths:
         raise UsageError("give at least one roster file to import (JSON or CSV).")
     from ..base.text import clip, given
@@ -414,6 +433,7 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
     paths = [os.fspath(p) for p in paths]
     if paths.count(STDIN) > 1:
         raise UsageError("'-' (standard input) can be given only once; it can be read only once.")
+    _distinct_names(paths)
     if signature is not None and STDIN not in paths:
         raise UsageError("--signature is the signature of standard input ('-'); a file's signature is read "
                          "beside it (FILE.sig).")
@@ -431,6 +451,8 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
         options["format"] = fmt  # (only when given: earlier imports' options stay comparable)
     if require_signatures:
         options["require_signatures"] = True
+    if allow_older:
+        options["allow_older"] = True
     unsigned = signature is None and not any(signing.signature_path(p, None) for p in paths if p != STDIN)
     if exists and unsigned and not require_signatures:
         same = _same_as_before(conn, db_path, paths, kind, options, when, dry_run, inputs)
@@ -439,7 +461,8 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
     infos: list[dict] = []
     try:
         rosters, defs = read_and_validate(conn, paths, network, member, infos, progress, contact, inputs, now=now,
-                                          require_signatures=require_signatures, signature=signature)
+                                          require_signatures=require_signatures, signature=signature,
+                                          allow_older=allow_older)
     except InvalidInput as e:
         _record_refusal(db_path, when, kind, infos, getattr(e, "attempted", []), _summary(e.problems))
         raise
@@ -472,13 +495,36 @@ def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: s
     return report
 
 
+def _roll_back(conn: sqlite3.Connection, import_id: int, touched: list, force: bool, when: str):
+    """The rollback itself, inside the caller's transaction: (its id, roster changes,
+    network changes, trust changes)."""
+    trust_back = signing.rollback_trust(conn, import_id, force)
+    targets = [t["before_version"] for t in touched]
+    changes = [_diff_from_current(conn, t["network"], t["member"],
+                                  store.load_version(conn, t["before_version"], parse=False))
+               for t in touched]
+    networks = [
+        NetworkChange(n["code"], store.network_definition(conn, n["code"]),
+                      json.loads(n["before"]) if n["before"] else None)
+        for n in store.import_networks(conn, import_id)
+    ]
+    pairs = [(t["network"], t["member"]) for t in touched] + [(e[1], e[2]) for e in trust_back]
+    new_id = store.record_import(conn, started_at=when, os_user=store.os_user(), kind="rollback", files=[],
+                                 rosters=list(dict.fromkeys(pairs)), outcome="ok", rollback_of=import_id)
+    fallbacks = _apply_networks(conn, new_id, networks, when)
+    _apply(conn, new_id, [None] * len(touched), changes, targets, when, fallbacks)
+    return new_id, changes, networks, signing.apply_rollback(conn, new_id, trust_back)
+
+
 def rollback(db_path: Pathish, import_id: int, *, now: int, force: bool = False) -> ImportReport:
     """Make current again, for every roster import ``import_id`` changed, the version
     that was current before it, and put back the network definitions it changed.
     Recorded as an import of its own, so it can be rolled back too.
 
     A roster changed again by a later import is not silently reset: the rollback
-    is refused, naming those imports, unless ``force``.
+    is refused, naming those imports, unless ``force``. Nor is a roster version made
+    current again that its network, now requiring signatures, would refuse (unsigned,
+    or signed by a key not trusted for it today): refused and recorded, unless ``force``.
     """
     if not 0 < import_id < 2**63:
         from ..base.text import shorten
@@ -502,22 +548,20 @@ def rollback(db_path: Pathish, import_id: int, *, now: int, force: bool = False)
                 f"rosters changed again since import #{import_id} ({detail}); roll those back first, "
                 "or give --force to reset them to their state before it anyway."
             )
-        trust_back = signing.rollback_trust(conn, import_id, force)
-        targets = [t["before_version"] for t in touched]
-        changes = [_diff_from_current(conn, t["network"], t["member"],
-                                      store.load_version(conn, t["before_version"], parse=False))
-                   for t in touched]
-        networks = [
-            NetworkChange(n["code"], store.network_definition(conn, n["code"]),
-                          json.loads(n["before"]) if n["before"] else None)
-            for n in store.import_networks(conn, import_id)
-        ]
-        pairs = [(t["network"], t["member"]) for t in touched] + [(e[1], e[2]) for e in trust_back]
-        new_id = store.record_import(conn, started_at=when, os_user=store.os_user(), kind="rollback", files=[],
-                                     rosters=list(dict.fromkeys(pairs)), outcome="ok", rollback_of=import_id)
-        fallbacks = _apply_networks(conn, new_id, networks, when)
-        _apply(conn, new_id, [None] * len(touched), changes, targets, when, fallbacks)
-        trust_changes = signing.apply_rollback(conn, new_id, trust_back)
+        unaccepted = [] if force else signing.unaccepted_versions(
+            conn, [(t["network"], t["member"], t["before_version"]) for t in touched], now)
+        if unaccepted:
+            # Refused, and the refusal recorded in this same transaction (nothing else is written).
+            refused = UsageError(f"rollback of import #{import_id} refused: {'; '.join(unaccepted)}. Import a signed "
+                                 "roster instead, or give --force to roll back anyway (its answers will then warn "
+                                 "that the roster is not signed by a trusted key).")
+            store.record_import(conn, started_at=when, os_user=store.os_user(), kind="rollback", files=[],
+                                rosters=list(dict.fromkeys((t["network"], t["member"]) for t in touched)),
+                                outcome="refused", reason=str(refused), rollback_of=import_id)
+        else:
+            new_id, changes, networks, trust_changes = _roll_back(conn, import_id, touched, force, when)
+    if unaccepted:
+        raise refused
     return ImportReport(new_id, False, [], changes, networks, "rollback", trust_changes)
 
 

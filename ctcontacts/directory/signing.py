@@ -15,6 +15,10 @@ At import the signature is verified over the very bytes that are hashed and pars
   for another member, a key whose trust expired. Under ``optional`` such a roster is
   imported and its answers say it is unsigned or signed by a key not trusted for it.
 
+A file that changes a network's definition (its fallback, where calls go when nobody
+is on duty) is judged too: under ``required`` it must be signed by a key trusted for
+that network's secretariat (``judge_networks``).
+
 Lookups never verify: what was verified is stored with the version.
 """
 
@@ -43,6 +47,8 @@ WRONG_NAMESPACE = "wrong namespace"
 UNTRUSTED_KEY = "untrusted key"
 OTHER_MEMBER = "key trusted for another member"
 EXPIRED_KEY = "expired key"
+OLDER_ROSTER = "older roster"
+UNSIGNED_CONTACTS = "unsigned contacts"
 
 
 def today(now: int) -> str:
@@ -172,16 +178,19 @@ def judge(conn: sqlite3.Connection, network: str, member: str, check: SignatureC
                                            f"{network} --country {member} KEYFILE")
 
 
-def judge_rosters(conn: sqlite3.Connection, rosters: list, files: dict[str, tuple[str, SignatureCheck | None]],
-                  require: bool, now: int) -> list[Problem]:
-    """Judge every roster of an import (``files``: input name -> (SHA-256, its
-    signature check)); record each one's provenance on it; the refusals as problems."""
+def judge_rosters(conn: sqlite3.Connection, rosters: list, require: bool, now: int,
+                  allow_older: bool = False) -> list[Problem]:
+    """Judge every roster of an import by the signature check of its own file, which the
+    roster carries (``Roster.signature``: set from the file object it was read from,
+    never looked up by the file's name, which two inputs may share); record each one's
+    signer on it; the refusals as problems. Where signatures are required, a roster
+    issued before the current one is refused too (a signed file sent again, replayed),
+    unless ``allow_older``."""
     problems = []
     day = today(now)
     policies = trust.policies(conn)
     for r in rosters:
-        sha, check = files.get(r.source, (None, None))
-        r.source_sha256 = sha
+        check = r.signature
         if check is not None and check.error is not None:
             continue  # a signature that does not verify is already the file's problem (signature_problem)
         required = require or policies.get(r.network) == trust.REQUIRED
@@ -191,7 +200,138 @@ def judge_rosters(conn: sqlite3.Connection, rosters: list, files: dict[str, tupl
         r.signer = signer
         if refusal is not None:
             problems.append(Problem(r.source, "file", "signature", refusal[1]))
+        elif required and r.calendar is not None and (base := _calendar_base(conn, r, day, why)) is not None:
+            problems.append(Problem(r.source, "file", "signature", base[1]))
+        elif required and not allow_older:
+            older = _older(conn, r, why)
+            if older is not None:
+                problems.append(Problem(r.source, "file", "issued", older[1]))
     return problems
+
+
+def _older(conn: sqlite3.Connection, r, why: str) -> tuple[str, str] | None:
+    """A roster issued before the current one (or with no date where the current one has
+    one): its signature may be genuine and still old, a file sent again to bring back
+    numbers since replaced."""
+    current = store.current_issued(conn, r.network, r.member)
+    if current is None or current[0] is None:
+        return None
+    issued, made_by = current
+    if r.issued is not None and r.issued >= issued:
+        return None
+    said = (f"was issued {r.issued}, before the current one (issued {issued}, import #{made_by})" if r.issued
+            else f"gives no issue date, and the current one (import #{made_by}) was issued {issued}")
+    return _refusal(OLDER_ROSTER, f"the roster of {r.member} in {r.network} {said}, and {why}: an old signed file "
+                                  f"sent again would bring back what it said; if {r.member} did withdraw its newer "
+                                  "roster, import again with --allow-older")
+
+
+def _defined_in(f, code: str) -> list[str]:
+    """Where file ``f`` (a ``RawFile``) defines network ``code``: its JSON paths."""
+    return [where for where, n in f.networks
+            if isinstance(n.get("code"), str) and n["code"].strip().lower() == code]
+
+
+def judge_networks(conn: sqlite3.Connection, files: list, changed: list[str], require: bool,
+                   now: int) -> list[Problem]:
+    """Judge the network definitions an import would change (``changed``: their codes;
+    ``files``: the ``RawFile``s read). A definition says where a network's calls go when
+    nobody is on duty (its fallback), so under a policy that requires signatures, every
+    file that changes it must be signed by a key trusted for the network's secretariat:
+    a member's key signs that member's roster, never the network."""
+    problems = []
+    day = today(now)
+    policies = trust.policies(conn)
+    for code in changed:
+        network_requires = policies.get(code) == trust.REQUIRED
+        if not (require or network_requires):
+            continue
+        why = f"{code} requires signatures" if network_requires else "--require-signatures was given"
+        for f in files:
+            places = _defined_in(f, code)
+            if not places or (f.signature is not None and f.signature.error is not None):
+                continue  # (a signature that does not verify is already the file's problem)
+            refusal = _judge_definition(conn, code, f.signature, day, why)
+            if refusal is not None:
+                problems.append(Problem(f.file, places[0], "signature", refusal[1]))
+    return problems
+
+
+def _judge_definition(conn: sqlite3.Connection, code: str, check: SignatureCheck | None, day: str,
+                      why: str) -> tuple[str, str] | None:
+    what = f"the definition of network {code} (its name, organization and fallback)"
+    if check is None or not check.verified:
+        return _refusal(NO_SIGNATURE, f"{what} would change, the file is not signed, and {why}; a network's "
+                                      f"definition is taken only from a file signed by a key trusted for {code}'s "
+                                      "secretariat (docs/signing.md)")
+    key = check.sig.key
+    name = f"key {key.fingerprint} ({key.key_type})"
+    held = trust.key_state(conn, key.fingerprint, code, trust.SECRETARIAT)
+    if held is not None and trust.trusted_now(held["expires"], day):
+        return None
+    if held is not None:
+        return _refusal(EXPIRED_KEY, f"{what} is signed by {name}, whose trust for {code}'s secretariat ended on "
+                                     f"{held['expires']}; trust its new key, or add this one again with a new "
+                                     "--expires")
+    others = trust.keys(conn, fingerprint=key.fingerprint)
+    if others:
+        where = ", ".join(f"{trust.for_whom(t['member'])} in {t['network']}" for t in others[:5])
+        return _refusal(OTHER_MEMBER, f"{what} is signed by {name}, which is trusted for {where}, not for {code}'s "
+                                      "secretariat: only the secretariat's key may change a network's definition")
+    return _refusal(UNTRUSTED_KEY, f"{what} is signed by {name}, which is not trusted for {code}'s secretariat; "
+                                   f"once the secretariat has confirmed the key out of band: ctcontacts trust add "
+                                   f"--network {code} --secretariat KEYFILE")
+
+
+def _version_untrusted(conn: sqlite3.Connection, network: str, member: str, version: int,
+                       day: str) -> tuple[int, str | None] | None:
+    """The import that wrote a stored version, and why a policy requiring signatures
+    would not accept it today (``None``: it would): unsigned, or signed by a key not (or
+    no longer) trusted for the member or the network's secretariat."""
+    origin = store.version_signer(conn, version)
+    if origin is None:
+        return None
+    made_by, signer = origin
+    if signer is None:
+        return made_by, "is unsigned"
+    _, trusts = trust.lookup_trust(conn, network, member, signer["fingerprint"])
+    if any(trust.trusted_now(e, day) for e in trusts.values()):
+        return made_by, None
+    return made_by, (f"is signed by key {signer['fingerprint']}, which is not trusted for {member} in {network} "
+                     "nor for its secretariat today")
+
+
+def unaccepted_versions(conn: sqlite3.Connection, targets: list[tuple[str, str, int | None]], now: int) -> list[str]:
+    """Of the roster versions a rollback would make current again (network, member,
+    version), those that a network requiring signatures would not accept today: unsigned,
+    or signed by a key not (or no longer) trusted for the member or the secretariat.
+    Why, one phrase each."""
+    day = today(now)
+    policies = trust.policies(conn)
+    out = []
+    for network, member, version in targets:
+        if version is None or policies.get(network) != trust.REQUIRED:
+            continue  # (a roster removed again is no unsigned roster made current)
+        judged = _version_untrusted(conn, network, member, version, day)
+        if judged is not None and judged[1] is not None:
+            out.append(f"the roster of {member} in {network} it would make current again (from import "
+                       f"#{judged[0]}) {judged[1]}, and {network} requires signatures")
+    return out
+
+
+def _calendar_base(conn: sqlite3.Connection, r, day: str, why: str) -> tuple[str, str] | None:
+    """A calendar gives duty only; the rest of its roster (names, numbers) is the current
+    version's. Its signature vouches for the duty, so where signatures are required
+    the version it fills in must be one the policy accepts too: else the new version
+    would be recorded as signed, numbers and all."""
+    version = store.current_version(conn, r.network, r.member)
+    judged = _version_untrusted(conn, r.network, r.member, version, day) if version is not None else None
+    if judged is None or judged[1] is None:
+        return None
+    return _refusal(UNSIGNED_CONTACTS, f"the calendar gives only the duty of the roster of {r.member} in "
+                                       f"{r.network}; its contacts and numbers come from the current roster (import "
+                                       f"#{judged[0]}), which {judged[1]}, and {why}; import {r.member}'s signed "
+                                       "roster first")
 
 
 # --- the trust store's commands -----------------------------------------------------
@@ -419,17 +559,13 @@ def verify_file(db_path: Pathish, path: str, sig_path: str | None, *, now: int) 
         raise UsageError(f"{shown_name(path)} has no signature beside it ({shown_name(chosen)}); give the signature "
                          "file as the second argument.")
     check = open_signature(chosen)
-    import hashlib
-
     from ..formats.files import Inputs
 
-    sha = hashlib.sha256()
     try:
         with Inputs().open(path) as f:
-            for chunk in iter(lambda: f.stream.read(1 << 20), b""):
-                sha.update(chunk)
-                if check.hash is not None:
-                    check.hash.update(chunk)
+            if check.hash is not None:
+                f.hash_also(check.hash)
+            sha = f.sha256()
             f.check_unchanged()
             size = f.size
     except Refused as e:
@@ -445,8 +581,9 @@ def verify_file(db_path: Pathish, path: str, sig_path: str | None, *, now: int) 
         trusted = [{"network": t["network"], "for": trust.for_whom(t["member"]), "expires": t["expires"],
                     "expired": not trust.trusted_now(t["expires"], day), "comment": t["comment"]}
                    for t in trust.keys(conn, fingerprint=key.fingerprint)]
-    return {"file": shown_name(path), "sha256": sha.hexdigest(), "bytes": size, "signature": check.file,
+    return {"file": shown_name(path), "sha256": sha, "bytes": size, "signature": check.file,
             "verified": check.verified, "problem": f"{check.label()}: {check.error.reason}" if check.error else None,
+            "problem_code": check.error.code if check.error else None,
             "namespace": check.sig.namespace if check.sig else None, "hash": check.sig.hash_alg if check.sig else None,
             "fingerprint": key.fingerprint if key else None, "key_type": key.key_type if key else None,
             "trusted_for": trusted, "directory": conn is not None}

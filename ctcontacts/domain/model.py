@@ -114,3 +114,7 @@ class Roster:
     # or None for a key not trusted for it); None: the file was not signed.
     source_sha256: str | None = None
     signer: dict | None = None
+    # At import: the check of its own file's signature (``directory.signing``), carried
+    # from the file object that was read (``formats.readers.RawFile``), and judged into
+    # ``signer``. Never stored.
+    signature: object = field(default=None, compare=False)

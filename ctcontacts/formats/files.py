@@ -174,14 +174,123 @@ def _megabytes(n: int) -> str:
     return f"{n:,} bytes ({n / (1 << 20):,.0f} MiB)" if n >= 1 << 20 else f"{n:,} bytes"
 
 
+class ReadOnce(io.BufferedIOBase):
+    """A stream that reads its source once, front to back, and hashes every byte as it
+    first comes: what is hashed (and verified against a signature) is what the reader
+    parsed, never a second read of a file that may have changed in between (a write
+    through a shared mapping moves no size, and its time only as finely as the clock
+    ticks). The first ``keep`` bytes are kept, so a reader may look at a file's head and
+    seek back to its start (``readers.read_file`` does) without reading the source
+    again; memory stays that, whatever the file's size (CSV is parsed as it is read).
+
+    A seek anywhere else reads the source again, and ``reread`` says so: only the
+    error path that locates an undecodable byte does it, and the import is refused by
+    that problem anyway."""
+
+    def __init__(self, source, keep: int):
+        import hashlib
+
+        self._source = source
+        self._keep = keep
+        self._head = bytearray()  # the first min(taken, keep) bytes
+        self._pos = 0  # where the reader is
+        self._taken = 0  # how far the source has been read and hashed
+        self.hashes = [hashlib.sha256()]  # the file's SHA-256, and any hash added before reading
+        self.reread = False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        if whence == 1:
+            pos += self._pos
+        elif whence != 0:
+            raise io.UnsupportedOperation("a roster is read from its start")
+        if pos < 0:
+            raise ValueError("negative seek position")
+        self._pos = pos
+        return pos
+
+    def _take(self, size: int | None) -> bytes:
+        """At most ``size`` bytes (``None``: all that are left) from one place: the kept
+        head, or the source."""
+        pos = self._pos
+        if self.reread or (pos >= len(self._head) and pos != self._taken):
+            self.reread = True
+            self._source.seek(pos)
+            data = self._source.read(size)
+        elif pos < len(self._head):
+            data = bytes(self._head[pos:] if size is None else self._head[pos:pos + size])
+        else:
+            data = self._source.read(size)
+            for h in self.hashes:
+                h.update(data)
+            if len(self._head) < self._keep:
+                self._head += data[:self._keep - len(self._head)]
+            self._taken += len(data)
+        self._pos += len(data)
+        return data
+
+    def read1(self, n: int = -1) -> bytes:
+        return self._take(n if n is not None and n >= 0 else CHUNK) if n != 0 else b""
+
+    def read(self, n: int = -1) -> bytes:
+        parts, left = [], (None if n is None or n < 0 else n)
+        while left is None or left > 0:
+            chunk = self._take(left)
+            if not chunk:
+                break
+            parts.append(chunk)
+            if left is not None:
+                left -= len(chunk)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def readinto(self, b) -> int:
+        data = self.read(len(b))
+        b[:len(data)] = data
+        return len(data)
+
+    def sha256(self) -> str:
+        """The SHA-256 of the whole source, which is read to its end for it (a reader
+        that stopped early on a problem leaves the rest unparsed, and the import refused)."""
+        pos = self._pos
+        if not self.reread:
+            self._pos = self._taken
+            while self.read1(CHUNK):
+                pass
+            self._pos = pos
+        return self.hashes[0].hexdigest()
+
+    def close(self) -> None:
+        if not self.closed:
+            self._source.close()
+        super().close()
+
+
 class Input:
-    """One opened input: its name as shown, a seekable binary stream at offset 0, its
-    size and format. A context manager: leaving it closes the stream."""
+    """One opened input: its name as shown, a seekable binary stream at offset 0 that
+    reads the input once (``ReadOnce``: its ``sha256`` is of the bytes the stream gave),
+    its size and format. A context manager: leaving it closes the stream."""
 
     def __init__(self, name: str, stream, size: int, fmt: str, fd: int | None = None,
                  opened: os.stat_result | None = None):
-        self.name, self.stream, self.size, self.format = name, stream, size, fmt
+        from .readers import HEAD
+
+        self.name, self.stream, self.size, self.format = name, ReadOnce(stream, HEAD), size, fmt
         self._fd, self._opened = fd, opened
+
+    def hash_also(self, h) -> None:
+        """Feed ``h`` (a signature's hash) the same bytes, as they are read: call before reading."""
+        self.stream.hashes.append(h)
+
+    def sha256(self) -> str:
+        return self.stream.sha256()
 
     def check_unchanged(self) -> None:
         """Refuse a file written to while it was read: what was read is not the file

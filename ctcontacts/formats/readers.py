@@ -104,6 +104,11 @@ class RawFile:
     networks: list[tuple[str, dict]] = field(default_factory=list)  # (where, definition)
     problems: list[Problem] = field(default_factory=Problems)
     calendar: bytes | None = None  # an iCalendar file's bytes
+    # Set by the importer as the file is read: the SHA-256 of the bytes parsed, and the
+    # check of its detached signature over those same bytes (``directory.signing``;
+    # ``None``: no signature). Carried to each roster of the file, never looked up by name.
+    sha256: str | None = None
+    signature: object = None
 
 
 HEAD = 1 << 16

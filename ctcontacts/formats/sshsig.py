@@ -129,7 +129,8 @@ class _Reader:
 
     def done(self) -> None:
         if self.pos != len(self.data):
-            raise self._fail(f"{len(self.data) - self.pos:,} bytes after its end")
+            left = len(self.data) - self.pos
+            raise self._fail(f"{left:,} byte{'s' if left != 1 else ''} after its end")
 
 
 def _string(data: bytes) -> bytes:
@@ -195,10 +196,10 @@ def parse_public_key(text: str, what: str = "the key") -> PublicKey:
         raise SignatureError(MALFORMED, f"{what} is not an OpenSSH public key line (TYPE BASE64 COMMENT, such as "
                                         "ssh-ed25519 AAAA… admin@example.org)")
     blob = _b64(parts[1], what)
-    comment = parts[2].strip() if len(parts) > 2 else ""
-    from ..base.text import safe
-
-    key = key_from_blob(blob, safe(comment)[:MAX_COMMENT_CHARS], what)
+    # The comment is kept as written (cut to its limit): it is data, escaped where it is
+    # shown (``base.text.safe``), never stored escaped, so it reads back as it was given.
+    comment = parts[2].strip()[:MAX_COMMENT_CHARS] if len(parts) > 2 else ""
+    key = key_from_blob(blob, comment, what)
     if key.key_type != parts[0]:
         raise SignatureError(MALFORMED, f"{what} says {parts[0]} but holds a {key.key_type} key")
     return key

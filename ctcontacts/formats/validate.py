@@ -101,6 +101,7 @@ def validate(files: list[RawFile], known_networks: set[str]) -> tuple[list[Roste
                 ))
                 continue
             seen[key] = f"{f.file} {raw.where}"
+            roster.source_sha256, roster.signature = f.sha256, f.signature
             rosters.append(roster)
     return rosters, networks, problems
 

@@ -86,6 +86,17 @@ def current_version(conn: sqlite3.Connection, network: str, member: str) -> int 
     return row[0] if row else None
 
 
+def current_issued(conn: sqlite3.Connection, network: str, member: str) -> tuple[str | None, int] | None:
+    """The issue date of the current roster of (network, member) and the import that
+    wrote it; ``None``: no current roster. A damaged date reads as none."""
+    row = conn.execute(
+        "SELECT v.issued, v.import_id FROM rosters r JOIN roster_versions v ON v.id = r.version_id "
+        "WHERE r.network = ? AND r.member = ?", [network, member]).fetchone()
+    if row is None:
+        return None
+    return (row[0] if _is_date(row[0]) else None), row[1]
+
+
 def load_roster(conn: sqlite3.Connection, network: str, member: str, *, parse: bool = True,
                 window: tuple[int, int] | None = None) -> Roster | None:
     """The current roster of a member in a network, or ``None``. With ``parse=False``
@@ -417,6 +428,12 @@ def _duty_rows(duty):
     return ((r.text(), getattr(r, "starts", None), getattr(r, "ends", None)) for r in duty)
 
 
+def version_signer(conn: sqlite3.Connection, version_id: int) -> tuple[int, dict | None] | None:
+    """The import that wrote a version, and its signer as recorded (``None``: unsigned)."""
+    row = conn.execute("SELECT import_id, signature FROM roster_versions WHERE id = ?", [version_id]).fetchone()
+    return (row[0], _signer(row[1])) if row is not None else None
+
+
 def version_signed(conn: sqlite3.Connection, version_id: int | None) -> bool:
     """Whether a version records a signature."""
     if version_id is None:
@@ -697,13 +714,14 @@ def last_version_before_removal(conn: sqlite3.Connection, network: str, member: 
 
 def version_at(conn: sqlite3.Connection, network: str, member: str, when: str) -> sqlite3.Row | None:
     """The version of (network, member) current at ``when`` (ISO 8601 UTC with Z), as
-    the history recorded it: the last import started by then that set it (its
-    ``after_version``, NULL for "no roster", and the import), or ``None``: no import
+    the history recorded it: the last import started by then that changed it (its
+    ``after_version``, NULL for "no roster", and the import that made it current; a
+    later import that left it as it was is not that import), or ``None``: no import
     had touched the roster by then."""
     return conn.execute(
         "SELECT ir.after_version, ir.import_id FROM import_rosters ir JOIN imports i ON i.id = ir.import_id "
         "WHERE ir.network = ? AND ir.member = ? AND i.started_at <= ? AND i.outcome = 'ok' "
-        "ORDER BY ir.import_id DESC LIMIT 1", [network, member, when],
+        "AND ir.before_version IS NOT ir.after_version ORDER BY ir.import_id DESC LIMIT 1", [network, member, when],
     ).fetchone()
 
 

@@ -76,9 +76,10 @@ def _keys(conn: sqlite3.Connection, now: int) -> list[Finding]:
         whom = f"{trust.for_whom(k['member'])} in {k['network']}"
         what = f"key {k['fingerprint']} ({k['key_type']}{', ' + k['comment'] if k['comment'] else ''})"
         if k["expires"] < today.isoformat():
+            whose = "--secretariat" if k["member"] == trust.SECRETARIAT else f"--country {k['member']}"
             out.append(Finding("warning", "key-expired", f"{what} was trusted for {whom} until {k['expires']}; "
-                               "rosters it signs are no longer accepted as signed: trust the member's new key, "
-                               f"then ctcontacts trust remove --network {k['network']} {k['fingerprint']}",
+                               "rosters it signs are no longer accepted as signed: trust its owner's new key, "
+                               f"then ctcontacts trust remove --network {k['network']} {whose} {k['fingerprint']}",
                                k["network"], k["member"] or None))
         else:
             out.append(Finding("warning", "key-expiring", f"{what} is trusted for {whom} until {k['expires']}; "

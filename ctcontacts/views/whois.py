@@ -361,11 +361,13 @@ def _answer(conn: sqlite3.Connection, net: Network, member: str, roster: Roster 
         if not as_recorded:  # (they are about today's trust store and policy)
             warnings.extend(_provenance_warnings(roster, answer.provenance))
         warnings.extend(_unreadable(roster))
-        warnings.extend(_staleness(roster, net, now))
+        warnings.extend(_staleness(roster, net, now, then=as_recorded))
         if speaks and not entries and roster.contacts:
-            warnings.append(f"nobody in the {member} roster speaks {speaks!r}.")
+            warnings.append(f"nobody in the {member} roster spoke {speaks!r} then." if as_recorded
+                            else f"nobody in the {member} roster speaks {speaks!r}.")
         elif speaks and answer.on_duty_not_speaking:
-            warnings.append(f"contacts are on duty, but none of them speaks {speaks!r}.")
+            warnings.append(f"contacts were on duty, but none of them spoke {speaks!r}." if as_recorded
+                            else f"contacts are on duty, but none of them speaks {speaks!r}.")
     if fallback and not as_recorded:
         # One indexed read: whether calls that fall back go where they went when last confirmed.
         answer.fallback_changed = marks.fallback_mark(conn, net.code)
@@ -381,7 +383,8 @@ def _answer(conn: sqlite3.Connection, net: Network, member: str, roster: Roster 
         answer.fallback_provenance = provenance(conn, fb, trust_day, fb_current)
         warnings.extend(_reach_warnings(net.fallback, answer.fallback + answer.fallback_not_speaking))
         if fb is None:
-            warnings.append(f"the fallback {net.fallback} has no roster in {net.code}.")
+            warnings.append(f"the fallback {net.fallback} had no roster in {net.code} then." if as_recorded
+                            else f"the fallback {net.fallback} has no roster in {net.code}.")
         else:
             warnings.extend(_unreadable(fb))
             if not as_recorded:
@@ -416,20 +419,27 @@ def _membership(net: Network, member: str) -> list[str]:
     return [f"{member} is listed in {net.code} as {entry['status']}{since}{note}."]
 
 
-def _staleness(roster: Roster, net: Network, now: int) -> list[str]:
-    """Age warnings, by the network's own rule (``domain.freshness``), as ``check`` reports them."""
+def _staleness(roster: Roster, net: Network, now: int, then: bool = False) -> list[str]:
+    """Age warnings, by the network's own rule (``domain.freshness``), as ``check`` reports
+    them; ``then``: told of an answer as recorded, ``now`` being that moment."""
     out = []
     if roster.issued:
         age = roster_too_old(roster.issued, now, net.roster_max_age_days)
-        if age is not None:
+        if age is not None and then:
+            out.append(f"the {roster.member} roster was issued {roster.issued}, {age} days before then (older than "
+                       f"{net.code} allows, {net.roster_max_age_days}).")
+        elif age is not None:
             out.append(
                 f"the {roster.member} roster was issued {roster.issued}, {age} days ago "
                 f"(older than {net.code} allows, {net.roster_max_age_days}); ask {roster.member} for a current one."
             )
     else:
-        out.append(f"the {roster.member} roster has no issue date; its age is unknown.")
+        out.append(f"the {roster.member} roster had no issue date; its age then is unknown." if then
+                   else f"the {roster.member} roster has no issue date; its age is unknown.")
     for c in roster.contacts:
         age = entry_too_old(c.verified, now)
         if age is not None:
-            out.append(f"entry {c.id!r} was last verified {c.verified}, {age} days ago (older than a year).")
+            out.append(f"entry {c.id!r} had last been verified {c.verified}, {age} days before then (older than a "
+                       "year)." if then else
+                       f"entry {c.id!r} was last verified {c.verified}, {age} days ago (older than a year).")
     return out
