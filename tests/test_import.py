@@ -113,6 +113,22 @@ def test_network_defined_in_the_file(tmp_path, cli):
     assert [c["id"] for c in doc["fallback"]] == ["ccc"]
 
 
+def test_a_network_defined_in_a_later_file(tmp_path, cli, db_path):
+    # Files are checked one at a time as they are read; a roster naming a network only a
+    # later file defines waits for it, and one that none defines is refused all the same.
+    first = roster_file(tmp_path, roster("FR", network="cyber"), name="a.json")
+    nets = roster_file(tmp_path, name="b.json",
+                       networks=[{"code": "cyber", "name": "Budapest 24/7", "organization": "CoE"}])
+    stray = roster_file(tmp_path, roster("DE", network="cybr"), name="c.json")
+    before = dump(db_path) if db_path.exists() else None
+    refused = cli("import", first, nets, stray)
+    assert refused.exit_code == 2 and "c.json" in refused.stderr and "unknown network 'cybr'" in refused.stderr
+    assert "a.json" not in refused.stderr
+    assert (dump(db_path) if db_path.exists() else None) == before
+    assert cli("import", first, nets).exit_code == 0
+    assert cli.json("whois", "-c", "FR", "-n", "cyber")[1]["on_duty"][0]["id"] == "fr-desk"
+
+
 def test_not_a_roster_json(tmp_path, cli):
     p = tmp_path / "x.json"
     p.write_text(json.dumps({"hello": 1}))

@@ -80,3 +80,31 @@ def test_raw_duty_keeps_each_value_with_its_place():
     assert list(rows) == [] and not rows and not listed
     rows.append(9, "24/7")  # a cleared CSV duty still takes rows
     assert list(rows) == [(9, "24/7")]
+
+
+def test_packed_texts_read_back_what_was_appended():
+    from ctcontacts.base.packed import PackedTexts
+
+    texts = PackedTexts()
+    for t in ["24/7", "Mo-Fr 08:00-18:00", "", "2026-12-01T07:00/PT12H"]:
+        texts.append(t)
+    assert list(texts) == ["24/7", "Mo-Fr 08:00-18:00", "", "2026-12-01T07:00/PT12H"] and len(texts) == 4
+    assert texts[0] == "24/7" and texts[-1] == "2026-12-01T07:00/PT12H" and texts[2] == ""
+    with pytest.raises(IndexError):
+        texts[4]
+    other = PackedTexts()
+    for t in ["24/7", "Mo-Fr 08:00-18:00", "", "2026-12-01T07:00/PT12H"]:
+        other.append(t)
+    assert texts == other
+    other.append("x")
+    assert texts != other
+    # Texts cut elsewhere are other texts, though their bytes follow one another alike.
+    a, b = PackedTexts(), PackedTexts()
+    a.append("ab"), a.append("c")
+    b.append("a"), b.append("bc")
+    assert a != b
+    # Beyond ASCII, byte and character offsets differ: each text is still whole.
+    wide = PackedTexts()
+    for t in ["Lu-Ve 08:00", "généraliste", "24/7", "日本"]:
+        wide.append(t)
+    assert list(wide) == ["Lu-Ve 08:00", "généraliste", "24/7", "日本"] and wide[1] == "généraliste"

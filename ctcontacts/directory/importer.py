@@ -20,6 +20,7 @@ import json
 import os
 import sqlite3
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Callable
 
 from ..storage import store, trust
@@ -31,7 +32,7 @@ from ..formats.files import STDIN, Inputs, Refused, shown_name
 from ..formats.readers import FORMATS, read_file
 from ..base.values import field, value_class, replace
 from ..domain.model import Network, Roster
-from ..formats.validate import validate
+from ..formats.validate import Validator
 from ..time.isotime import format_utc
 
 
@@ -95,10 +96,10 @@ WRITING = PHASE + "writing to the database"
 
 
 def _read(paths: list[str], inputs: Inputs, infos: list[dict], network: str | None, member: str | None,
-          problems: list[Problem], progress: Progress | None = None, signature: str | None = None) -> list:
-    """Read every input; each file read carries its SHA-256 and its signature check
-    (``RawFile.sha256``, ``RawFile.signature``) on to its rosters."""
-    files = []
+          problems: list[Problem], progress: Progress | None = None, signature: str | None = None) -> Iterator:
+    """Read each input in turn, yielding it read (a file that cannot be read is a
+    problem); each carries its SHA-256 and its signature check (``RawFile.sha256``,
+    ``RawFile.signature``) on to its rosters."""
     for path in paths:
         if path != STDIN and path.endswith(signing.SIG_SUFFIX):
             problems.append(Problem(shown_name(path), "file", "", "is a signature, not a roster; name the roster "
@@ -132,8 +133,7 @@ def _read(paths: list[str], inputs: Inputs, infos: list[dict], network: str | No
                 problems.append(signing.signature_problem(name, check))
         raw.sha256, raw.signature = digest, check
         infos.append(info)
-        files.append(raw)
-    return files
+        yield raw
 
 
 def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str | None = None,
@@ -144,11 +144,18 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str |
     """Parse and validate every file, and judge each roster's signature (``signing``);
     raise ``InvalidInput`` listing every problem."""
     problems = Problems()
-    files = _read([os.fspath(p) for p in paths], inputs or Inputs(), infos if infos is not None else [],
-                  network, member, problems, progress, signature)
+    check = Validator(set(store.networks(conn)))
+    files = []
+    # Each file is checked as soon as it is read, and what was read of its rosters let
+    # go (validate.Validator): an import holds one file as read, not all of them.
+    for f in _read([os.fspath(p) for p in paths], inputs or Inputs(), infos if infos is not None else [],
+                   network, member, problems, progress, signature):
+        files.append(f)
+        if f.format != "ics":
+            check.add(f)
     if progress:
         progress(CHECKING, 0, 0)
-    rosters, defs, more = validate([f for f in files if f.format != "ics"], set(store.networks(conn)))
+    rosters, defs, more = check.finish()
     problems.extend(more)
     for f in files:
         if f.format == "ics":

@@ -204,46 +204,34 @@ _NO_INSTANT = -(2**63)
 
 
 class Duty:
-    """A contact's validated duty rules, packed: their texts one after another in one
-    buffer of UTF-8, and the instants of the dated ones in two arrays. 61 bytes a
-    dated shift, its text included, where a list of its texts took 107 (a str of 34
-    characters is 83 bytes on its own) and a list of ``RuleText`` 145: what an import
-    of a 1.5-million-rule world holds until it writes them. (A contact's texts are at
-    most 20,000 x 1,000 characters (limits.py), so offsets fit in 32 bits.)
+    """A contact's validated duty rules, packed: their texts (``PackedTexts``) and the
+    instants of the dated ones in two arrays. 61 bytes a dated shift, its text included,
+    where a list of its texts took 107 and a list of ``RuleText`` 145: what an import of
+    a 1.5-million-rule world holds until it writes them.
     Reads like a list of ``RuleText``; compares by the texts, in order."""
 
-    __slots__ = ("_utf8", "_ends", "starts", "ends")
+    __slots__ = ("_texts", "starts", "ends")
 
     def __init__(self, rules=()):
         from array import array  # here, not at the top: lookups never build a Duty
 
-        self._utf8 = bytearray()  # every text, encoded, one after another
-        self._ends = array("I")  # where each text ends in it
+        from ..base.packed import PackedTexts
+
+        self._texts = PackedTexts()
         self.starts = array("q")
         self.ends = array("q")
         for rule in rules:
             self.append(rule.text(), getattr(rule, "span", None))
 
     def append(self, text: str, span: tuple[int, int] | None = None) -> None:
-        self._utf8 += text.encode()
-        self._ends.append(len(self._utf8))
+        self._texts.append(text)
         start, end = span if span is not None else (_NO_INSTANT, _NO_INSTANT)
         self.starts.append(start)
         self.ends.append(end)
 
     def texts(self) -> list[str]:
         """Every rule's text, in order."""
-        whole = self._utf8.decode()
-        if len(whole) == len(self._utf8):  # all ASCII: byte offsets are character offsets
-            begin, out = 0, []
-            for end in self._ends:
-                out.append(whole[begin:end])
-                begin = end
-            return out
-        return [self._text(i) for i in range(len(self._ends))]
-
-    def _text(self, i: int) -> str:
-        return self._utf8[self._ends[i - 1] if i else 0:self._ends[i]].decode()
+        return list(self._texts)
 
     def latest_end(self) -> int:
         """The latest end of the dated rules; 0 when there are none."""
@@ -263,16 +251,16 @@ class Duty:
             yield RuleText(text, None if start is None else (start, end))
 
     def __getitem__(self, i: int) -> RuleText:
-        i = range(len(self._ends))[i]  # (negative indexes, and IndexError, as a list's)
+        text = self._texts[i]
         start = self.starts[i]
-        return RuleText(self._text(i), None if start == _NO_INSTANT else (start, self.ends[i]))
+        return RuleText(text, None if start == _NO_INSTANT else (start, self.ends[i]))
 
     def __len__(self) -> int:
-        return len(self._ends)
+        return len(self._texts)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Duty):  # the same texts in the same order: the same bytes, cut alike
-            return self._utf8 == other._utf8 and self._ends == other._ends
+        if isinstance(other, Duty):
+            return self._texts == other._texts
         if isinstance(other, list):
             return len(other) == len(self) and all(
                 isinstance(r, RuleText) and r.text() == t for r, t in zip(other, self.texts()))
