@@ -80,7 +80,7 @@ class Validator:
     """``validate``, a file at a time, as the importer reads them: each roster is checked
     as soon as its file is read, and what was read of it let go, so an import holds
     one file as read, not every file (1.5 million rules in ten files: 203 MB live at
-    the end of reading, 155 a file at a time). A roster naming a network that only a
+    the end of reading, 154 a file at a time). A roster naming a network that only a
     later file defines waits for it (``finish``)."""
 
     def __init__(self, known_networks: set[str]):
