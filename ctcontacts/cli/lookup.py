@@ -53,7 +53,7 @@ def now_command(*, network: str | None, all_networks: bool, at: str | None, tz: 
         session.print_json({"at": format_utc(instant), "speaks": speaks_option(speaks),
                             "horizon_days": BOARD_HORIZON // 86400,
                             "members": board, "networks": fallbacks, "your_timezone": user.name,
-                            "dial_from": dial.region if dial else None}, ascii_only=False)
+                            "dial_from": dial.region if dial else None}, ascii_only=False, rows="members")
     else:
         from . import render
 
