@@ -82,3 +82,18 @@ def test_the_other_views_carry_the_grouped_numbers(demo, cli):
     doc = json.loads(cli("schedule", "-c", "ES", "-n", "ftf", "--days", "1", "--json").stdout)
     assert doc["member_name"] == "Spain (ES)"
     assert doc["shifts"][0]["phones_international"] == ["+44 20 7946 0104", "+44 20 7946 0107"]
+
+
+def test_rows_are_written_one_a_line_and_read_back_as_the_same_json(capsys):
+    from ctcontacts.cli.session import print_json
+
+    doc = {"at": "2026-12-01T00:00:00Z", "members": [{"member": "FR", "name": "Équipe \u2028 \"x\""},
+                                                      {"member": "DE", "on_duty": []}], "networks": [], "n": None}
+    print_json(doc, ascii_only=False, rows="members")
+    out = capsys.readouterr().out
+    assert json.loads(out) == doc
+    lines = out.rstrip("\n").split("\n")  # (not splitlines: U+2028 inside a value is no line break)
+    assert lines[0] == "{" and lines[2] == '  "members": [' and lines[5] == "  ]," and lines[-1] == "}"
+    assert [json.loads(ln.strip().rstrip(",")) for ln in lines[3:5]] == doc["members"]  # one member a line
+    print_json(dict(doc, members=[]), ascii_only=False, rows="members")
+    assert json.loads(capsys.readouterr().out)["members"] == []
