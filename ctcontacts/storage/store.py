@@ -214,11 +214,32 @@ def _signer(text) -> dict | None:
 
 def json_texts(text) -> list[str] | None:
     """A stored JSON list of texts (phones, languages), or ``None`` if it is not one."""
-    try:
-        value = json.loads(text)
-    except (TypeError, ValueError):
-        return None
+    value = _stored_json(text)
     return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+
+
+_NOT_JSON = object()
+_scan = json.JSONDecoder().scan_once  # json's own scanner (C), as json.loads calls it
+
+
+def _stored_json(text) -> object:
+    """``json.loads`` of a short JSON text of a contact's row, or ``_NOT_JSON``.
+
+    Fast path: a contact's row holds three (phones, languages, phone forms), and the
+    network board reads 2,590 contacts: ``json.loads`` costs 1.45 us a text, most of it
+    checks and a regular expression for surrounding spaces that ctcontacts never
+    writes; its scanner alone, 0.3 us. Text it cannot take whole goes to ``json.loads``."""
+    if isinstance(text, str) and text[:1] in ("[", "{"):
+        try:
+            value, end = _scan(text, 0)
+        except (StopIteration, ValueError, RecursionError):
+            end = -1
+        if end == len(text):
+            return value
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        return _NOT_JSON
 
 
 def _is_date(text) -> bool:
@@ -265,10 +286,7 @@ def phone_formats(text, phones: list[str]) -> list | None:
     they are missing or do not match the numbers (the views then show E.164)."""
     if text is None:
         return None
-    try:
-        value = json.loads(text)
-    except (TypeError, ValueError):
-        return None
+    value = _stored_json(text)
     if not isinstance(value, list) or len(value) != len(phones):
         return None
     for f in value:
