@@ -110,12 +110,8 @@ def _iso_countries() -> list[dict]:
     here, so a lookup costs the same for every country, shipped member or not
     (issue 13 measured 88 ms against 32 ms for a member outside the shipped networks).
     Should the file move in a later pycountry, ask pycountry itself."""
-    import importlib.util
-
     try:
-        spec = importlib.util.find_spec("pycountry")
-        folder = spec.submodule_search_locations[0]
-        with open(os.path.join(folder, "databases", "iso3166-1.json"), encoding="utf-8") as f:
+        with open(_pycountry_file("databases", "iso3166-1.json"), encoding="utf-8") as f:
             entries = json.load(f)["3166-1"]
         if all(isinstance(e, dict) and "alpha_2" in e and "alpha_3" in e and "name" in e for e in entries):
             return entries
@@ -124,6 +120,19 @@ def _iso_countries() -> list[dict]:
     import pycountry
 
     return [dict(c._fields) for c in pycountry.countries]
+
+
+def _pycountry_file(*parts: str) -> str:
+    """A file of the pycountry package, found where the import system would find the
+    package (the first entry of ``sys.path`` that holds it), without importing it or
+    ``importlib.util`` (0.75 ms, contextlib with it); ``""`` if none holds it."""
+    import sys
+
+    for entry in sys.path:
+        path = os.path.join(entry or os.curdir, "pycountry", *parts)
+        if os.path.isdir(os.path.join(entry or os.curdir, "pycountry")):
+            return path
+    return ""
 
 
 @lru_cache(maxsize=1)

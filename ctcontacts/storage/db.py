@@ -8,7 +8,6 @@ is actually pending.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
 import stat
@@ -217,25 +216,34 @@ def schema_version(conn: sqlite3.Connection) -> str:
     return applied[-1] if applied else "none"
 
 
-@contextlib.contextmanager
-def write_transaction(conn: sqlite3.Connection, path: Pathish | None = None):
+class write_transaction:
     """One all-or-nothing write: ``BEGIN IMMEDIATE`` takes the write lock up front
-    (waiting up to the busy timeout), everything inside commits together or not at all."""
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as e:
-        raise as_database_error(e, path or "?") from None
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    else:
+    (waiting up to the busy timeout), everything inside commits together or not at all.
+
+    ``with write_transaction(conn, path):``. A class rather than a
+    ``contextlib.contextmanager``: importing contextlib costs a lookup 0.5 ms, and
+    lookups never write."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Pathish | None = None):
+        self.conn, self.path = conn, path
+
+    def __enter__(self) -> sqlite3.Connection:
         try:
-            conn.execute("COMMIT")
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise as_database_error(e, self.path or "?") from None
+        return self.conn
+
+    def __exit__(self, kind, error, trace) -> bool:
+        if kind is not None:
+            self.conn.execute("ROLLBACK")
+            return False
+        try:
+            self.conn.execute("COMMIT")
         except sqlite3.DatabaseError as e:
-            conn.execute("ROLLBACK")
-            raise as_database_error(e, path or "?") from None
+            self.conn.execute("ROLLBACK")
+            raise as_database_error(e, self.path or "?") from None
+        return False
 
 
 def in_memory() -> sqlite3.Connection:

@@ -353,9 +353,9 @@ def _read_duty(head, rows, *, parse: bool, window: tuple[int, int] | None, unrea
             continue
         text = row["rule"]
         cid = row["contact_id"]
+        read += 1  # (every row counts, as load_current keeps them: both refuse at the same row)
         if cid in problems:
             continue  # already left out: the rest of its rules are not parsed
-        read += 1
         if read > MAX_RULES_PER_ROSTER or len(rules.get(cid, ())) >= MAX_RULES_PER_CONTACT:
             # An older version let more in: never parsed at every lookup (200,000 rules of
             # one contact made each take 3 s); the roster is re-imported within the limits.
