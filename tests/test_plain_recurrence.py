@@ -138,3 +138,31 @@ def test_plain_rule_reads_every_part():
     assert plain_rule("FREQ=MONTHLY;BYDAY=1FR,-1MO,+2TU") == PlainRule(
         "MONTHLY", nth=frozenset({(1, 4), (-1, 0), (2, 1)}))
     assert plain_rule("FREQ=MONTHLY;BYMONTHDAY=1,-1") == PlainRule("MONTHLY", monthdays=frozenset({1, -1}))
+
+
+def test_a_plain_rule_moved_forward_gives_the_occurrences_walked_from_its_start(monkeypatch):
+    # The engine moves a rule's start forward to the moment asked about before walking
+    # it (engine._plain_forward for plain rules); the occurrences must be those dateutil
+    # gives walking from the rule's own start, years back, whatever the rule.
+    from ctcontacts.domain import engine
+    from ctcontacts.domain.rules import parse_rule
+    from ctcontacts.time.zones import lookup_zone
+
+    rng = random.Random(13)
+    zone = lookup_zone("Europe/Paris")
+    cases = []
+    for _ in range(300):
+        text = _random_rule(rng)
+        start = dt.datetime(rng.randint(2001, 2024), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23),
+                            rng.choice([0, 30]))
+        if rng.random() < 0.3:  # the last days of a month, where a moved start could lose its day
+            start = start.replace(month=rng.choice([1, 3, 5, 8]), day=rng.choice([29, 30, 31]))
+        rule = parse_rule(f"R/{start:%Y-%m-%dT%H:%M}/PT8H/{text}")
+        lo = int(dt.datetime(2026, rng.randint(1, 12), rng.randint(1, 28), tzinfo=dt.timezone.utc).timestamp())
+        cases.append((rule, lo, lo + 40 * 86400))
+    fast = [list(engine.occurrences(rule, zone, lo, hi)) for rule, lo, hi in cases]
+    monkeypatch.setattr(engine, "plain_rule", lambda text: None)  # every rule to dateutil
+    engine._rrule.cache_clear()
+    slow = [list(engine.occurrences(rule, zone, lo, hi)) for rule, lo, hi in cases]
+    assert fast == slow
+    assert sum(map(bool, fast)) > 200  # (rules that occur in the window: not a comparison of empty lists)

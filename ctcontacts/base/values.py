@@ -152,7 +152,8 @@ def _build(cls, frozen: bool):
         namespace["_set"] = object.__setattr__
     # Only __init__ is written and compiled for each class (compiling is most of the cost:
     # 0.22 ms a class with every method written out, 18 classes on a lookup); the other
-    # methods are shared, comparing and hashing a tuple of the fields got by attrgetter.
+    # methods are shared, comparing and hashing what attrgetter gets: a tuple of the
+    # compared fields, or the one field's own value when a class compares only one.
     exec("\n".join([f"def __init__(self, {', '.join(params)}):", *(f"    {line}" for line in body or ["pass"])]),
          namespace)  # noqa: S102 - code built above from field names only
     init = namespace["__init__"]

@@ -117,8 +117,6 @@ def _read(paths: list[str], inputs: Inputs, infos: list[dict], network: str | No
                 if f.stream.reread and not raw.problems:
                     raise Refused(name, "was read twice; import it again")  # (only an error path reads twice)
                 f.check_unchanged()
-                if progress:
-                    progress(name, size, size)
         except Refused as e:
             problems.append(Problem(e.name, "file", "", e.reason))
             continue
@@ -146,13 +144,17 @@ def read_and_validate(conn: sqlite3.Connection, paths: list[str], network: str |
     problems = Problems()
     check = Validator(set(store.networks(conn)))
     files = []
+    infos = infos if infos is not None else []
     # Each file is checked as soon as it is read, and what was read of its rosters let
-    # go (validate.Validator): an import holds one file as read, not all of them.
-    for f in _read([os.fspath(p) for p in paths], inputs or Inputs(), infos if infos is not None else [],
-                   network, member, problems, progress, signature):
+    # go (validate.Validator): an import holds one file as read, not all of them. Its
+    # bar is full once it is checked too.
+    for f in _read([os.fspath(p) for p in paths], inputs or Inputs(), infos, network, member, problems, progress,
+                   signature):
         files.append(f)
         if f.format != "ics":
             check.add(f)
+        if progress:
+            progress(f.file, infos[-1]["bytes"], infos[-1]["bytes"])
     if progress:
         progress(CHECKING, 0, 0)
     rosters, defs, more = check.finish()

@@ -26,12 +26,11 @@ from functools import lru_cache
 from ..time.isotime import Duration, Stamp
 from ..base.values import replace, value_class
 from .rules import Always, Dated, Interval, Off, PlainRule, Recurrence, Rule, Weekly, plain_rule, rrule_parts
-from ..time.zones import Zone
+from ..time.zones import WALL_SLACK, Zone
 from ..time.isotime import seconds_to_naive
 
 DAY = 86400
 HORIZON = 366 * DAY  # how far ``until`` and ``next`` look, inclusive
-_WALL_SLACK = 27 * 3600  # no zone has been more than 26 hours from UTC
 
 Span = tuple[int, int]
 
@@ -124,7 +123,7 @@ def _weekly(rule: Weekly, zone: Zone, lo: int, hi: int) -> Iterable[Span]:
     # subtraction instead of a search of the zone's table (utc_of). A network board
     # evaluates some 20,000 windows: a contact of weekly windows took 15.5 us, now 9.0.
     # (Wall times in the window lie within 27 hours of these instants.)
-    steady = zone.steady_offset(first * DAY - _WALL_SLACK, (last + 3) * DAY + _WALL_SLACK)
+    steady = zone.steady_offset(first * DAY - WALL_SLACK, (last + 3) * DAY + WALL_SLACK)
     for day in range(first, last + 1):
         windows = by_day.get((day + 3) % 7)  # 1970-01-01 was a Thursday (weekday 3)
         if not windows:
@@ -416,7 +415,7 @@ def occurrences(rule: Recurrence, zone: Zone, lo: int, hi: int) -> Iterable[tupl
     # occurrence starts after a UTC ``UNTIL``.
     last_wall = None
     if until is not None:
-        last_wall = until.wall if until.offset is None else seconds_to_naive(until.instant + 27 * 3600)
+        last_wall = until.wall if until.offset is None else seconds_to_naive(until.instant + WALL_SLACK)
         if last_wall < wall_lo:
             return  # the series ended before the window: nothing to walk
     plain = plain_rule(rule.rrule)

@@ -24,7 +24,7 @@ from ..base.values import value_class
 
 # No zone has ever been more than 26 hours from UTC; a candidate window this
 # wide around a wall time always contains every transition that matters.
-_SLACK = 27 * 3600
+WALL_SLACK = 27 * 3600
 
 
 def tz_version() -> str:
@@ -64,8 +64,8 @@ class Zone:
 
     def utc_of(self, w: int) -> int:
         """``to_utc`` for a wall-clock time given as seconds counted as if it were UTC."""
-        lo = max(bisect.bisect_right(self.starts, w - _SLACK) - 1, 0)
-        hi = bisect.bisect_right(self.starts, w + _SLACK)
+        lo = max(bisect.bisect_right(self.starts, w - WALL_SLACK) - 1, 0)
+        hi = bisect.bisect_right(self.starts, w + WALL_SLACK)
         best = None
         for i in range(lo, hi):
             u = w - self.offsets[i]
