@@ -21,6 +21,16 @@ from pathlib import Path
 
 from world import EXTRA_NETWORKS, NETWORKS, ZONES, members
 
+
+def member_zone(member: str, m: int) -> str:
+    """Each country's own zone (its first in the tz database's zone.tab), as its desk
+    would give it, so a lookup over the network meets some 250 zones, not a handful;
+    organisations take one of ``ZONES``."""
+    import pytz
+
+    zones = pytz.country_timezones.get(member)
+    return zones[0] if zones else ZONES[m % len(ZONES)]
+
 KINDS = [
     lambda c: ["24/7"],
     lambda c: ["Mo-Fr 08:00-18:00", "off 2026-12-24T00:00/2026-12-27T00:00"],
@@ -35,7 +45,7 @@ KINDS = [
 
 
 def roster(net: str, member: str, m: int, dated: bool, shifts: int = 730) -> dict:
-    zone = ZONES[m % len(ZONES)]
+    zone = member_zone(member, m)
     contacts = []
     for c in range(10):
         cid = f"{member.replace(':', '-').lower()}-{net}-{c}"

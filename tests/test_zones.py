@@ -85,3 +85,49 @@ def test_unknown_zone_suggests():
 
     with pytest.raises(UsageError, match="Europe/Paris"):
         lookup_zone("Europe/Pari")
+
+
+def _pytz_table(name):
+    """A zone's table as pytz's own reader builds it: what ``zones._table`` must equal."""
+    import pytz
+    from pytz.tzfile import build_tzinfo
+
+    from ctcontacts.time.isotime import naive_to_seconds
+    from ctcontacts.time.zones import _FIRST
+
+    if name == "UTC":
+        tz = pytz.utc
+    else:
+        with pytz.open_resource(name) as fp:
+            tz = build_tzinfo(name, fp)
+    if not hasattr(tz, "_utc_transition_times"):
+        return (_FIRST,), (int(tz.utcoffset(dt.datetime(2000, 1, 1)).total_seconds()),), (tz.tzname(None) or name,)
+    return ((_FIRST, *[naive_to_seconds(t) for t in tz._utc_transition_times[1:]]),
+            tuple(int(info[0].total_seconds()) for info in tz._transition_info),
+            tuple(info[2] for info in tz._transition_info))
+
+
+def test_zone_tables_read_as_pytz_reads_them():
+    """The zone file reader (a fast path) gives pytz's table for every zone pytz ships:
+    transitions, offsets rounded as pytz rounds LMT's seconds, abbreviations."""
+    import pytz
+
+    from ctcontacts.time.zones import _table
+
+    differ = [name for name in pytz.all_timezones if _table.__wrapped__(name) != _pytz_table(name)]
+    assert differ == []
+    # Zones whose reading has a trap: a file opened by summer time, negative DST, LMT in
+    # seconds, one offset ever.
+    for name in ("Europe/Dublin", "Africa/Casablanca", "Africa/Monrovia", "Asia/Kolkata", "Etc/GMT+5", "UTC"):
+        assert _table.__wrapped__(name) == _pytz_table(name)
+
+
+def test_a_country_zone_is_its_first_in_the_tz_database():
+    import pytz
+
+    from ctcontacts.time.zones import country_zone
+
+    assert {code: country_zone(code) for code in pytz.country_timezones} == {
+        code: zones[0] for code, zones in pytz.country_timezones.items()}
+    assert country_zone("fr") == "Europe/Paris"
+    assert country_zone("XK") is None and country_zone("ZZ") is None

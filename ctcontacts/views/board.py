@@ -18,7 +18,7 @@ from ..domain.members import member_label
 from ..base.values import value_class
 from ..domain.model import Contact
 from .whois import Answer, Dialling, Entry, network_answers, phone_fields, provenance
-from ..time.zones import lookup_zone
+from ..time.zones import country_zone, lookup_zone
 from ..time.isotime import format_utc
 
 STATUS_ORDER = {"nobody": 0, "no_roster": 1, "backup_only": 2, "covered": 3}
@@ -31,10 +31,7 @@ def member_zone(code: str, contacts) -> str | None:
         return min(contacts, key=lambda c: c.order).timezone
     if code.startswith("org:"):
         return None
-    import pytz
-
-    zones = pytz.country_timezones.get(code)
-    return zones[0] if zones else None
+    return country_zone(code)
 
 
 # --- now --------------------------------------------------------------------------
