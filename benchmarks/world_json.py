@@ -4,12 +4,12 @@
 
 Where world.py writes one CSV of dated shifts listed contact by contact, this world is
 what a secretariat would send: one JSON roster file per network, every ISO 3166 country
-and ten organisations in each of ten networks (seven defined in the first file), ten
-contacts a roster, each contact with a different mix of every duty rule kind (24/7,
-weekly and overnight windows, recurrences with BYDAY and INTERVAL, 'off' windows, 'off'
-recurrences, dated intervals), and on every third roster a year of 12-hour shifts
-shared round the roster's ten contacts, written start/end as rostering systems export
-them. Every name and number is fictional (+44 20 7946 0xxx is a drama range).
+(each in its own zone) and ten organisations in each of ten networks (seven defined in
+the first file), ten contacts a roster, each contact with a different mix of every duty
+rule kind (24/7, weekly and overnight windows, recurrences with BYDAY and INTERVAL, 'off'
+windows, 'off' recurrences, dated intervals), and on every third roster a year of
+12-hour shifts shared round the roster's ten contacts, written start/end as rostering
+systems export them. Every name and number is fictional (+44 20 7946 0xxx is a drama range).
 """
 
 from __future__ import annotations
