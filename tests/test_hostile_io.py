@@ -738,7 +738,7 @@ COMMANDS = {
     "networks": command("--json --db:db"),
     "members": command("-n:text --json --db:db", required="-n"),
     "contacts": command("-n:text -c:text --json --db:db", required="-n -c"),
-    "search": command("--json --db:db", args="text"),
+    "search": command("--limit:text --json --db:db", args="text"),
     "export": command("--format:text -n:text -c:text --out:out --from:text --days:text --tz:text --db:db"),
 }
 

@@ -347,3 +347,23 @@ def test_a_database_from_before_network_flags_is_upgraded_with_its_marks(tmp_pat
     assert whois(cli)["on_duty"][0]["reach_changed"] == {"imports": [2], "fields": PHONES_2}
     cli("import", evil_fallback(tmp_path))
     assert whois(cli, "DE")["fallback_changed"]["new"] == "org:evil"
+
+
+def test_search_shows_the_first_matches_and_counts_the_rest(tmp_path, cli):
+    """A common word may match thousands of contacts: the screen shows ``--limit`` of
+    them and says how many there are, and that a hidden one changed how it is reached;
+    ``--json`` gives every match."""
+    changed_desk(tmp_path, cli)  # FR's desk: +33 1 99 00 12 99, unconfirmed
+    cli("import", roster_file(tmp_path, roster("ES", contacts=[contact("es-desk", phones=["+34 91 999 12 99"],
+                                                                       timezone="Europe/Madrid")]), name="es.json"))
+    every = cli.json("search", "1299")[1]
+    assert [f["id"] for f in every] == ["es-desk", "fr-desk"]  # directory order: network, member
+    shown = flat(cli("search", "1299", "--limit", "1").stdout)
+    assert "2 matches; the first 1 are shown" in shown and "fr-desk" not in shown
+    assert f"{MARK}: 1 of the matches not shown changed how they are reached" in shown
+    whole = flat(cli("search", "1299").stdout)
+    assert "matches; the first" not in whole and "ftf FR 'fr-desk'" in whole
+    assert len(cli.json("search", "1299", "--limit", "1")[1]) == 2  # JSON: every match
+    for bad in ("0", "-5"):
+        result = cli("search", "1299", "--limit", bad)
+        assert result.exit_code == 2 and f"--limit {bad} is out of range" in result.stderr

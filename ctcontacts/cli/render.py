@@ -814,10 +814,15 @@ SEARCH_COLUMNS = [Column("network"), Column("member"), Column("name"), Column("a
 SEARCH_CARD = [Column("", title=True), Column("in"), Column("agency"), Column("phone"), Column("e-mail")]
 
 
-def search(rows: list[dict], out: Console) -> None:
+def search(rows: list[dict], out: Console, limit: int | None = None) -> None:
+    """The matches, the first ``limit`` of them, and how many more there are."""
     if not rows:
         say(out, "nothing found.")
         return
+    hidden = len(rows) - limit if limit is not None and len(rows) > limit else 0
+    hidden_marks = sum(1 for r in rows[limit:] if r["reach_changed"]) if hidden else 0
+    if hidden:
+        rows = rows[:limit]
     table, cards_ = [], []
     for r in rows:
         flag = (MARK, "bold white on red") if r["reach_changed"] else ""
@@ -828,6 +833,12 @@ def search(rows: list[dict], out: Console) -> None:
                        numbers, cell(whole(r["email"]))])
     grid(out, SEARCH_COLUMNS, table, cards_as=(SEARCH_CARD, cards_))
     _marks_below([(r["network"], r["member"], r["id"], r["reach_changed"]) for r in rows if r["reach_changed"]], out)
+    if hidden:
+        say(out, (f"{len(rows) + hidden:,} matches; the first {len(rows):,} are shown. Narrow the search (more of "
+                  "the name, or the number's digits), or raise --limit; --json gives every match.", "bold"))
+        if hidden_marks:
+            say(out, (f"{MARK}: {hidden_marks:,} of the matches not shown changed how they are reached and are not "
+                      "confirmed.", "bold red"))
 
 
 def simple_table(rows: list[dict], columns: list[tuple[str, str]], out: Console, empty: str = "nothing found.",
