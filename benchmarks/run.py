@@ -7,7 +7,8 @@ Two worlds of the same size (every ISO 3166 country and ten organisations in ten
 networks, 1.5 million duty rows) in two shapes: ``csv``, one CSV file of every roster,
 rule kinds as world.py mixes them; ``json``, one JSON file per network, every rule
 kind including recurrences and 'off' periods in each roster (world_json.py). Each
-world is measured on its own: import, re-import, ``whois --json`` and human ``whois``
+world is measured on its own: import, re-import (and for ``json``, the import of the
+same rosters in one file), ``whois --json`` and human ``whois``
 for several members (the shipped FR, a member of no shipped network, an organisation,
 and members whose rosters hold each rule kind; the worst is reported, and which it
 was), ``now`` over a network of 259 members, coverage.
@@ -177,6 +178,20 @@ def measure_world(shape: str, workdir: Path, args) -> list[str]:
     if not db.exists():
         run_once(CLI + ["import", "--quiet", *files], env)
     add("re-import, nothing changed", measure(CLI + ["import", "--quiet", *files], env, args.import_repeat), rows)
+    if shape == "json":
+        # The same rosters in one file: a JSON file is read a roster at a time, so its
+        # peak memory must not follow the file's size.
+        one, one_db = workdir / "one-file.json", workdir / "one-file.db"
+        size = world_json.write_one(files, one)
+
+        def fresh_one():
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(one_db) + suffix).unlink(missing_ok=True)
+
+        add(f"import, the same rosters in one JSON file of {size / 1e6:.0f} MB, empty database",
+            measure(CLI + ["import", "--quiet", str(one)], {**env, "CTCONTACTS_DB": str(one_db)}, args.import_repeat,
+                    before=fresh_one), rows)
+        fresh_one()
     # Members asked: the shipped FR, a member of no shipped network (Antarctica), an
     # organisation, and the first eight countries, whose rosters hold every rule kind
     # between them (dated shifts on every third).

@@ -89,6 +89,18 @@ def write(outdir: Path, shifts: int = 730) -> dict:
             "contacts": len(everyone) * len(NETWORKS) * 10, "duty_rows": rows, "files": files}
 
 
+def write_one(files: list[str], path: Path) -> int:
+    """The rosters (and network definitions) of ``files`` in one JSON file, as a
+    secretariat might send its whole directory; its size in bytes."""
+    networks, rosters = [], []
+    for name in files:
+        doc = json.loads(Path(name).read_text())
+        networks += doc.get("networks", [])
+        rosters += doc["rosters"]
+    path.write_text(json.dumps({"format": "ctcontacts-roster/1", "networks": networks, "rosters": rosters}))
+    return path.stat().st_size
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", type=Path)

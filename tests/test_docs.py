@@ -810,8 +810,8 @@ BAD_FILES = {
         ("a.json", _roster_json().replace('"id": "fr-desk"', '"id": "fr-desk", "id": "fr-other"'), ()),
     "is a named pipe, not a regular file; …": ("fifo.json", "fifo", ()),
     "is a character device, not a roster file": (os.devnull, None, ()),
-    "the file is … bytes (… MiB); a JSON file is read whole and may be at most 268,435,456 bytes (256 MiB): …":
-        ("big.json", "sparse", ()),
+    "the file is … bytes (… MiB); a calendar is read whole and may be at most 268,435,456 bytes (256 MiB): …":
+        ("big.ics", "sparse", ()),
 }
 # Messages no small file can bring about.
 NOT_BY_A_FILE = {"the file changed while it was read; import it again once it is complete"}

@@ -431,17 +431,19 @@ def test_files_above_the_limits_are_refused_with_the_limit(tmp_path, fr, monkeyp
 
     monkeypatch.setattr(limits, "MAX_WHOLE_FILE_BYTES", 1000)
     monkeypatch.setattr(limits, "MAX_FILE_BYTES", 2000)
-    big_json = roster_file(tmp_path, roster("DE", contacts=[contact(f"de-{i}") for i in range(20)]), name="big.json")
+    big_json = roster_file(tmp_path, roster("DE", contacts=[contact(f"de-{i}") for i in range(14)]), name="big.json")
     rows = [f"ftf,DE,de-{i},Desk {i},+49 30 901820{i % 10},Europe/Berlin,24/7\n" for i in range(40)]
     csv_ok = tmp_path / "ok.csv"
     csv_ok.write_text("network,member,id,name,phones,timezone,duty\n" + "".join(rows[:20]))
     csv_big = tmp_path / "big.csv"
     csv_big.write_text("network,member,id,name,phones,timezone,duty\n" + "".join(rows))
-    assert big_json.stat().st_size > 1000 and 1000 < csv_ok.stat().st_size < 2000 and csv_big.stat().st_size > 2000
+    assert 1000 < big_json.stat().st_size < 2000 and 1000 < csv_ok.stat().st_size < 2000 and csv_big.stat().st_size > 2000
     code, out, err = run_main("import", "--dry-run", big_json, csv_ok, csv_big)
     assert code == 2
     lines = err.splitlines()
-    assert any(line.startswith(f"{big_json}: file: ") and "at most 1,000 bytes" in line for line in lines), err
+    # JSON is read a roster at a time: only a roster longer than a file read whole could be is refused.
+    assert any(line.startswith(f"{big_json}: file: ") and "a JSON value (a roster) of more than 1,000 characters"
+               in line for line in lines), err
     assert any(line.startswith(f"{csv_big}: file: ") and "2,000 bytes" in line for line in lines), err
     assert not any(line.startswith(f"{csv_ok}:") for line in lines), err  # CSV is read row by row: no whole-file limit
     code, out, err = run_main("import", "-", stdin=big_json.read_bytes())

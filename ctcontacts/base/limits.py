@@ -15,10 +15,11 @@ from __future__ import annotations
 
 # --- files ---------------------------------------------------------------------------
 
-# Any roster file. CSV is read row by row, so this bounds time, not memory: the
-# world benchmark's 1.5 million rows are about 280 MB.
+# Any roster file. CSV is read row by row and JSON a roster at a time, so this bounds
+# time, not memory: the world benchmark's 1.5 million rows are about 280 MB of CSV.
 MAX_FILE_BYTES = 1 << 30
-# What is held whole while it is read: JSON and iCalendar files, and standard input.
+# What is held whole while it is read: iCalendar files, standard input, and any one
+# value of a JSON file (a roster).
 MAX_WHOLE_FILE_BYTES = 256 << 20
 
 # Signatures and keys (docs/signing.md): a detached signature file as ssh-keygen -Y sign

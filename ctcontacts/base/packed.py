@@ -9,6 +9,7 @@ from a CSV file (``formats.readers.RawDuty``) and as validated (``domain.rules.D
 from __future__ import annotations
 
 from array import array
+from itertools import accumulate
 
 
 class PackedTexts:
@@ -26,6 +27,19 @@ class PackedTexts:
     def append(self, text: str) -> None:
         self._utf8 += text.encode()
         self._ends.append(len(self._utf8))
+
+    def extend(self, texts: list[str]) -> None:
+        """``append`` of each of ``texts``; a list of ASCII texts (the usual duty rules)
+        in one join, not one encode each."""
+        joined = "".join(texts)
+        if not joined.isascii():
+            for text in texts:
+                self.append(text)
+            return
+        ends = accumulate(map(len, texts), initial=len(self._utf8))
+        next(ends)  # (the initial value: where the first text begins)
+        self._utf8 += joined.encode("ascii")
+        self._ends.extend(ends)
 
     def __len__(self) -> int:
         return len(self._ends)

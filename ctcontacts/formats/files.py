@@ -445,9 +445,10 @@ def _read_stream(stream, limit: int) -> bytes:
 
 
 def _check_size(name: str, size: int, fmt: str) -> None:
-    if fmt != "csv" and size > limits.MAX_WHOLE_FILE_BYTES:
-        raise Refused(name, f"the file is {_megabytes(size)}; a {fmt.upper()} file is read whole and may be at most "
-                            f"{_megabytes(limits.MAX_WHOLE_FILE_BYTES)}: split it, or send CSV, which is read row by row")
+    # (CSV and JSON are read a row and a roster at a time: only a calendar is held whole.)
+    if fmt == "ics" and size > limits.MAX_WHOLE_FILE_BYTES:
+        raise Refused(name, f"the file is {_megabytes(size)}; a calendar is read whole and may be at most "
+                            f"{_megabytes(limits.MAX_WHOLE_FILE_BYTES)}: split it, a few years to a file")
     if size > limits.MAX_FILE_BYTES:
         raise Refused(name, f"the file is {_megabytes(size)}, more than the {_megabytes(limits.MAX_FILE_BYTES)} "
                             "ctcontacts reads from one file; split it")

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import BinaryIO, Callable, TextIO
 
 from ..base.errors import Problem, Problems
+from ..base import limits
 from ..base.packed import PackedTexts
 from ..base.values import field, value_class
 from ..domain.model import CONTACT_FIELDS
@@ -188,26 +189,19 @@ def read_file(name: str, source: BinaryIO, *, fmt: str | None = None, network: s
         raw.problems.append(Problem(name, "file", "", "the file is empty"))
     elif encoding != "utf-16" and b"\x00" in head:
         raw.problems.append(binary_problem(name))
-    elif fmt == "json":
-        data = source.read()
-        problem = undecodable_problem(name, data, encoding)
-        if problem:
-            raw.problems.append(problem)
-        else:
-            text = data.decode(encoding)
-            if "\x00" in text:
-                raw.problems.append(binary_problem(name))
-            else:
-                _read_json(raw, text, network, member)
     else:
         stream = io.TextIOWrapper(source, encoding=encoding, errors="strict", newline="")
         try:
-            _read_csv(raw, stream, network, member, progress, source)
+            if fmt == "json":
+                _read_json_stream(raw, stream, network, member, progress, source)
+            else:
+                _read_csv(raw, stream, network, member, progress, source)
         except UnicodeDecodeError:
             # Where exactly? Only this error path reads the whole file at once.
             source.seek(0)
             raw.rosters.clear()
-            raw.problems = [undecodable_problem(name, source.read(), encoding)]
+            raw.networks.clear()
+            raw.problems = Problems([undecodable_problem(name, source.read(), encoding)])
         finally:
             stream.detach()
     return raw
@@ -255,14 +249,14 @@ def _loads(text: str) -> tuple[object, list[_Repeated]]:
             gc.enable()
 
 
-def _repeated_keys(name: str, doc: object, found: list[_Repeated]) -> list[Problem]:
+def _repeated_keys(name: str, doc: object, found: list[_Repeated], where: str = "$") -> list[Problem]:
     """One problem per repeated key, at the JSON path of its object (``$``,
-    ``rosters[0].contacts[1]``...), in document order. Iterative: nesting as deep as
-    ``json`` accepts does not exhaust the stack."""
+    ``rosters[0].contacts[1]``...; ``doc`` is at ``where``), in document order.
+    Iterative: nesting as deep as ``json`` accepts does not exhaust the stack."""
 
     wanted = {id(obj) for obj in found}
     problems = []
-    stack: list[tuple[str, object]] = [("$", doc)]
+    stack: list[tuple[str, object]] = [(where, doc)]
     while stack and wanted:
         where, value = stack.pop()
         if isinstance(value, dict):
@@ -311,28 +305,286 @@ def _read_json(raw: RawFile, text: str, network: str | None, member: str | None)
     if not isinstance(doc.get("rosters"), list):
         raw.problems.append(Problem(name, "$", "rosters", "must be a list of rosters"))
         return
-    for where, r in _objects(raw, doc, "$", "rosters", ROSTER_FIELDS, "roster"):
-        roster = RawRoster(
-            name, where,
-            _pick(raw, where, "network", r.get("network"), network),
-            _pick(raw, where, "member", r.get("member"), member),
-            r.get("issued"),
-            r.get("demo") is True,
-        )
-        if "demo" in r and not isinstance(r["demo"], bool):
-            raw.problems.append(Problem(name, where, "demo", "must be true or false"))
-        for cwhere, c in _objects(raw, r, where, "contacts", CONTACT_FIELDS, "contact"):
-            values = {k: v for k, v in c.items() if k in CONTACT_FIELDS}
-            contact = RawContact(cwhere, values, {k: cwhere for k in values})
-            duty = c.get("duty")
-            if duty is None:
-                pass  # reported as missing by validation
-            elif not isinstance(duty, list):
-                raw.problems.append(Problem(name, cwhere, "duty", "must be a list of rules, e.g. [\"24/7\"]"))
+    for i, r in enumerate(doc["rosters"]):  # (roster by roster, as a file read in pieces is)
+        where = f"rosters[{i}]"
+        if _object(raw, where, r, ROSTER_FIELDS, "roster"):
+            _add_roster(raw, where, r, network, member)
+
+
+# How much of a JSON file is read at a time; a value (one roster) may be longer, up to
+# limits.MAX_WHOLE_FILE_BYTES characters, the most a JSON file could be when it was read whole.
+JSON_CHUNK = 1 << 20
+
+
+class _TooLong(Exception):
+    """A JSON value longer than any roster within the limits."""
+_JSON_SPACE = " \t\n\r"
+
+
+class _JsonText:
+    """A JSON text read from a stream a piece at a time: ``buf[pos:]`` is what is read
+    and not yet taken; what was taken is let go, with the count of its lines, so each
+    problem still names the line and column json would name in the whole file."""
+
+    def __init__(self, raw: RawFile, stream: TextIO, progress, source: BinaryIO):
+        self.raw, self.stream, self.progress, self.source = raw, stream, progress, source
+        self.buf, self.pos, self.eof = "", 0, False
+        self.lines = 0  # lines let go
+        self.column = 0  # characters let go since the last of them
+        self.binary = False
+
+    def more(self, want: int = 0) -> bool:
+        """Read on (at least ``want`` more characters unless the file ends); false at
+        its end, with nothing changed. Else what was taken is let go: a place found
+        in ``buf`` before this call is no longer one."""
+        if self.eof:
+            return False
+        chunk = self.stream.read(max(want, JSON_CHUNK))
+        if self.progress is not None:
+            self.progress(self.source.tell())
+        if "\x00" in chunk:
+            self.binary = True
+            chunk = ""
+        if not chunk:
+            self.eof = True
+            return False
+        if self.pos:
+            gone = self.buf[:self.pos]
+            newline = gone.rfind("\n")
+            if newline >= 0:
+                self.lines += gone.count("\n")
+                self.column = len(gone) - newline - 1
             else:
-                contact.duty = RawDuty(cwhere, duty)
-            roster.contacts.append(contact)
-        raw.rosters.append(roster)
+                self.column += len(gone)
+            self.buf, self.pos = self.buf[self.pos:], 0
+        self.buf += chunk
+        return True
+
+    def char(self) -> str:
+        """The next character that is not white space ("" at the end), not taken."""
+        while True:
+            buf, pos = self.buf, self.pos
+            while pos < len(buf) and buf[pos] in _JSON_SPACE:
+                pos += 1
+            self.pos = pos
+            if pos < len(buf) or not self.more():
+                return buf[pos] if pos < len(buf) else ""
+
+    def take(self, text: str) -> bool:
+        if self.char() == text:
+            self.pos += 1
+            return True
+        return False
+
+    def value(self, decode) -> object:
+        """The JSON value that starts here, taken whole. Raises ``json.JSONDecodeError``
+        (its place in the whole file), or ``_TooLong``."""
+        self.char()
+        while True:
+            try:
+                value, end = decode(self.buf, self.pos)
+            except json.JSONDecodeError as e:
+                into = e.pos - self.pos  # (``more`` lets go of what comes before the value)
+                if self.more(len(self.buf) - self.pos):  # maybe only cut short: read on, twice as far
+                    self._bounded()
+                    continue
+                raise self.located(json.JSONDecodeError(e.msg, self.buf, self.pos + into)) from None
+            if end == len(self.buf) and self.more():  # a number may go on past what is read
+                self._bounded()
+                continue
+            if end - self.pos > limits.MAX_WHOLE_FILE_BYTES:
+                raise _TooLong()
+            self.pos = end
+            return value
+
+    def _bounded(self) -> None:
+        if len(self.buf) - self.pos > limits.MAX_WHOLE_FILE_BYTES:
+            raise _TooLong()
+
+    def located(self, e: json.JSONDecodeError) -> json.JSONDecodeError:
+        """``e``, raised within ``buf``, with its line and column in the whole file."""
+        before = self.buf.count("\n", 0, e.pos)
+        column = e.pos - self.buf.rfind("\n", 0, e.pos) if before else self.column + e.pos + 1
+        out = json.JSONDecodeError(e.msg, self.buf, e.pos)
+        out.lineno, out.colno = self.lines + before + 1, column
+        return out
+
+    def syntax(self, expected: str) -> json.JSONDecodeError:
+        return self.located(json.JSONDecodeError(expected, self.buf, self.pos))
+
+
+def _read_json_stream(raw: RawFile, stream: TextIO, network: str | None, member: str | None,
+                      progress, source: BinaryIO) -> None:
+    """A JSON roster file read one roster at a time: the document as a whole is never
+    held, only each roster as it is checked into ``raw`` (its rules packed, as CSV's).
+
+    A roster file of 1.5 million rules in one JSON document peaked at 392 MB when it was
+    parsed whole, 2.1 times its ten files of one network each; read this way, as its
+    ten files. Every value is read by ``json`` itself, so what is valid JSON, and what
+    json says of what is not, is unchanged; repeated keys are found as in ``_loads``."""
+    import gc
+
+    text = _JsonText(raw, stream, progress, source)
+    name = raw.file
+    found: list[_Repeated] = []
+
+    def pairs_hook(pairs: list[tuple[str, object]]) -> dict:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            obj = _Repeated(obj)
+            counts: dict[str, int] = {}
+            for key, _ in pairs:
+                counts[key] = counts.get(key, 0) + 1
+            obj.repeated = {k: n for k, n in counts.items() if n > 1}
+            found.append(obj)
+        return obj
+
+    decode = json.JSONDecoder(object_pairs_hook=pairs_hook).raw_decode
+
+    def checked(value: object, where: str) -> object:
+        if found:
+            repeats.extend(_repeated_keys(name, value, found, where))
+            found.clear()
+        return value
+
+    top: dict[str, object] = {}
+    seen: dict[str, int] = {}
+    repeats: list[Problem] = []
+    enabled = gc.isenabled()
+    gc.disable()  # (as in _loads: the parse makes no cycles, only many containers)
+    try:
+        if text.char() != "{":
+            # Not an object: read as before, whole (a roster file is an object, so this
+            # only finds what to say of it).
+            while text.more():
+                text._bounded()
+            if text.binary:
+                raw.problems.append(binary_problem(name))
+            else:  # (what was let go was white space: its lines keep each place)
+                _read_json(raw, "\n" * text.lines + " " * text.column + text.buf, network, member)
+            return
+        text.pos += 1
+        first = True
+        while not text.take("}"):
+            if not first and not text.take(","):
+                raise text.syntax("Expecting ',' delimiter")
+            first = False
+            if text.char() != '"':
+                raise text.syntax("Expecting property name enclosed in double quotes")
+            key = text.value(decode)
+            if not text.take(":"):
+                raise text.syntax("Expecting ':' delimiter")
+            seen[key] = seen.get(key, 0) + 1
+            if key == "rosters" and text.char() == "[":
+                text.pos += 1
+                top[key] = []
+                index = 0
+                while not text.take("]"):
+                    if index and not text.take(","):
+                        raise text.syntax("Expecting ',' delimiter")
+                    where = f"rosters[{index}]"
+                    r = checked(text.value(decode), where)
+                    index += 1
+                    if raw.problems.full:  # limits.MAX_PROBLEMS listed: the rest is not read
+                        raw.problems.append(Problem(name, where, "", "reading stopped here"))
+                        return
+                    if _object(raw, where, r, ROSTER_FIELDS, "roster"):
+                        _add_roster(raw, where, r, network, member)
+            else:
+                top[key] = checked(text.value(decode), shorten(key, 60))
+        if text.char() != "":
+            raise text.syntax("Extra data")
+    except (json.JSONDecodeError, _TooLong, ValueError, RecursionError) as e:
+        # Not JSON, or not JSON a roster file can hold: that alone is said of the file.
+        raw.rosters.clear()
+        raw.networks.clear()
+        if text.binary:  # (what could not be read was not text at all)
+            problem = binary_problem(name)
+        elif isinstance(e, json.JSONDecodeError):
+            problem = Problem(name, f"line {e.lineno}, column {e.colno}", "", f"not valid JSON: {e.msg}")
+        elif isinstance(e, _TooLong):
+            n = limits.MAX_WHOLE_FILE_BYTES
+            size = f"{n >> 20:,} MiB" if n >= 1 << 20 else f"{n:,} characters"
+            problem = Problem(name, "file", "", f"it holds a JSON value (a roster) of more than {size}; no roster "
+                                                "within ctcontacts' limits is that long")
+        else:  # absurd nesting or a 5,000-digit number
+            problem = Problem(name, "file", "", f"the JSON cannot be read ({type(e).__name__}); it is not a roster")
+        raw.problems = Problems([problem])
+        return
+    finally:
+        if enabled:
+            gc.enable()
+    if text.binary:
+        raw.rosters.clear()
+        raw.problems = Problems([binary_problem(name)])
+        return
+    _json_top(raw, top, seen, repeats)
+
+
+def _json_top(raw: RawFile, top: dict, seen: dict[str, int], repeats: list[Problem]) -> None:
+    """The streamed document's own fields, once it is read: its format first (a file of
+    another format is no roster file, whatever its rosters said), then the rest."""
+    name = raw.file
+    problems = Problems()
+    for key, n in seen.items():
+        if n > 1:
+            times = "twice" if n == 2 else f"{n} times"
+            problems.append(Problem(name, "$", shorten(key, 60),
+                                    f'the key "{shorten(key, 60)}" appears {times} in this object; give it once'))
+    problems.extend(repeats)  # (in document order, as _repeated_keys gives them)
+    if top.get("format") != FORMAT:
+        got = top.get("format")
+        problems.append(Problem(name, "$", "format", f"this JSON is not a ctcontacts roster: \"format\" must be "
+                                                     f"\"{FORMAT}\"" + (f", not {clip(got)}" if got is not None else "")))
+        raw.rosters.clear()
+        raw.problems = problems
+        return
+    for key in top:
+        if key not in TOP_FIELDS:
+            problems.append(Problem(name, "$", shorten(key), _unknown(key, TOP_FIELDS)))
+    found_in_rosters, raw.problems = raw.problems, problems  # (in the order reading it whole gives them)
+    raw.networks.extend(_objects(raw, top, "$", "networks", NETWORK_FIELDS, "network definition", []))
+    if not isinstance(top.get("rosters"), list):
+        problems.append(Problem(name, "$", "rosters", "must be a list of rosters"))
+    problems.extend(found_in_rosters)
+
+
+def _add_roster(raw: RawFile, where: str, r: dict, network: str | None, member: str | None) -> None:
+    """One roster object of a JSON file, checked for its shape, into ``raw``."""
+    name = raw.file
+    roster = RawRoster(
+        name, where,
+        _pick(raw, where, "network", r.get("network"), network),
+        _pick(raw, where, "member", r.get("member"), member),
+        r.get("issued"),
+        r.get("demo") is True,
+    )
+    if "demo" in r and not isinstance(r["demo"], bool):
+        raw.problems.append(Problem(name, where, "demo", "must be true or false"))
+    for cwhere, c in _objects(raw, r, where, "contacts", CONTACT_FIELDS, "contact"):
+        values = {k: v for k, v in c.items() if k in CONTACT_FIELDS}
+        contact = RawContact(cwhere, values, {k: cwhere for k in values})
+        duty = c.get("duty")
+        if duty is None:
+            pass  # reported as missing by validation
+        elif not isinstance(duty, list):
+            raw.problems.append(Problem(name, cwhere, "duty", "must be a list of rules, e.g. [\"24/7\"]"))
+        else:
+            values["duty"] = []  # (what was written is held once, below)
+            if all(type(v) is str for v in duty):
+                # Packed, as CSV's are: a file's rosters are held until all are checked,
+                # and 1.5 million rules as a list of texts took 100 MB more. (A lone
+                # surrogate, which JSON may escape, is no UTF-8: kept as written, for
+                # validation to say where it is.)
+                packed = PackedTexts()
+                try:
+                    packed.extend(duty)
+                    duty = packed
+                except UnicodeEncodeError:
+                    pass
+            contact.duty = RawDuty(cwhere, duty)
+        roster.contacts.append(contact)
+    raw.rosters.append(roster)
 
 
 def _objects(raw: RawFile, parent: dict, where: str, key: str, allowed: tuple[str, ...],
@@ -347,14 +599,20 @@ def _objects(raw: RawFile, parent: dict, where: str, key: str, allowed: tuple[st
     out = []
     for i, item in enumerate(items):
         place = f"{base}{key}[{i}]"
-        if not isinstance(item, dict):
-            raw.problems.append(Problem(raw.file, place, "", f"a {what} is an object"))
-            continue
-        for k in item:
-            if k not in allowed:
-                raw.problems.append(Problem(raw.file, place, shorten(k), _unknown(k, allowed)))
-        out.append((place, item))
+        if _object(raw, place, item, allowed, what):
+            out.append((place, item))
     return out
+
+
+def _object(raw: RawFile, place: str, item: object, allowed: tuple[str, ...], what: str) -> bool:
+    """Whether ``item`` is an object; its unknown fields are reported."""
+    if not isinstance(item, dict):
+        raw.problems.append(Problem(raw.file, place, "", f"a {what} is an object"))
+        return False
+    for k in item:
+        if k not in allowed:
+            raw.problems.append(Problem(raw.file, place, shorten(k), _unknown(k, allowed)))
+    return True
 
 
 def _pick(raw: RawFile, where: str, key: str, written: object, option: str | None) -> object:
