@@ -218,11 +218,9 @@ class _Repeated(dict):
     __slots__ = ("repeated",)
 
 
-def _loads(text: str) -> tuple[object, list[_Repeated]]:
-    """The document, and the objects in it that repeat a key (usually none). The
-    hook costs one ``dict()`` per object; the walk that locates repeats runs only
-    when there are some."""
-    found: list[_Repeated] = []
+def _noting_repeats(found: list[_Repeated]) -> Callable[[list], dict]:
+    """json's ``object_pairs_hook`` that makes each object a dict, and notes in ``found``
+    those that repeat a key. It costs one ``dict()`` per object."""
 
     def pairs_hook(pairs: list[tuple[str, object]]) -> dict:
         obj = dict(pairs)
@@ -234,6 +232,16 @@ def _loads(text: str) -> tuple[object, list[_Repeated]]:
             obj.repeated = {k: n for k, n in counts.items() if n > 1}
             found.append(obj)
         return obj
+
+    return pairs_hook
+
+
+def _loads(text: str) -> tuple[object, list[_Repeated]]:
+    """The document, and the objects in it that repeat a key (usually none). The
+    hook costs one ``dict()`` per object; the walk that locates repeats runs only
+    when there are some."""
+    found: list[_Repeated] = []
+    pairs_hook = _noting_repeats(found)
 
     import gc
 
@@ -276,6 +284,9 @@ def _repeated_keys(name: str, doc: object, found: list[_Repeated], where: str = 
 
 
 def _read_json(raw: RawFile, text: str, network: str | None, member: str | None) -> None:
+    """A JSON document read whole: one that is not an object (no roster file, so only
+    what to say of it is wanted) is read so; ``_read_json_stream`` reads the others a
+    roster at a time, and is tested to find what this finds."""
     name = raw.file
     try:
         doc, repeated = _loads(text)
@@ -427,19 +438,7 @@ def _read_json_stream(raw: RawFile, stream: TextIO, network: str | None, member:
     text = _JsonText(raw, stream, progress, source)
     name = raw.file
     found: list[_Repeated] = []
-
-    def pairs_hook(pairs: list[tuple[str, object]]) -> dict:
-        obj = dict(pairs)
-        if len(obj) != len(pairs):
-            obj = _Repeated(obj)
-            counts: dict[str, int] = {}
-            for key, _ in pairs:
-                counts[key] = counts.get(key, 0) + 1
-            obj.repeated = {k: n for k, n in counts.items() if n > 1}
-            found.append(obj)
-        return obj
-
-    decode = json.JSONDecoder(object_pairs_hook=pairs_hook).raw_decode
+    decode = json.JSONDecoder(object_pairs_hook=_noting_repeats(found)).raw_decode
 
     def checked(value: object, where: str) -> object:
         if found:
