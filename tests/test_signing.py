@@ -621,17 +621,23 @@ def _long_dir(tmp_path):
     return folder
 
 
-def test_an_unsigned_file_cannot_take_the_signature_of_a_file_shown_by_the_same_name(tmp_path, cli, db_path,
-                                                                                       coe_key):
+def _named_alike(tmp_path, cli, coe_key, forged_roster):
+    """Under a required policy with the secretariat's key trusted: FR's roster signed by
+    it, and ``forged_roster`` unsigned, in two folders under one long path, both x.json."""
     cli("import", roster_file(tmp_path, roster("IT"), name="it.json"))
     cli("trust", "policy", "--network", "ftf", "required")
     trust(cli, tmp_path, coe_key, "--network", "ftf", "--secretariat")
     folder = _long_dir(tmp_path)
     (folder / "a").mkdir()
     (folder / "b").mkdir()
-    good = signed(folder / "a", coe_key, roster("FR"), name="x.json")
-    forged = roster_file(folder / "b", roster("DE", contacts=[contact("de-desk", phones=["+49 30 12345678"],
-                                                                      timezone="Europe/Berlin")]), name="x.json")
+    return (signed(folder / "a", coe_key, roster("FR"), name="x.json"),
+            roster_file(folder / "b", forged_roster, name="x.json"))
+
+
+def test_an_unsigned_file_cannot_take_the_signature_of_a_file_shown_by_the_same_name(tmp_path, cli, db_path,
+                                                                                       coe_key):
+    good, forged = _named_alike(tmp_path, cli, coe_key, roster("DE", contacts=[
+        contact("de-desk", phones=["+49 30 12345678"], timezone="Europe/Berlin")]))
     before = dump(db_path)
     result = cli("import", forged, good)
     assert result.exit_code == 2, result.output
@@ -646,14 +652,7 @@ def test_each_roster_is_judged_by_its_own_files_signature_whatever_the_names(tmp
     from ctcontacts.directory.importer import read_and_validate
     from ctcontacts.storage.db import connect
 
-    cli("import", roster_file(tmp_path, roster("IT"), name="it.json"))
-    cli("trust", "policy", "--network", "ftf", "required")
-    trust(cli, tmp_path, coe_key, "--network", "ftf", "--secretariat")
-    folder = _long_dir(tmp_path)
-    (folder / "a").mkdir()
-    (folder / "b").mkdir()
-    good = signed(folder / "a", coe_key, roster("FR"), name="x.json")
-    forged = roster_file(folder / "b", roster("DE"), name="x.json")
+    good, forged = _named_alike(tmp_path, cli, coe_key, roster("DE"))
     from ctcontacts.base.errors import InvalidInput
 
     with pytest.raises(InvalidInput) as e:

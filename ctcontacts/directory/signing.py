@@ -411,9 +411,16 @@ def _record(conn: sqlite3.Connection, entries: list[tuple], when: str, user: str
     pairs = list(dict.fromkeys((e[1], e[2]) for e in entries))
     import_id = store.record_import(conn, started_at=when, os_user=user, kind="trust", files=[], rosters=pairs,
                                     outcome="ok", options=options)
+    return import_id, _apply(conn, import_id, entries, stamp=True)
+
+
+def _apply(conn: sqlite3.Connection, import_id: int, entries: list[tuple], *, stamp: bool) -> list[dict]:
+    """Each ``(what, network, member, fingerprint, before, after)`` put in the trust
+    store and recorded under ``import_id``; ``stamp``: the entries made now say which
+    import made them (a rollback puts back entries as they were)."""
     out = []
     for what, network, member, fingerprint, before, after in entries:
-        if after is not None:
+        if stamp and after is not None:
             after = dict(after, import_id=import_id)
         if what == "key":
             trust.put_key(conn, fingerprint, network, member, after)
@@ -421,7 +428,7 @@ def _record(conn: sqlite3.Connection, entries: list[tuple], when: str, user: str
             trust.put_policy(conn, network, after)
         trust.record_change(conn, import_id, what, network, member, fingerprint, before, after)
         out.append(change_dict(what, network, member, fingerprint, before, after))
-    return import_id, out
+    return out
 
 
 def _open_for(db_path: Pathish, network: str):
@@ -535,15 +542,7 @@ def rollback_trust(conn: sqlite3.Connection, import_id: int, force: bool) -> lis
 
 def apply_rollback(conn: sqlite3.Connection, new_id: int, entries: list[tuple]) -> list[dict]:
     """Put the trust store back as ``rollback_trust`` said, recorded under rollback ``new_id``."""
-    out = []
-    for what, network, member, fingerprint, before, after in entries:
-        if what == "key":
-            trust.put_key(conn, fingerprint, network, member, after)
-        else:
-            trust.put_policy(conn, network, after)
-        trust.record_change(conn, new_id, what, network, member, fingerprint, before, after)
-        out.append(change_dict(what, network, member, fingerprint, before, after))
-    return out
+    return _apply(conn, new_id, entries, stamp=False)
 
 
 # --- verify ----------------------------------------------------------------------------
