@@ -528,7 +528,7 @@ class PlainRule:
     week_start: int = 0
 
 
-_RRULE_DAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+_RRULE_DAYS = {day.upper(): i for i, day in enumerate(DAYS)}  # MO: 0 ... SU: 6
 
 
 def _signed(text: str) -> tuple[int, str]:
