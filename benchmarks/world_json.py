@@ -23,13 +23,13 @@ from world import EXTRA_NETWORKS, NETWORKS, ZONES, members
 
 
 def member_zone(member: str, m: int) -> str:
-    """Each country's own zone (its first in the tz database's zone.tab), as its desk
-    would give it, so a lookup over the network meets some 250 zones, not a handful;
-    organisations take one of ``ZONES``."""
-    import pytz
+    """Each country's own zone (its first in the tz database), as its desk would give
+    it, so a lookup over the network meets some 250 zones, not a handful; organisations
+    take one of ``ZONES``."""
+    from ctcontacts.time.zones import country_zone
 
-    zones = pytz.country_timezones.get(member)
-    return zones[0] if zones else ZONES[m % len(ZONES)]
+    return (None if member.startswith("org:") else country_zone(member)) or ZONES[m % len(ZONES)]
+
 
 KINDS = [
     lambda c: ["24/7"],

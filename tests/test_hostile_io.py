@@ -442,7 +442,7 @@ def test_files_above_the_limits_are_refused_with_the_limit(tmp_path, fr, monkeyp
     assert code == 2
     lines = err.splitlines()
     # JSON is read a roster at a time: only a roster longer than a file read whole could be is refused.
-    assert any(line.startswith(f"{big_json}: file: ") and "a JSON value (a roster) of more than 1,000 characters"
+    assert any(line.startswith(f"{big_json}: file: ") and "a JSON value of more than 1,000 characters"
                in line for line in lines), err
     assert any(line.startswith(f"{csv_big}: file: ") and "2,000 bytes" in line for line in lines), err
     assert not any(line.startswith(f"{csv_ok}:") for line in lines), err  # CSV is read row by row: no whole-file limit

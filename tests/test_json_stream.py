@@ -22,10 +22,41 @@ def streamed(text: str, chunk: int, monkeypatch) -> readers.RawFile:
 
 
 def whole(text: str) -> readers.RawFile:
-    """What reading the whole document gives (the reader before streaming, kept for
-    documents that are not an object)."""
+    """What reading the whole document with ``json.loads`` gives: the reader before
+    streaming, kept here as the reference (its checks are the streamed reader's own)."""
+    from ctcontacts.base.errors import Problem
+
     raw = readers.RawFile("r.json", "json")
-    readers._read_json(raw, text, None, None)
+    found = []
+    try:
+        doc = json.loads(text, object_pairs_hook=readers._noting_repeats(found))
+    except json.JSONDecodeError as e:
+        raw.problems.append(Problem("r.json", f"line {e.lineno}, column {e.colno}", "", f"not valid JSON: {e.msg}"))
+        return raw
+    except (ValueError, RecursionError) as e:
+        raw.problems.append(Problem("r.json", "file", "", f"the JSON cannot be read ({type(e).__name__}); it is not "
+                                                          "a roster"))
+        return raw
+    raw.problems.extend(readers._repeated_keys("r.json", doc, found))
+    if not isinstance(doc, dict):
+        raw.problems.append(Problem("r.json", "$", "", f'a roster file is a JSON object with "format": '
+                                                       f'"{readers.FORMAT}"'))
+        return raw
+    if doc.get("format") != readers.FORMAT:
+        got = doc.get("format")
+        raw.problems.append(Problem("r.json", "$", "format", f'this JSON is not a ctcontacts roster: "format" must '
+                                    f'be "{readers.FORMAT}"' + (f", not {readers.clip(got)}" if got is not None else "")))
+        return raw
+    for key in doc:
+        if key not in readers.TOP_FIELDS:
+            raw.problems.append(Problem("r.json", "$", readers.shorten(key), readers._unknown(key, readers.TOP_FIELDS)))
+    raw.networks.extend(readers._objects(raw, doc, "$", "networks", readers.NETWORK_FIELDS, "network definition", []))
+    if not isinstance(doc.get("rosters"), list):
+        raw.problems.append(Problem("r.json", "$", "rosters", "must be a list of rosters"))
+        return raw
+    for i, r in enumerate(doc["rosters"]):
+        if readers._object(raw, f"rosters[{i}]", r, readers.ROSTER_FIELDS, "roster"):
+            readers._add_roster(raw, f"rosters[{i}]", r, None, None)
     return raw
 
 
@@ -111,8 +142,8 @@ def test_a_value_longer_than_a_file_read_whole_could_be_is_refused(monkeypatch):
     for chunk in (64, 1 << 20):
         raw = streamed(big, chunk, monkeypatch)
         assert [p.reason for p in raw.problems] == [
-            "it holds a JSON value (a roster) of more than 500 characters; no roster within ctcontacts' limits "
-            "is that long"] and not raw.rosters
+            "it holds a JSON value of more than 500 characters; no roster within ctcontacts' limits is that "
+            "long"] and not raw.rosters
 
 
 def test_a_file_of_every_roster_is_held_a_roster_at_a_time(monkeypatch):
@@ -150,3 +181,64 @@ def test_a_lone_surrogate_is_reported_where_it_is_written(monkeypatch):
     assert "\\ud800" in text
     raw = streamed(text, 1 << 20, monkeypatch)
     assert not raw.problems and list(raw.rosters[0].contacts[0].duty) == [(0, "24/7\ud800"), (1, "Mo-Fr 08:00-18:00")]
+
+
+@pytest.mark.parametrize("late", [False, True])
+def test_a_byte_that_is_not_utf8_is_named_by_its_offset(tmp_path, cli, late):
+    """A Latin-1 file, say: the byte's offset, as for CSV, early in the file or past
+    the head read first (found at the import, not only by the reader)."""
+    rosters = [roster(f"org:m{i}", contacts=[contact(f"m{i}", notes="x" * 500)]) for i in range(200 if late else 1)]
+    data = json.dumps({"format": "ctcontacts-roster/1", "rosters": rosters}).encode()
+    at = len(data) - 100 if late else data.index(b"org:m0") + 3
+    path = tmp_path / "latin.json"
+    path.write_bytes(data[:at] + b"\xe9" + data[at:])
+    result = cli("import", "--dry-run", path)
+    assert result.exit_code == 2
+    assert f"byte offset {at}: byte 0xe9 is not valid UTF-8 text" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("number", ["1e400", "1.5", "-20", "12345", "1E+2"])
+def test_every_number_cut_at_the_end_of_a_piece_is_read_whole(monkeypatch, number):
+    text = '{"rosters": [], "format": "ctcontacts-roster/1", "networks": ' + number + "}"
+    for chunk in range(1, len(text) + 1):
+        problems = [(p.where, p.field, p.reason) for p in streamed(text, chunk, monkeypatch).problems]
+        assert problems == [("$", "networks", "must be a list of network definitions")], (number, chunk)
+
+
+def test_an_early_error_in_a_file_longer_than_the_limit_is_the_error(monkeypatch):
+    """Only an error at the end of what is read may be a value cut short: any other is
+    the file's own, said where json says it, however long the file."""
+    from ctcontacts.base import limits
+
+    monkeypatch.setattr(limits, "MAX_WHOLE_FILE_BYTES", 500)
+    rest = ", ".join(json.dumps(roster(f"org:m{i}")) for i in range(40))
+    text = '{"format": "ctcontacts-roster/1", "rosters": [{"network" "ftf"}, ' + rest + "]}"
+    with pytest.raises(json.JSONDecodeError) as e:
+        json.loads(text)
+    for chunk in (16, 64, 4096):
+        assert [(p.where, p.reason) for p in streamed(text, chunk, monkeypatch).problems] == [
+            (f"line {e.value.lineno}, column {e.value.colno}", f"not valid JSON: {e.value.msg}")], chunk
+
+
+def test_a_roster_under_the_limit_is_read_wherever_it_falls(monkeypatch):
+    """The limit is the value's length, not how much happens to be read around it."""
+    from ctcontacts.base import limits
+
+    monkeypatch.setattr(limits, "MAX_WHOLE_FILE_BYTES", 1000)
+    one = json.dumps(roster("FR", contacts=[contact(f"c{i}") for i in range(5)]))
+    assert 600 < len(one) < 1000
+    for pad in range(0, 200, 7):
+        text = '{"format": "ctcontacts-roster/1",' + " " * pad + '"rosters": [' + one + ", " + one.replace(
+            '"FR"', '"DE"') + "]}"
+        raw = streamed(text, 100, monkeypatch)
+        assert not raw.problems and len(raw.rosters) == 2, pad
+
+
+def test_fields_of_no_roster_file_are_named_up_to_the_limit_and_not_kept(monkeypatch):
+    from ctcontacts.base.limits import MAX_PROBLEMS
+
+    text = json.dumps({"format": "ctcontacts-roster/1", "rosters": [],
+                       **{f"k{i}": [i] * 10 for i in range(MAX_PROBLEMS + 500)}})
+    raw = streamed(text, 4096, monkeypatch)
+    assert len(raw.problems) == MAX_PROBLEMS
+    assert raw.problems[0].field == "k0" and "unknown field 'k0'" in raw.problems[0].reason

@@ -12,6 +12,7 @@ from array import array
 import io
 import itertools
 import json
+import re
 from functools import lru_cache
 from typing import BinaryIO, Callable, TextIO
 
@@ -193,7 +194,7 @@ def read_file(name: str, source: BinaryIO, *, fmt: str | None = None, network: s
         stream = io.TextIOWrapper(source, encoding=encoding, errors="strict", newline="")
         try:
             if fmt == "json":
-                _read_json_stream(raw, stream, network, member, progress, source)
+                _read_json(raw, stream, network, member, progress, source)
             else:
                 _read_csv(raw, stream, network, member, progress, source)
         except UnicodeDecodeError:
@@ -236,25 +237,10 @@ def _noting_repeats(found: list[_Repeated]) -> Callable[[list], dict]:
     return pairs_hook
 
 
-def _loads(text: str) -> tuple[object, list[_Repeated]]:
-    """The document, and the objects in it that repeat a key (usually none). The
-    hook costs one ``dict()`` per object; the walk that locates repeats runs only
-    when there are some."""
-    found: list[_Repeated] = []
-    pairs_hook = _noting_repeats(found)
-
-    import gc
-
-    # The parse makes no reference cycles, only a great many containers: without the
-    # cycle collector running over them again and again, a 40 MB file parses in
-    # about two thirds of the time, hook included.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return json.loads(text, object_pairs_hook=pairs_hook), found
-    finally:
-        if enabled:
-            gc.enable()
+def _repeated_problem(name: str, where: str, key: str, n: int) -> Problem:
+    times = "twice" if n == 2 else f"{n} times"
+    return Problem(name, where, shorten(key, 60), f'the key "{shorten(key, 60)}" appears {times} in this object; '
+                                                  "give it once")
 
 
 def _repeated_keys(name: str, doc: object, found: list[_Repeated], where: str = "$") -> list[Problem]:
@@ -271,9 +257,7 @@ def _repeated_keys(name: str, doc: object, found: list[_Repeated], where: str = 
             if id(value) in wanted:
                 wanted.discard(id(value))
                 for key, n in value.repeated.items():
-                    times = "twice" if n == 2 else f"{n} times"
-                    problems.append(Problem(name, where, shorten(key, 60),
-                                            f'the key "{shorten(key, 60)}" appears {times} in this object; give it once'))
+                    problems.append(_repeated_problem(name, where, key, n))
             base = "" if where == "$" else f"{where}."
             stack.extend((f"{base}{shorten(k, 60)}", v) for k, v in reversed(value.items())
                          if isinstance(v, (dict, list)))
@@ -283,53 +267,14 @@ def _repeated_keys(name: str, doc: object, found: list[_Repeated], where: str = 
     return problems
 
 
-def _read_json(raw: RawFile, text: str, network: str | None, member: str | None) -> None:
-    """A JSON document read whole: one that is not an object (no roster file, so only
-    what to say of it is wanted) is read so; ``_read_json_stream`` reads the others a
-    roster at a time, and is tested to find what this finds."""
-    name = raw.file
-    try:
-        doc, repeated = _loads(text)
-    except json.JSONDecodeError as e:
-        raw.problems.append(Problem(name, f"line {e.lineno}, column {e.colno}", "", f"not valid JSON: {e.msg}"))
-        return
-    except (ValueError, RecursionError) as e:  # absurd nesting or a 5,000-digit number
-        raw.problems.append(Problem(name, "file", "", f"the JSON cannot be read ({type(e).__name__}); it is not a roster"))
-        return
-    if repeated:
-        raw.problems.extend(_repeated_keys(name, doc, repeated))
-    if not isinstance(doc, dict):
-        raw.problems.append(Problem(name, "$", "", f"a roster file is a JSON object with \"format\": \"{FORMAT}\""))
-        return
-    if doc.get("format") != FORMAT:
-        got = doc.get("format")
-        reason = (
-            f"this JSON is not a ctcontacts roster: \"format\" must be \"{FORMAT}\""
-            + (f", not {clip(got)}" if got is not None else "")
-        )
-        raw.problems.append(Problem(name, "$", "format", reason))
-        return
-    for key in doc:
-        if key not in TOP_FIELDS:
-            raw.problems.append(Problem(name, "$", shorten(key), _unknown(key, TOP_FIELDS)))
-    raw.networks.extend(_objects(raw, doc, "$", "networks", NETWORK_FIELDS, "network definition", []))
-    if not isinstance(doc.get("rosters"), list):
-        raw.problems.append(Problem(name, "$", "rosters", "must be a list of rosters"))
-        return
-    for i, r in enumerate(doc["rosters"]):  # (roster by roster, as a file read in pieces is)
-        where = f"rosters[{i}]"
-        if _object(raw, where, r, ROSTER_FIELDS, "roster"):
-            _add_roster(raw, where, r, network, member)
-
-
 # How much of a JSON file is read at a time; a value (one roster) may be longer, up to
 # limits.MAX_WHOLE_FILE_BYTES characters, the most a JSON file could be when it was read whole.
 JSON_CHUNK = 1 << 20
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")  # (as json skips it: one match, not a loop)
 
 
 class _TooLong(Exception):
     """A JSON value longer than any roster within the limits."""
-_JSON_SPACE = " \t\n\r"
 
 
 class _JsonText:
@@ -337,17 +282,18 @@ class _JsonText:
     and not yet taken; what was taken is let go, with the count of its lines, so each
     problem still names the line and column json would name in the whole file."""
 
-    def __init__(self, raw: RawFile, stream: TextIO, progress, source: BinaryIO):
-        self.raw, self.stream, self.progress, self.source = raw, stream, progress, source
+    def __init__(self, stream: TextIO, progress, source: BinaryIO):
+        self.stream, self.progress, self.source = stream, progress, source
         self.buf, self.pos, self.eof = "", 0, False
         self.lines = 0  # lines let go
         self.column = 0  # characters let go since the last of them
         self.binary = False
 
     def more(self, want: int = 0) -> bool:
-        """Read on (at least ``want`` more characters unless the file ends); false at
-        its end, with nothing changed. Else what was taken is let go: a place found
-        in ``buf`` before this call is no longer one."""
+        """Read on (``want`` more characters, at least a chunk, unless the file ends);
+        false at its end, with nothing changed. Else what was taken is let go: a place
+        found in ``buf`` before this call is no longer one. (A ``UnicodeDecodeError``
+        goes up to ``read_file``, which says at which byte.)"""
         if self.eof:
             return False
         chunk = self.stream.read(max(want, JSON_CHUNK))
@@ -367,19 +313,18 @@ class _JsonText:
                 self.column = len(gone) - newline - 1
             else:
                 self.column += len(gone)
-            self.buf, self.pos = self.buf[self.pos:], 0
-        self.buf += chunk
+        self.buf = self.buf[self.pos:] + chunk
+        self.pos = 0
         return True
 
     def char(self) -> str:
         """The next character that is not white space ("" at the end), not taken."""
         while True:
-            buf, pos = self.buf, self.pos
-            while pos < len(buf) and buf[pos] in _JSON_SPACE:
-                pos += 1
-            self.pos = pos
-            if pos < len(buf) or not self.more():
-                return buf[pos] if pos < len(buf) else ""
+            self.pos = _JSON_SPACE.match(self.buf, self.pos).end()
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self.more():
+                return ""
 
     def take(self, text: str) -> bool:
         if self.char() == text:
@@ -391,26 +336,29 @@ class _JsonText:
         """The JSON value that starts here, taken whole. Raises ``json.JSONDecodeError``
         (its place in the whole file), or ``_TooLong``."""
         self.char()
+        limit = limits.MAX_WHOLE_FILE_BYTES
         while True:
+            pending = len(self.buf) - self.pos
             try:
                 value, end = decode(self.buf, self.pos)
             except json.JSONDecodeError as e:
-                into = e.pos - self.pos  # (``more`` lets go of what comes before the value)
-                if self.more(len(self.buf) - self.pos):  # maybe only cut short: read on, twice as far
-                    self._bounded()
-                    continue
+                into = e.pos - self.pos
+                # Read on only where the value may be cut short by the end of what is
+                # read (a string not yet closed, anything else failing at the end):
+                # any other error is the file's, wherever it stands.
+                if e.pos >= len(self.buf) - 6 or e.msg.startswith("Unterminated string"):
+                    if pending > limit:
+                        raise _TooLong() from None  # more than the limit read, and the value goes on
+                    if self.more(min(pending, limit + 1 - pending)):  # twice as far, to just past the limit
+                        continue
                 raise self.located(json.JSONDecodeError(e.msg, self.buf, self.pos + into)) from None
-            if end == len(self.buf) and self.more():  # a number may go on past what is read
-                self._bounded()
+            # A number may go on past what is read (``1e`` of ``1e400``): read on first.
+            if len(self.buf) - end < 3 and not self.eof and pending <= limit and self.more(min(pending, 64)):
                 continue
-            if end - self.pos > limits.MAX_WHOLE_FILE_BYTES:
+            if end - self.pos > limit:
                 raise _TooLong()
             self.pos = end
             return value
-
-    def _bounded(self) -> None:
-        if len(self.buf) - self.pos > limits.MAX_WHOLE_FILE_BYTES:
-            raise _TooLong()
 
     def located(self, e: json.JSONDecodeError) -> json.JSONDecodeError:
         """``e``, raised within ``buf``, with its line and column in the whole file."""
@@ -424,21 +372,24 @@ class _JsonText:
         return self.located(json.JSONDecodeError(expected, self.buf, self.pos))
 
 
-def _read_json_stream(raw: RawFile, stream: TextIO, network: str | None, member: str | None,
-                      progress, source: BinaryIO) -> None:
+def _read_json(raw: RawFile, stream: TextIO, network: str | None, member: str | None,
+               progress, source: BinaryIO) -> None:
     """A JSON roster file read one roster at a time: the document as a whole is never
     held, only each roster as it is checked into ``raw`` (its rules packed, as CSV's).
 
     A roster file of 1.5 million rules in one JSON document peaked at 392 MB when it was
-    parsed whole, 2.1 times its ten files of one network each; read this way, as its
-    ten files. Every value is read by ``json`` itself, so what is valid JSON, and what
-    json says of what is not, is unchanged; repeated keys are found as in ``_loads``."""
+    parsed whole, 2.1 times its ten files of one network each; read this way, 193 MB.
+    Every value is read by ``json`` itself, so what is valid JSON, and what json says of
+    what is not, is unchanged (tests/test_json_stream.py holds it to ``json.loads`` of
+    the whole document). Of the top level only the fields of a roster file are kept,
+    and the first ``MAX_PROBLEMS`` others named."""
     import gc
 
-    text = _JsonText(raw, stream, progress, source)
+    text = _JsonText(stream, progress, source)
     name = raw.file
     found: list[_Repeated] = []
     decode = json.JSONDecoder(object_pairs_hook=_noting_repeats(found)).raw_decode
+    repeats: list[Problem] = []
 
     def checked(value: object, where: str) -> object:
         if found:
@@ -447,20 +398,17 @@ def _read_json_stream(raw: RawFile, stream: TextIO, network: str | None, member:
         return value
 
     top: dict[str, object] = {}
-    seen: dict[str, int] = {}
-    repeats: list[Problem] = []
+    seen: dict[str, int] = {}  # how often each key of the top level was written (the first ones)
+    others = 0  # keys in ``seen`` that are no field of a roster file
     enabled = gc.isenabled()
-    gc.disable()  # (as in _loads: the parse makes no cycles, only many containers)
+    gc.disable()  # (the parse makes no reference cycles, only a great many containers)
     try:
-        if text.char() != "{":
-            # Not an object: read as before, whole (a roster file is an object, so this
-            # only finds what to say of it).
-            while text.more():
-                text._bounded()
-            if text.binary:
-                raw.problems.append(binary_problem(name))
-            else:  # (what was let go was white space: its lines keep each place)
-                _read_json(raw, "\n" * text.lines + " " * text.column + text.buf, network, member)
+        if text.char() != "{":  # a value, but no roster file: only what to say of it
+            checked(text.value(decode), "$")
+            if text.char() != "":
+                raise text.syntax("Extra data")
+            raw.problems.extend(repeats)
+            raw.problems.append(Problem(name, "$", "", f"a roster file is a JSON object with \"format\": \"{FORMAT}\""))
             return
         text.pos += 1
         first = True
@@ -473,7 +421,9 @@ def _read_json_stream(raw: RawFile, stream: TextIO, network: str | None, member:
             key = text.value(decode)
             if not text.take(":"):
                 raise text.syntax("Expecting ':' delimiter")
-            seen[key] = seen.get(key, 0) + 1
+            if key in seen or key in TOP_FIELDS or others < limits.MAX_PROBLEMS:
+                others += key not in seen and key not in TOP_FIELDS
+                seen[key] = seen.get(key, 0) + 1
             if key == "rosters" and text.char() == "[":
                 text.pos += 1
                 top[key] = []
@@ -490,10 +440,12 @@ def _read_json_stream(raw: RawFile, stream: TextIO, network: str | None, member:
                     if _object(raw, where, r, ROSTER_FIELDS, "roster"):
                         _add_roster(raw, where, r, network, member)
             else:
-                top[key] = checked(text.value(decode), shorten(key, 60))
+                value = checked(text.value(decode), shorten(key, 60))
+                if key in TOP_FIELDS:  # (another field's value is not kept: it is not read)
+                    top[key] = value
         if text.char() != "":
             raise text.syntax("Extra data")
-    except (json.JSONDecodeError, _TooLong, ValueError, RecursionError) as e:
+    except (json.JSONDecodeError, _TooLong, RecursionError) as e:
         # Not JSON, or not JSON a roster file can hold: that alone is said of the file.
         raw.rosters.clear()
         raw.networks.clear()
@@ -504,11 +456,19 @@ def _read_json_stream(raw: RawFile, stream: TextIO, network: str | None, member:
         elif isinstance(e, _TooLong):
             n = limits.MAX_WHOLE_FILE_BYTES
             size = f"{n >> 20:,} MiB" if n >= 1 << 20 else f"{n:,} characters"
-            problem = Problem(name, "file", "", f"it holds a JSON value (a roster) of more than {size}; no roster "
-                                                "within ctcontacts' limits is that long")
-        else:  # absurd nesting or a 5,000-digit number
+            problem = Problem(name, "file", "", f"it holds a JSON value of more than {size}; no roster within "
+                                                "ctcontacts' limits is that long")
+        else:  # absurd nesting
             problem = Problem(name, "file", "", f"the JSON cannot be read ({type(e).__name__}); it is not a roster")
         raw.problems = Problems([problem])
+        return
+    except ValueError as e:
+        if isinstance(e, UnicodeDecodeError):
+            raise  # read_file says at which byte
+        raw.rosters.clear()
+        raw.networks.clear()  # a 5,000-digit number
+        raw.problems = Problems([Problem(name, "file", "", f"the JSON cannot be read ({type(e).__name__}); it is "
+                                                           "not a roster")])
         return
     finally:
         if enabled:
@@ -522,14 +482,13 @@ def _read_json_stream(raw: RawFile, stream: TextIO, network: str | None, member:
 
 def _json_top(raw: RawFile, top: dict, seen: dict[str, int], repeats: list[Problem]) -> None:
     """The streamed document's own fields, once it is read: its format first (a file of
-    another format is no roster file, whatever its rosters said), then the rest."""
+    another format is no roster file, whatever its rosters said), then the rest, in the
+    order ``json.loads`` of the whole document would give them."""
     name = raw.file
     problems = Problems()
     for key, n in seen.items():
         if n > 1:
-            times = "twice" if n == 2 else f"{n} times"
-            problems.append(Problem(name, "$", shorten(key, 60),
-                                    f'the key "{shorten(key, 60)}" appears {times} in this object; give it once'))
+            problems.append(_repeated_problem(name, "$", key, n))
     problems.extend(repeats)  # (in document order, as _repeated_keys gives them)
     if top.get("format") != FORMAT:
         got = top.get("format")
@@ -538,10 +497,12 @@ def _json_top(raw: RawFile, top: dict, seen: dict[str, int], repeats: list[Probl
         raw.rosters.clear()
         raw.problems = problems
         return
-    for key in top:
+    for key in seen:
         if key not in TOP_FIELDS:
+            if problems.full:
+                break  # (each costs a search for the field meant; the rest would not be listed)
             problems.append(Problem(name, "$", shorten(key), _unknown(key, TOP_FIELDS)))
-    found_in_rosters, raw.problems = raw.problems, problems  # (in the order reading it whole gives them)
+    found_in_rosters, raw.problems = raw.problems, problems
     raw.networks.extend(_objects(raw, top, "$", "networks", NETWORK_FIELDS, "network definition", []))
     if not isinstance(top.get("rosters"), list):
         problems.append(Problem(name, "$", "rosters", "must be a list of rosters"))
