@@ -1,4 +1,4 @@
-"""A JSON roster file is read a roster at a time (``readers._read_json_stream``), so
+"""A JSON roster file is read a roster at a time (``readers._read_json``), so
 that a file of every roster of a directory is never held whole. Whatever the pieces it
 is read in, it must find exactly what reading the whole document with ``json`` finds:
 the same rosters, contacts and rules, and the same problems, at the same places (a
