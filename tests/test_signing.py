@@ -847,6 +847,12 @@ def test_check_names_a_trust_remove_command_that_runs(tmp_path, cli, monkeypatch
 # --- what a signature vouches for: the bytes; the key's trust: where they may go --------------
 
 
+# One 12-hour shift of fr-desk, as a calendar (its contact named by the summary).
+FR_DESK_CALENDAR = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:1\r\n"
+                    "DTSTAMP:20261101T000000Z\r\nSUMMARY:fr-desk\r\nDTSTART:20261201T080000Z\r\n"
+                    "DTEND:20261201T200000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
 def test_a_calendar_or_csv_filled_in_by_the_command_line_is_judged_where_it_is_written(tmp_path, cli, db_path,
                                                                                        fr_key):
     """FR's key is trusted for FR in vot only. A calendar and a CSV name no network:
@@ -855,9 +861,7 @@ def test_a_calendar_or_csv_filled_in_by_the_command_line_is_judged_where_it_is_w
     cli("trust", "policy", "-n", "ftf", "required")
     trust(cli, tmp_path, fr_key, "-n", "vot", "-c", "FR")
     cal = tmp_path / "fr.ics"
-    cal.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:1\r\n"
-                   "DTSTAMP:20261101T000000Z\r\nSUMMARY:fr-desk\r\nDTSTART:20261201T080000Z\r\n"
-                   "DTEND:20261201T200000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    cal.write_text(FR_DESK_CALENDAR)
     fr_key.sign_file(cal)
     reason = (f"key trusted for another member: the roster of FR in ftf is signed by key {fr_key.fingerprint} "
               "(ssh-ed25519), which is trusted for FR in vot, not for FR in ftf")
@@ -880,9 +884,7 @@ def test_a_signed_calendar_does_not_sign_the_unsigned_numbers_it_leaves_in_place
     cli("trust", "policy", "-n", "ftf", "required")
     trust(cli, tmp_path, fr_key, "-n", "ftf", "-c", "FR")
     cal = tmp_path / "fr.ics"
-    cal.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:1\r\n"
-                   "DTSTAMP:20261101T000000Z\r\nSUMMARY:fr-desk\r\nDTSTART:20261201T080000Z\r\n"
-                   "DTEND:20261201T200000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    cal.write_text(FR_DESK_CALENDAR)
     fr_key.sign_file(cal)
     _refused(cli, db_path, cal, "-n", "ftf", "-c", "FR", reason="unsigned contacts: the calendar gives only the duty "
              "of the roster of FR in ftf; its contacts and numbers come from the current roster (import #1), which "
