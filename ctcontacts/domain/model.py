@@ -8,6 +8,8 @@ when read back from the database, a roster is a ``Roster``.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from ..base.values import field, value_class
 
 # Names for annotations only, without importing typing on the lookup path (it costs
@@ -48,6 +50,7 @@ class Contact:
     (``rules.Rule``, or ``Dated`` as read back for a lookup) or, where they are only
     compared or written out, packed as texts (``rules.Duty``)."""
 
+    # (storage.store._contact builds it positionally, in this order: keep them in step)
     id: str
     name: str
     timezone: str
@@ -68,7 +71,7 @@ class Contact:
     @property
     def order(self) -> tuple:
         """Call order within a roster: rank, then name, then id (the contract's)."""
-        return (self.rank, self.name, self.id)
+        return call_order(self)
 
     def as_dict(self, *fields: str) -> dict:
         """The contact as a roster file writes it (duty as one-string rules), or only
@@ -82,6 +85,10 @@ class Contact:
                 value = list(value)
             out[name] = value
         return out
+
+
+# ``Contact.order`` as a key function, read in C: a network board orders 2,590 contacts.
+call_order = attrgetter("rank", "name", "id")
 
 
 @value_class

@@ -330,6 +330,18 @@ def m007_phone_formats(db: Database) -> None:
     db.conn.executemany("UPDATE contacts SET phone_formats = ? WHERE rowid = ?", updates)
 
 
+@migrations()
+def m008_dated_by_start(db: Database) -> None:
+    # The network board reads the dated shifts near its moment for a whole network at
+    # once (store.load_current): by their start, from no earlier than each version's
+    # longest dated shift before it. Costs an index entry a rule (some 27 bytes) and
+    # about 5 % of an import's time; see docs/performance.md.
+    db.execute("ALTER TABLE roster_versions ADD COLUMN longest_dated INTEGER")
+    db.execute("UPDATE roster_versions SET longest_dated = "
+               "(SELECT ifnull(max(ends - starts), 0) FROM duty_rules WHERE version_id = roster_versions.id)")
+    db.execute("CREATE INDEX duty_rules_by_start ON duty_rules (version_id, starts)")
+
+
 def apply(conn: sqlite3.Connection) -> None:
     """Apply pending migrations under the write lock, so two processes opening a new
     database at once do not both create it: the second finds nothing pending."""

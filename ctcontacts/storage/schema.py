@@ -5,4 +5,5 @@ MIGRATION_SET = "ctcontacts"
 # Every migration this version knows, in order; tests/test_layout.py holds this
 # list equal to the functions migrations.py registers.
 KNOWN_MIGRATIONS = ("m001_initial", "m002_spans_tz", "m003_duty_rules_without_rowid",
-                    "m004_contacts_dated_until", "m005_network_flags", "m006_trust", "m007_phone_formats")
+                    "m004_contacts_dated_until", "m005_network_flags", "m006_trust", "m007_phone_formats",
+                    "m008_dated_by_start")

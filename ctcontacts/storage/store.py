@@ -109,8 +109,10 @@ def load_roster(conn: sqlite3.Connection, network: str, member: str, *, parse: b
 
 _HEAD_COLUMNS = ("id, network, member, issued, created_at, source_file, demo, import_id, spans_tz, source_sha256, "
                  "signature")
+# A contact's row as lookups read it, a plain tuple (``_tuples``) in this order (``_contact``).
 _CONTACT_COLUMNS = ("version_id, id, name, timezone, agency, role, rank, phones, email, secure_channel, languages, "
                     "verified, dated_until, phone_formats")
+_C_VERSION, _C_ID, _C_DATED_UNTIL = 0, 1, 12
 
 
 def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: bool = True,
@@ -125,9 +127,37 @@ def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: boo
     # A lookup (a window) shows no notes: they stay off its path, however long an older
     # version let them be (a 50 MB one made every lookup of its member take 1.7 s).
     notes = "notes" if window is None else "'' AS notes"
-    rows = conn.execute(f"SELECT {_CONTACT_COLUMNS}, {notes} FROM contacts WHERE version_id = ? ORDER BY position",
+    rows = _tuples(conn).execute(f"SELECT {_CONTACT_COLUMNS}, {notes} FROM contacts WHERE version_id = ? ORDER BY position",
                         [version_id])
     return _assemble(head, rows, rules, unreadable, window)
+
+
+def _tuples(conn: sqlite3.Connection) -> sqlite3.Cursor:
+    """A cursor whose rows are plain tuples: duty rows are read by the thousand, and a
+    ``sqlite3.Row`` each costs a lookup of the board 3 ms of its 20 ms of SQL."""
+    cur = conn.cursor()
+    cur.row_factory = None
+    return cur
+
+
+# The duty rows of a network's current rosters that a lookup from a window needs: every
+# rule but a dated one, and the dated ones that may touch it. A dated rule is found by
+# its start, in the index duty_rules_by_start (migration m008), no earlier than the
+# version's longest dated rule before the window. Fast path for the network board: the
+# whole network's rows scanned (150,000 of a year of 12-hour shifts on every third
+# roster, the JSON benchmark world) cost 176 M instructions; the index, 77 M. Each
+# contact's rules come in an order of their own; the engine's answer does not depend on
+# it. (``starts IS NULL``: the rules without instants, first in the index.)
+_NETWORK_DUTY = (
+    "SELECT d.contact_id, d.rule, d.starts, d.ends, d.version_id FROM rosters r "
+    "JOIN duty_rules d INDEXED BY duty_rules_by_start ON d.version_id = r.version_id AND d.starts IS NULL "
+    "WHERE r.network = ? "
+    "UNION ALL "
+    "SELECT d.contact_id, d.rule, d.starts, d.ends, d.version_id FROM rosters r "
+    "JOIN roster_versions v ON v.id = r.version_id "
+    "JOIN duty_rules d INDEXED BY duty_rules_by_start ON d.version_id = r.version_id "
+    "AND d.starts >= ? - ifnull(v.longest_dated, 1 << 62) AND d.starts < ? AND d.ends > ? "
+    "WHERE r.network = ?")
 
 
 def load_current(conn: sqlite3.Connection, network: str, *, window: tuple[int, int]) -> dict[str, Roster]:
@@ -144,26 +174,24 @@ def load_current(conn: sqlite3.Connection, network: str, *, window: tuple[int, i
     bounds = {vid: _filter(h, window) for vid, h in heads.items()}
     lo, hi = min(b[1] for b in bounds.values()), max(b[2] for b in bounds.values())
     duty_rows: dict[int, list] = {vid: [] for vid in heads}
-    for row in conn.execute(
-        "SELECT version_id, contact_id, rule, starts, ends FROM duty_rules "
-        "WHERE version_id IN (SELECT version_id FROM rosters WHERE network = ?) "
-        "AND (ends IS NULL OR (ends > ? AND starts < ?)) ORDER BY version_id, contact_id, position",
-        [network, lo, hi],
-    ):
-        rows = duty_rows.get(row["version_id"])
+    same_bounds = len({b[1:] for b in bounds.values()}) == 1
+    for row in _tuples(conn).execute(_NETWORK_DUTY, [network, lo, hi, lo, network]):
+        rows = duty_rows.get(row[4])
         # (Past the limit one row is enough for _read_duty to refuse the roster, as
         # load_duty's would: a damaged database's millions of rules are not held.)
         if rows is not None and len(rows) <= MAX_RULES_PER_ROSTER:
-            _, v_lo, v_hi = bounds[row["version_id"]]
-            if row["ends"] is None or (row["ends"] > v_lo and row["starts"] < v_hi):  # its own window
-                rows.append(row)
+            if not same_bounds and row[3] is not None:  # its own window, where the versions' differ
+                _, v_lo, v_hi = bounds[row[4]]
+                if not (row[3] > v_lo and row[2] < v_hi):
+                    continue
+            rows.append(row)
     contact_rows: dict[int, list] = {vid: [] for vid in heads}
-    for row in conn.execute(
+    for row in _tuples(conn).execute(
         f"SELECT {_CONTACT_COLUMNS}, '' AS notes FROM contacts "
         "WHERE version_id IN (SELECT version_id FROM rosters WHERE network = ?) ORDER BY version_id, position",
         [network],
     ):
-        rows = contact_rows.get(row["version_id"])
+        rows = contact_rows.get(row[_C_VERSION])
         if rows is not None:
             rows.append(row)
     out = {}
@@ -181,15 +209,15 @@ def _assemble(head, contact_rows, rules: dict[str, list], unreadable: dict[str, 
     partial = None if window is None else set()
     hi = None if window is None else _filter(head, window)[2]
     for row in contact_rows:
-        contact, damage = _contact(row, rules.get(row["id"], []))
+        contact, damage = _contact(row, rules.get(row[_C_ID], []))
         if WHOLE_ROSTER in unreadable:
             unreadable.setdefault(contact.id, unreadable[WHOLE_ROSTER])
         if damage:
             unreadable.setdefault(contact.id, f"its stored entry is damaged ({damage})")
             contact.duty = []
         contacts.append(contact)
-        if partial is not None and (row["dated_until"] is None or row["dated_until"] > hi):
-            partial.add(row["id"])
+        if partial is not None and (row[_C_DATED_UNTIL] is None or row[_C_DATED_UNTIL] > hi):
+            partial.add(row[_C_ID])
     unreadable.pop(WHOLE_ROSTER, None)
     issued = head["issued"] if _is_date(head["issued"]) else None  # damaged: read as "no issue date"
     return Roster(head["network"], head["member"], issued, contacts, head["source_file"], bool(head["demo"]),
@@ -215,7 +243,17 @@ def _signer(text) -> dict | None:
 def json_texts(text) -> list[str] | None:
     """A stored JSON list of texts (phones, languages), or ``None`` if it is not one."""
     value = _stored_json(text)
-    return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+    return value if isinstance(value, list) and _all_texts(value) else None
+
+
+def _all_texts(values: list) -> bool:
+    """Whether every item is a ``str``: ``str.join`` checks that in C, a quarter of
+    what ``all(isinstance(...))`` costs (three lists a contact, 2,590 contacts a board)."""
+    try:
+        "".join(values)
+    except TypeError:
+        return False
+    return True
 
 
 _NOT_JSON = object()
@@ -252,32 +290,32 @@ def _is_date(text) -> bool:
     return True
 
 
-def _contact(row, duty: list) -> tuple[Contact, str]:
-    """A contact read back, and what of it is damaged ("" if nothing). Every value is
-    the import's own (validated then); a file changed since, by hand or by damage, must
-    not stop the lookup of every other contact, nor name this one as on duty."""
+def _contact(row: tuple, duty: list) -> tuple[Contact, str]:
+    """A contact read back (``row``: ``_CONTACT_COLUMNS`` then notes), and what of it is
+    damaged ("" if nothing). Every value is the import's own (validated then); a file
+    changed since, by hand or by damage, must not stop the lookup of every other
+    contact, nor name this one as on duty."""
+    (_, cid, name, timezone, agency, role, rank, phones, email, secure_channel, languages, verified, _,
+     formats, notes) = row
     damage = []
-    phones, languages = json_texts(row["phones"]), json_texts(row["languages"])
+    phones, languages = json_texts(phones), json_texts(languages)
     if phones is None:
         damage.append("phones")
     if languages is None:
         damage.append("languages")
-    zone = row["timezone"] if isinstance(row["timezone"], str) and find_zone_name(row["timezone"]) else None
+    zone = timezone if isinstance(timezone, str) and find_zone_name(timezone) else None
     if zone is None:
         damage.append("timezone")
-    verified = row["verified"] if _is_date(row["verified"]) else None
-    if verified != row["verified"]:
+    if not _is_date(verified):
         damage.append("verified")
-    rank = row["rank"] if isinstance(row["rank"], int) else 999
-    if rank != row["rank"]:
+        verified = None
+    if not isinstance(rank, int):
         damage.append("rank")
-    contact = Contact(
-        id=str(row["id"]), name=str(row["name"]), timezone=zone or "UTC", duty=duty,
-        agency=str(row["agency"]), role=str(row["role"]), rank=rank, phones=phones or [], email=str(row["email"]),
-        secure_channel=str(row["secure_channel"]), languages=languages or [], verified=verified,
-        notes=str(row["notes"]),
-    )
-    contact.phone_formats = phone_formats(row["phone_formats"], contact.phones)
+        rank = 999
+    phones = phones or []
+    # (positionally, in Contact's order of fields: a third of the keyword call's cost)
+    contact = Contact(str(cid), str(name), zone or "UTC", duty, str(agency), str(role), rank, phones, str(email),
+                      str(secure_channel), languages or [], verified, str(notes), phone_formats(formats, phones))
     return contact, ", ".join(damage)
 
 
@@ -290,7 +328,7 @@ def phone_formats(text, phones: list[str]) -> list | None:
     if not isinstance(value, list) or len(value) != len(phones):
         return None
     for f in value:
-        if f is not None and not (isinstance(f, list) and len(f) == 2 and all(isinstance(x, str) for x in f)):
+        if f is not None and not (isinstance(f, list) and len(f) == 2 and _all_texts(f)):
             return None
     return value
 
@@ -324,7 +362,7 @@ def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
     a contact gets no duty at all, so it is never named as on duty (an 'off' rule
     left out would name it wrongly), and ``unreadable`` says why."""
     lo, hi = (None, None) if window is None else _filter(head, window)[1:]
-    rows = conn.execute(
+    rows = _tuples(conn).execute(
         "SELECT contact_id, rule, starts, ends FROM duty_rules WHERE version_id = ? "
         "AND (? IS NULL OR contact_id = ?) "
         "AND (? IS NULL OR ends IS NULL OR (ends > ? AND starts < ?)) ORDER BY contact_id, position",
@@ -335,7 +373,7 @@ def load_duty(conn: sqlite3.Connection, head, *, parse: bool = True,
 
 def _read_duty(head, rows, *, parse: bool, window: tuple[int, int] | None, unreadable: dict[str, str] | None,
                one_contact: bool = False) -> dict[str, list]:
-    """``load_duty`` of the rows read (contact_id, rule, starts, ends; by contact, in order)."""
+    """``load_duty`` of the rows read: tuples (contact_id, rule, starts, ends, ...), by contact, in order."""
     trusted = window is not None and _filter(head, window)[0]
     # Instants from another tz release are not handed on (a calendar import copies the
     # contacts it does not name into a new version, which would label them current).
@@ -345,14 +383,13 @@ def _read_duty(head, rows, *, parse: bool, window: tuple[int, int] | None, unrea
     load, read = 0.0, 0
     for row in rows:
         if not parse:
-            span = (row["starts"], row["ends"]) if row["starts"] is not None and spans_current else None
-            duty = rules.get(row["contact_id"])
+            span = (row[2], row[3]) if row[2] is not None and spans_current else None
+            duty = rules.get(row[0])
             if duty is None:
-                duty = rules[row["contact_id"]] = Duty()
-            duty.append(row["rule"], span)
+                duty = rules[row[0]] = Duty()
+            duty.append(row[1], span)
             continue
-        text = row["rule"]
-        cid = row["contact_id"]
+        cid, text, starts = row[0], row[1], row[2]
         read += 1  # (every row counts, as load_current keeps them: both refuse at the same row)
         if cid in problems:
             continue  # already left out: the rest of its rules are not parsed
@@ -365,8 +402,8 @@ def _read_duty(head, rows, *, parse: bool, window: tuple[int, int] | None, unrea
                 problems[WHOLE_ROSTER] = problems[cid]
                 break
             continue
-        if trusted and row["starts"] is not None:
-            rule = Dated(row["starts"], row["ends"], text.startswith("off"), text)
+        if trusted and starts is not None:
+            rule = Dated(starts, row[3], text.startswith("off"), text)
         else:
             try:
                 rule = parse_stored(text)
@@ -396,9 +433,10 @@ def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, crea
     """Store a roster as a new version; returns its id. Does not make it current."""
     cur = conn.execute(
         "INSERT INTO roster_versions (network, member, issued, demo, source_file, import_id, created_at, spans_tz, "
-        "source_sha256, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "source_sha256, signature, longest_dated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [roster.network, roster.member, roster.issued, int(roster.demo), roster.source, import_id, created_at,
-         tz_version(), roster.source_sha256, json.dumps(roster.signer) if roster.signer else None],
+         tz_version(), roster.source_sha256, json.dumps(roster.signer) if roster.signer else None,
+         max((_longest_dated(c.duty) for c in roster.contacts), default=0)],
     )
     version = cur.lastrowid
     from ..domain.dialling import formats_of
@@ -430,6 +468,13 @@ def _duty_params(version: int, c: Contact):
         n = len(duty)
         return zip(itertools.repeat(version, n), itertools.repeat(c.id, n), range(n), duty.texts(), duty.starts, duty.ends)
     return ((version, c.id, j, *row) for j, row in enumerate(_duty_rows(duty)))
+
+
+def _longest_dated(duty) -> int:
+    """The length of a contact's longest dated rule (its stored instants); 0 when it has none."""
+    if isinstance(duty, Duty):
+        return duty.longest_span()
+    return max((end - start for _, start, end in _duty_rows(duty) if end is not None), default=0)
 
 
 def _dated_until(duty) -> int:

@@ -126,3 +126,19 @@ def lookup_trust(conn: sqlite3.Connection, network: str, member: str, fingerprin
         who, _, expires = item.partition("|")
         trusts[who] = expires or None
     return row[0] or OPTIONAL, trusts
+
+
+def network_trust(conn: sqlite3.Connection, network: str) -> tuple[str, dict[str, dict[str, str | None]]]:
+    """``lookup_trust`` for every roster of a network at once (the network board): its
+    policy, and each trusted key's trusts (member or ``SECRETARIAT`` -> last day or
+    ``None``) by fingerprint, in two statements where a member each took one."""
+    keys: dict[str, dict[str, str | None]] = {}
+    for fingerprint, member, expires in conn.execute(
+            "SELECT fingerprint, member, expires FROM trusted_keys WHERE network = ?", [network]):
+        keys.setdefault(fingerprint, {})[member] = expires
+    return policy(conn, network), keys
+
+
+def trusts_held(keys: dict[str, dict[str, str | None]], member: str, fingerprint: str | None) -> dict:
+    """Of ``network_trust``'s keys, the trusts ``fingerprint`` holds for ``member`` or the secretariat."""
+    return {who: last for who, last in keys.get(fingerprint, {}).items() if who in (member, SECRETARIAT)}

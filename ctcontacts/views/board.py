@@ -1,7 +1,9 @@
 """The whole network at a glance: who is reachable now, schedules, coverage, browsing.
 
-Every duty answer comes from the one engine: ``whois`` (``network_answers``) for "now", and
-``coverage.member_coverage`` (``engine.duty_intervals``) for windows.
+Every duty answer comes from the one engine: ``engine.status_at`` (through
+``whois.contact_status``, as ``whois`` asks it) for "now", and ``coverage.member_coverage``
+(``engine.duty_intervals``) for windows. What only the window views and browsing need
+is imported there, off the path of ``now``.
 """
 
 from __future__ import annotations
@@ -11,13 +13,12 @@ import sqlite3
 from ..storage import marks
 
 from ..storage import store, trust
-from ..domain.coverage import MemberCoverage, member_coverage
-from ..domain.describe import describe_text
 from ..domain.freshness import age_days
 from ..domain.members import member_label
 from ..base.values import value_class
-from ..domain.model import Contact
-from .whois import Answer, Dialling, Entry, network_answers, phone_fields, provenance
+from ..domain.model import Contact, call_order
+from ..domain.engine import NEAR
+from .whois import Dialling, Entry, contact_status, entry_order, phone_fields, provenance, speaks_language
 from ..time.zones import country_zone, lookup_zone
 from ..time.isotime import format_utc
 
@@ -28,7 +29,7 @@ def member_zone(code: str, contacts) -> str | None:
     """Where "local time there" is read: the first rank-1 contact's zone, else the
     country's first zone in the tz database; organisations without a roster have none."""
     if contacts:
-        return min(contacts, key=lambda c: c.order).timezone
+        return min(contacts, key=call_order).timezone
     if code.startswith("org:"):
         return None
     return country_zone(code)
@@ -37,12 +38,12 @@ def member_zone(code: str, contacts) -> str | None:
 # --- now --------------------------------------------------------------------------
 
 
-def status_of(answer: Answer) -> str:
-    if answer.roster is None:
+def status_of(roster, on_duty: list[Entry]) -> str:
+    if roster is None:
         return "no_roster"
-    if not answer.on_duty:
+    if not on_duty:
         return "nobody"
-    return "covered" if any(e.contact.rank == 1 for e in answer.on_duty) else "backup_only"
+    return "covered" if any(e.contact.rank == 1 for e in on_duty) else "backup_only"
 
 
 # How far the network board looks for the end of a duty and for who comes next. A
@@ -51,6 +52,51 @@ def status_of(answer: Answer) -> str:
 # of whois would make the board cost every member's full year. On the hostile
 # directory (benchmarks/hostile.py) the board took 1.6 s with 366 days, 0.43 s with 16.
 BOARD_HORIZON = 16 * 86400
+
+# The board's first look at each contact. A board names who is on duty, until when,
+# and who of the member comes on soonest: a contact whose next start lies beyond a
+# member's soonest one is never shown, so it is looked at over the whole horizon only
+# when its own answer may be shown (on duty past the first look, or nobody of its
+# member due within it). Fast path: on the JSON benchmark world (259 members, 2,590
+# contacts of every rule kind) 1,164 contacts took whois' second, 16-day look, and 324
+# take it here: evaluating the network costs 291 M instructions where whois' way took
+# 330 M (valgrind --tool=callgrind). Most of the cost is the first look itself.
+BOARD_FIRST_LOOK = 2 * 86400
+
+
+def member_now(conn: sqlite3.Connection, roster, at: int, speaks: str | None,
+               marks_read: tuple[dict, dict]) -> tuple[list[Entry], list[Entry], list[Entry]]:
+    """One member's line of the board: who is on duty (who speaks ``speaks``, if given),
+    who comes on soonest within ``BOARD_HORIZON``, and, when nobody who speaks it is on
+    duty, who is on duty all the same. The same contacts, ``until`` and ``from`` as
+    ``whois`` with that horizon (tests/test_board.py holds the two equal)."""
+    if roster is None:
+        return [], [], []
+    seen = []  # [contact, zone, status, speaks]: an Entry is made only for who is shown
+    due = False
+    for c in roster.contacts:
+        if c.id in roster.unreadable:
+            continue  # a duty that cannot be evaluated never names anyone (as whois)
+        zone = lookup_zone(c.timezone)
+        speaking = speaks_language(c, speaks)
+        status = contact_status(conn, roster, c, zone, at, BOARD_FIRST_LOOK)
+        due = due or (speaking and status.next_start is not None)
+        seen.append([c, zone, status, speaking])
+    for item in seen:
+        c, zone, s, speaking = item
+        if (s.on_duty and s.until is None) or (speaking and not due and s.next_start is None):
+            item[2] = contact_status(conn, roster, c, zone, at, BOARD_HORIZON, whole=True)
+    flagged, confirmed = marks_read
+
+    def entries(chosen) -> list[Entry]:
+        return sorted((Entry(c, zone, s, flagged.get(c.id), confirmed.get(c.id), speaking if speaks else None)
+                       for c, zone, s, speaking in chosen), key=entry_order)
+
+    on_duty = entries(i for i in seen if i[2].on_duty and i[3])
+    soonest = min((i[2].next_start for i in seen if i[3] and i[2].next_start is not None), default=None)
+    nxt = entries(i for i in seen if i[3] and soonest is not None and i[2].next_start == soonest)
+    others = [] if on_duty or not speaks else entries(i for i in seen if i[2].on_duty)
+    return on_duty, nxt, others
 
 
 def _on_duty(e: Entry, dial_from: Dialling | None) -> dict:
@@ -72,33 +118,38 @@ def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, spe
               dial_from: Dialling | None = None) -> list[dict]:
     """One entry per (network, member): status, local time there, who is on duty, until
     when and who is next, both within ``BOARD_HORIZON``. With ``speaks`` and nobody on
-    duty who speaks it, who is on duty all the same (``on_duty_not_speaking``)."""
+    duty who speaks it, who is on duty all the same (``on_duty_not_speaking``).
+    The rosters and reach marks are read once for the whole network
+    (``store.load_current``), not once a member; the board shows each member's own
+    status (no fallback), and the warnings of ``whois`` are its own."""
     out = []
     for code in codes:
         net = store.find_network(conn, code)
-        # The board shows each member's own status; the fallback is one row of its own.
-        for answer in network_answers(conn, net, store.network_members(conn, net), at, now, speaks, BOARD_HORIZON,
-                                      dial_from):
-            member = answer.member
-            zone = member_zone(member, answer.roster.contacts if answer.roster else None)
+        rosters = store.load_current(conn, net.code, window=(at, at + NEAR))
+        read = marks.network_marks_and_confirmations(conn, net.code)
+        trust_read = trust.network_trust(conn, net.code)
+        for member in store.network_members(conn, net):
+            roster = rosters.get(member)
+            on_duty, nxt, others = member_now(conn, roster, at, speaks, read.get(member, ({}, {})))
+            zone = member_zone(member, roster.contacts if roster else None)
             out.append({
                 "network": net.code,
                 "member": member,
-                "status": status_of(answer),
+                "status": status_of(roster, on_duty),
                 "member_status": net.members.get(member, {}).get("status"),
                 "timezone": zone,
                 "local_time": lookup_zone(zone).to_local(at).isoformat() if zone else None,
-                "on_duty": [_on_duty(e, dial_from) for e in answer.on_duty],
+                "on_duty": [_on_duty(e, dial_from) for e in on_duty],
                 "next": [{"id": e.contact.id, "name": e.contact.name, "rank": e.contact.rank,
                           "from": format_utc(e.status.next_start), "reach_changed": e.reach_changed}
-                         for e in answer.next],
-                "demo": answer.demo,
-                "provenance": answer.provenance,
+                         for e in nxt],
+                "demo": roster.demo if roster else False,
+                "provenance": provenance(conn, roster, now, network_trust=trust_read),
                 # Contacts whose stored duty is beyond the limits or damaged: never named
                 # as on duty, so the board says why a member may show nobody.
-                "not_evaluated": dict(answer.roster.unreadable) if answer.roster else {},
+                "not_evaluated": dict(roster.unreadable) if roster else {},
                 "member_name": member_label(member),
-                "on_duty_not_speaking": [_on_duty(e, dial_from) for e in answer.on_duty_not_speaking],
+                "on_duty_not_speaking": [_on_duty(e, dial_from) for e in others],
             })
     out.sort(key=lambda e: (STATUS_ORDER[e["status"]], e["network"], e["member"]))
     return out
@@ -140,6 +191,8 @@ def schedule(conn: sqlite3.Connection, network: str, member: str, start: int, en
     net = store.find_network(conn, network)
     lo, hi = start - SCHEDULE_MARGIN, end + SCHEDULE_MARGIN
     contacts = _contacts(conn, net.code, member, (lo, hi))
+    from ..domain.coverage import member_coverage
+
     cov = member_coverage(member, contacts, start, end)
     flagged = marks.contact_marks(conn, net.code, member) if contacts else {}
     shifts = [
@@ -162,7 +215,7 @@ class CoverageReport:
     network: str
     start: int
     end: int
-    members: list[MemberCoverage]
+    members: list  # of coverage.MemberCoverage
 
     @property
     def has_gap(self) -> bool:
@@ -183,6 +236,8 @@ class CoverageReport:
 def coverage(conn: sqlite3.Connection, network: str, member: str | None, start: int, end: int) -> CoverageReport:
     """Gaps and backup-only stretches of every member (or one) over ``[start, end)``.
     A member with no roster is one gap over the whole window."""
+    from ..domain.coverage import member_coverage
+
     net = store.find_network(conn, network)
     members = [member] if member else store.network_members(conn, net)
     return CoverageReport(net.code, start, end,
@@ -229,6 +284,8 @@ def members_overview(conn: sqlite3.Connection, network: str, now: int) -> list[d
 
 def contact_dict(c, network: str, member: str, reach_changed: dict | None = None,
                  dial_from: Dialling | None = None) -> dict:
+    from ..domain.describe import describe_text
+
     return {"network": network, "member": member, **c.as_dict(),
             "duty_in_words": [describe_text(r.text()) for r in c.duty], "reach_changed": reach_changed,
             **phone_fields(c, dial_from)}

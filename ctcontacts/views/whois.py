@@ -161,7 +161,7 @@ def _on_duty_json(e: Entry, at: int, dial_from: Dialling | None = None) -> dict:
             "speaks_language": e.speaks}
 
 
-def _order(e: Entry) -> tuple:
+def entry_order(e: Entry) -> tuple:
     return e.contact.order
 
 
@@ -177,7 +177,8 @@ def speaks_option(text: str | None) -> str | None:
     return tag.lower()
 
 
-def _speaks(c: Contact, lang: str | None) -> bool:
+def speaks_language(c: Contact, lang: str | None) -> bool:
+    """Whether the contact speaks ``lang`` (``fr`` matches ``fr-CA``); true when none is asked."""
     if not lang:
         return True
     want = lang.lower()
@@ -201,21 +202,28 @@ def _entries(conn: sqlite3.Connection, roster: Roster | None, at: int,
     for c in roster.contacts:
         if c.id in roster.unreadable:
             continue  # a duty that cannot be evaluated never names anyone (see _unreadable)
-        speaking = _speaks(c, speaks)
+        speaking = speaks_language(c, speaks)
         if not speaking and others is None:
             continue
         zone = lookup_zone(c.timezone)
-        # First from the dated shifts near ``at``. A contact with dated shifts beyond
-        # them whose answer lies further out (a long unbroken duty, nobody due within
-        # the near window) is read again over the whole horizon.
-        partial = roster.partial is not None and c.id in roster.partial
-        status = status_at(c.duty, zone, at, horizon, known=NEAR if partial else None)
-        if status is None:
-            whole = store.contact_duty(conn, roster, c.id, (at, at + horizon + 1))
-            status = status_at(whole, zone, at, horizon)
+        status = contact_status(conn, roster, c, zone, at, horizon)
         entry = Entry(c, zone, status, flagged.get(c.id), confirmed.get(c.id), speaking if speaks else None)
         (out if speaking else others).append(entry)
     return out
+
+
+def contact_status(conn: sqlite3.Connection, roster: Roster, c: Contact, zone: Zone, at: int, horizon: int,
+                   whole: bool = False) -> Status:
+    """The engine's answer for one contact of a roster loaded for a window from ``at``:
+    first from the dated shifts near ``at``. A contact with dated shifts beyond them
+    whose answer lies further out (a long unbroken duty, nobody due within the near
+    window) is read again over the whole horizon. ``whole``: ``engine.status_at``'s."""
+    partial = roster.partial is not None and c.id in roster.partial
+    status = status_at(c.duty, zone, at, horizon, known=NEAR if partial else None, whole=whole)
+    if status is None:
+        whole = store.contact_duty(conn, roster, c.id, (at, at + horizon + 1))
+        status = status_at(whole, zone, at, horizon)
+    return status
 
 
 def _reach_warnings(member: str, entries: list[Entry]) -> list[str]:
@@ -238,15 +246,20 @@ def _fallback_warning(code: str, mark: dict) -> str:
 
 
 def provenance(conn: sqlite3.Connection, roster: Roster | None, now: int,
-               made_current_by: int | None = None) -> dict | None:
+               made_current_by: int | None = None, network_trust: tuple | None = None) -> dict | None:
     """Where a roster's numbers came from: its version and the import that wrote it,
     its file, and who signed it (as verified at import) and whether that key is trusted
     for it now; with the network's signature policy. One statement (``trust.lookup_trust``),
-    by primary keys; nothing is verified at lookup."""
+    by primary keys, or none with ``network_trust`` (``trust.network_trust`` of its
+    network, read once for a board); nothing is verified at lookup."""
     if roster is None:
         return None
     signer = roster.signer
-    policy, trusts = trust.lookup_trust(conn, roster.network, roster.member, signer["fingerprint"] if signer else None)
+    fingerprint = signer["fingerprint"] if signer else None
+    if network_trust is None:
+        policy, trusts = trust.lookup_trust(conn, roster.network, roster.member, fingerprint)
+    else:
+        policy, trusts = network_trust[0], trust.trusts_held(network_trust[1], roster.member, fingerprint)
     out = {"import_id": roster.import_id, "version_id": roster.version_id, "imported_at": roster.imported_at,
            "file": roster.source, "sha256": roster.source_sha256, "signed": signer is not None, "signer": None,
            "policy": policy}
@@ -319,19 +332,6 @@ def whois(conn: sqlite3.Connection, network: str, member: str, at: int, now: int
                    speaks=speaks, fallback=fallback, horizon=horizon, as_recorded=as_recorded, dial_from=dial_from)
 
 
-def network_answers(conn: sqlite3.Connection, net: Network, members: list[str], at: int, now: int,
-                    speaks: str | None = None, horizon: int = HORIZON,
-                    dial_from: Dialling | None = None) -> list[Answer]:
-    """``whois`` for each of ``members`` (without the fallback), as the network board
-    asks: the rosters and reach marks read once for the whole network
-    (``store.load_current``), not once a member."""
-    rosters = store.load_current(conn, net.code, window=(at, at + NEAR))
-    read = marks.network_marks_and_confirmations(conn, net.code)
-    return [_answer(conn, net, member, rosters.get(member), at, now, trust_day=now, speaks=speaks, fallback=False,
-                    horizon=horizon, marks_read=read.get(member, ({}, {})), dial_from=dial_from)
-            for member in members]
-
-
 def _answer(conn: sqlite3.Connection, net: Network, member: str, roster: Roster | None, at: int, now: int, *,
             trust_day: int, made_current: int | None = None, speaks: str | None = None, fallback: bool = True,
             horizon: int = HORIZON, as_recorded: bool = False, marks_read: tuple[dict, dict] | None = None,
@@ -339,16 +339,16 @@ def _answer(conn: sqlite3.Connection, net: Network, member: str, roster: Roster 
     """The answer from the roster loaded for ``member`` (see ``whois``)."""
     others: list[Entry] | None = [] if speaks else None
     entries = _entries(conn, roster, at, speaks, horizon, others, with_marks=not as_recorded, marks_read=marks_read)
-    on_duty = sorted((e for e in entries if e.status.on_duty), key=_order)
+    on_duty = sorted((e for e in entries if e.status.on_duty), key=entry_order)
     upcoming = [e for e in entries if e.status.next_start is not None]
     soonest = min((e.status.next_start for e in upcoming), default=None)
-    nxt = sorted((e for e in upcoming if e.status.next_start == soonest), key=_order)
+    nxt = sorted((e for e in upcoming if e.status.next_start == soonest), key=entry_order)
 
     answer = Answer(net, member, at, on_duty, nxt, [], net.fallback, roster=roster, speaks=speaks,
                     as_recorded=as_recorded, dial_from=dial_from)
     answer.provenance = provenance(conn, roster, trust_day, made_current)
     if speaks and not on_duty:
-        answer.on_duty_not_speaking = sorted((e for e in others if e.status.on_duty), key=_order)
+        answer.on_duty_not_speaking = sorted((e for e in others if e.status.on_duty), key=entry_order)
     warnings = answer.warnings
     warnings.extend(_membership(net, member))
     if roster is None and as_recorded:
@@ -377,9 +377,9 @@ def _answer(conn: sqlite3.Connection, net: Network, member: str, roster: Roster 
         fb, fb_current = _load(conn, net.code, net.fallback, at, as_recorded)
         fb_others: list[Entry] | None = [] if speaks else None
         answer.fallback = sorted((e for e in _entries(conn, fb, at, speaks, others=fb_others,
-                                                      with_marks=not as_recorded) if e.status.on_duty), key=_order)
+                                                      with_marks=not as_recorded) if e.status.on_duty), key=entry_order)
         if speaks and not answer.fallback:
-            answer.fallback_not_speaking = sorted((e for e in fb_others if e.status.on_duty), key=_order)
+            answer.fallback_not_speaking = sorted((e for e in fb_others if e.status.on_duty), key=entry_order)
         answer.fallback_provenance = provenance(conn, fb, trust_day, fb_current)
         warnings.extend(_reach_warnings(net.fallback, answer.fallback + answer.fallback_not_speaking))
         if fb is None:
