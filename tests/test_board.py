@@ -150,3 +150,52 @@ def test_a_version_whose_longest_shift_is_unknown_is_read_whole(tmp_path, cli, d
     doc = json.loads(cli("now", "-n", "ftf", "--json").stdout)
     fr = next(m for m in doc["members"] if m["member"] == "FR")
     assert [d["until"] for d in fr["on_duty"]] == EXPECTED["FR"][0]
+
+
+# --- two days read first, the rest of the dated shifts for whoever needs them ----------
+
+from ctcontacts.directory.importer import import_files  # noqa: E402
+from ctcontacts.storage import store  # noqa: E402
+
+NOW = int(dt.datetime(2026, 11, 29, 2, tzinfo=dt.timezone.utc).timestamp())
+
+
+@st.composite
+def dated_shifts(draw):
+    # Shifts from a week before "now" to a month after it: some in the two days a board
+    # reads first, some only within its 16 days, some beyond; a few of them 'off'.
+    out = []
+    for _ in range(draw(st.integers(1, 10))):
+        start = dt.datetime(2026, 11, 22) + dt.timedelta(minutes=30 * draw(st.integers(0, 38 * 48)))
+        text = f"{start:%Y-%m-%dT%H:%M}/PT{draw(st.sampled_from([4, 12, 24, 72, 24 * 9]))}H"
+        out.append(("off " + text) if draw(st.integers(0, 6)) == 0 else text)
+    return sorted(set(out))
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(fr=dated_shifts(), de=dated_shifts(), weekly=st.sampled_from([[], ["Sa 10:00-12:00"]]),
+       offsets=st.lists(st.integers(-86400, 20 * 86400), min_size=1, max_size=4))
+def test_shifts_read_after_the_first_two_days_give_whois_answer(tmp_path_factory, monkeypatch, fr, de, weekly,
+                                                                 offsets):
+    tmp = tmp_path_factory.mktemp("board")
+    db = tmp / "board.db"
+    import_files(db, [roster_file(tmp, roster("FR", contacts=[contact(duty=fr), contact("fr-b", duty=fr[::2] + weekly)]),
+                                  roster("DE", contacts=[contact("de-desk", timezone="Europe/Berlin", duty=de)]))],
+                 now=NOW)
+    conn = connect(db)
+    one_at_a_time = []
+    real = store.contact_duty
+    monkeypatch.setattr(store, "contact_duty", lambda *a, **k: one_at_a_time.append(a) or real(*a, **k))
+    for offset in offsets:
+        at = NOW + offset
+        shown = {m["member"]: m for m in board.now_board(conn, ["ftf"], at, NOW)}
+        for member in ("FR", "DE"):
+            expected = whois.whois(conn, "ftf", member, at, NOW, fallback=False, horizon=board.BOARD_HORIZON)
+            line = shown[member]
+            assert [(d["id"], d["until"]) for d in line["on_duty"]] == [
+                (e.contact.id, whois.format_utc(e.status.until) if e.status.until else None) for e in expected.on_duty]
+            assert [(n["id"], n["from"]) for n in line["next"]] == [
+                (e.contact.id, whois.format_utc(e.status.next_start)) for e in expected.next]
+    # Every shift the board needed past its first two days was read in its one statement.
+    assert one_at_a_time == []

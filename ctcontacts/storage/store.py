@@ -202,6 +202,51 @@ def load_current(conn: sqlite3.Connection, network: str, *, window: tuple[int, i
     return out
 
 
+def dated_after(conn: sqlite3.Connection, wanted: list[tuple[Roster, str]], window: tuple[int, int],
+                end: int) -> dict[int, dict[str, list]]:
+    """For rosters read for ``window`` (``load_current``), the dated rules of the
+    ``wanted`` (roster, contact id) that start after it and before ``end``, by version
+    and contact id: with the rules already read, all those that touch the window's
+    start to ``end``. In one statement for them all, by the index of starts (the network
+    board reads two days first; a few contacts need 16)."""
+    heads: dict[int, dict] = {}
+    ids: dict[int, set[str]] = {}
+    for roster, cid in wanted:
+        heads[roster.version_id] = _head_of(roster)
+        ids.setdefault(roster.version_id, set()).add(cid)
+    # Each version's rows go on from where its window's filter stopped (_filter: wider
+    # when another tz release computed the instants).
+    bounds = {vid: (_filter(head, window)[2], _filter(head, (window[0], end))[2]) for vid, head in heads.items()}
+    rows: dict[int, list] = {vid: [] for vid in heads}
+    versions = sorted(heads)
+    for k in range(0, len(versions), 500):  # (SQLite's fewest variables a statement: 999)
+        chunk = versions[k:k + 500]
+        for row in _tuples(conn).execute(
+                "SELECT contact_id, rule, starts, ends, version_id FROM duty_rules INDEXED BY duty_rules_by_start "
+                f"WHERE version_id IN ({', '.join('?' * len(chunk))}) AND starts >= ? AND starts < ? "
+                "ORDER BY version_id, contact_id, position",
+                [*chunk, min(bounds[v][0] for v in chunk), max(bounds[v][1] for v in chunk)]):
+            vid = row[4]
+            start, stop = bounds[vid]
+            if row[0] in ids[vid] and start <= row[2] < stop and len(rows[vid]) <= MAX_RULES_PER_ROSTER:
+                rows[vid].append(row)
+    out: dict[int, dict[str, list]] = {}
+    for vid, found in rows.items():
+        problems: dict[str, str] = {}
+        rules = _read_duty(heads[vid], found, parse=True, window=(window[0], end), unreadable=problems,
+                           one_contact=True)
+        # A contact whose rules here are beyond the limits is left out: read on its own
+        # (``contact_duty``), it is refused as whois refuses it.
+        out[vid] = {cid: rules.get(cid, []) for cid in ids[vid]
+                    if cid not in problems and WHOLE_ROSTER not in problems}
+    return out
+
+
+def _head_of(roster: Roster) -> dict:
+    """What ``load_duty`` reads of a version's head row, from a roster read back."""
+    return {"id": roster.version_id, "spans_tz": roster.spans_tz, "network": roster.network, "member": roster.member}
+
+
 def _assemble(head, contact_rows, rules: dict[str, list], unreadable: dict[str, str],
               window: tuple[int, int] | None) -> Roster:
     """A version's roster from its head row, its contacts' rows (in order) and their duty."""
@@ -425,8 +470,7 @@ def _read_duty(head, rows, *, parse: bool, window: tuple[int, int] | None, unrea
 
 def contact_duty(conn: sqlite3.Connection, roster: Roster, contact: str, window: tuple[int, int]) -> list:
     """One contact's duty rules of a loaded roster, read again over a wider ``window``."""
-    head = {"id": roster.version_id, "spans_tz": roster.spans_tz, "network": roster.network, "member": roster.member}
-    return load_duty(conn, head, window=window, contact=contact).get(contact, [])
+    return load_duty(conn, _head_of(roster), window=window, contact=contact).get(contact, [])
 
 
 def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, created_at: str) -> int:

@@ -61,36 +61,60 @@ BOARD_HORIZON = 16 * 86400
 # contacts of every rule kind) 1,164 contacts took whois' second, 16-day look, and 324
 # take it here: evaluating the network costs 291 M instructions where whois' way took
 # 330 M (valgrind --tool=callgrind). Most of the cost is the first look itself.
+# The rosters are read for the first look only (``FIRST_READ``), and the dated shifts
+# after it only for the contacts that need them, in one statement (``store.dated_after``):
+# the network's rosters cost 244 M instructions to read for two days, 293 M for 16.
 BOARD_FIRST_LOOK = 2 * 86400
+FIRST_READ = BOARD_FIRST_LOOK + 1  # the dated shifts read with the rosters: [at, at + FIRST_READ)
 
 
-def member_now(conn: sqlite3.Connection, roster, at: int, speaks: str | None,
-               marks_read: tuple[dict, dict]) -> tuple[list[Entry], list[Entry], list[Entry]]:
-    """One member's line of the board: who is on duty (who speaks ``speaks``, if given),
-    who comes on soonest within ``BOARD_HORIZON``, and, when nobody who speaks it is on
-    duty, who is on duty all the same. The same contacts, ``until`` and ``from`` as
-    ``whois`` with that horizon (tests/test_board.py holds the two equal)."""
+def first_look(conn: sqlite3.Connection, roster, at: int, speaks: str | None) -> list[list]:
+    """Each evaluable contact of a roster read for ``FIRST_READ`` from ``at``, with its
+    zone, its status over ``BOARD_FIRST_LOOK`` and whether it speaks ``speaks``; then
+    whether it needs the whole horizon (``member_now``)."""
     if roster is None:
-        return [], [], []
-    seen = []  # [contact, zone, status, speaks]: an Entry is made only for who is shown
+        return []
+    seen = []  # [contact, zone, status, speaks, needs the whole horizon]
     due = False
     for c in roster.contacts:
         if c.id in roster.unreadable:
             continue  # a duty that cannot be evaluated never names anyone (as whois)
         zone = lookup_zone(c.timezone)
         speaking = speaks_language(c, speaks)
-        status = contact_status(conn, roster, c, zone, at, BOARD_FIRST_LOOK)
+        status = contact_status(conn, roster, c, zone, at, BOARD_FIRST_LOOK, known=FIRST_READ)
         due = due or (speaking and status.next_start is not None)
-        seen.append([c, zone, status, speaking])
+        seen.append([c, zone, status, speaking, False])
     for item in seen:
-        c, zone, s, speaking = item
-        if (s.on_duty and s.until is None) or (speaking and not due and s.next_start is None):
-            item[2] = contact_status(conn, roster, c, zone, at, BOARD_HORIZON, whole=True)
+        s = item[2]
+        item[4] = (s.on_duty and s.until is None) or (item[3] and not due and s.next_start is None)
+    return seen
+
+
+def member_now(conn: sqlite3.Connection, roster, at: int, speaks: str | None, marks_read: tuple[dict, dict],
+               seen: list[list] | None = None, more: dict | None = None) -> tuple[list[Entry], list[Entry], list[Entry]]:
+    """One member's line of the board: who is on duty (who speaks ``speaks``, if given),
+    who comes on soonest within ``BOARD_HORIZON``, and, when nobody who speaks it is on
+    duty, who is on duty all the same. The same contacts, ``until`` and ``from`` as
+    ``whois`` with that horizon (tests/test_board.py holds the two equal).
+    ``roster``: read for ``FIRST_READ`` from ``at``; ``seen``: its ``first_look``, if
+    taken; ``more``: the dated rules after that window (``store.dated_after``) by
+    contact id, for those read already (the others are read here, one at a time)."""
+    if roster is None:
+        return [], [], []
+    if seen is None:
+        seen = first_look(conn, roster, at, speaks)
+    for item in seen:
+        c, zone, _, _, whole = item
+        if whole:
+            extra = (more or {}).get(c.id)
+            item[2] = contact_status(conn, roster, c, zone, at, BOARD_HORIZON, whole=True,
+                                     known=FIRST_READ if extra is None else NEAR,
+                                     duty=None if extra is None else [*c.duty, *extra])
     flagged, confirmed = marks_read
 
     def entries(chosen) -> list[Entry]:
         return sorted((Entry(c, zone, s, flagged.get(c.id), confirmed.get(c.id), speaking if speaks else None)
-                       for c, zone, s, speaking in chosen), key=entry_order)
+                       for c, zone, s, speaking, _ in chosen), key=entry_order)
 
     on_duty = entries(i for i in seen if i[2].on_duty and i[3])
     soonest = min((i[2].next_start for i in seen if i[3] and i[2].next_start is not None), default=None)
@@ -125,12 +149,20 @@ def now_board(conn: sqlite3.Connection, codes: list[str], at: int, now: int, spe
     out = []
     for code in codes:
         net = store.find_network(conn, code)
-        rosters = store.load_current(conn, net.code, window=(at, at + NEAR))
+        rosters = store.load_current(conn, net.code, window=(at, at + FIRST_READ))
         read = marks.network_marks_and_confirmations(conn, net.code)
         trust_read = trust.network_trust(conn, net.code)
-        for member in store.network_members(conn, net):
+        members = store.network_members(conn, net)
+        looks = {m: first_look(conn, rosters.get(m), at, speaks) for m in members}
+        # The contacts whose answer lies past the first look and whose dated shifts go
+        # past the rosters' window: the rest of those shifts, for all at once.
+        wanted = [(roster, item[0].id) for roster, seen in ((rosters.get(m), looks[m]) for m in members)
+                  for item in seen if item[4] and roster.partial and item[0].id in roster.partial]
+        more = store.dated_after(conn, wanted, (at, at + FIRST_READ), at + NEAR) if wanted else {}
+        for member in members:
             roster = rosters.get(member)
-            on_duty, nxt, others = member_now(conn, roster, at, speaks, read.get(member, ({}, {})))
+            on_duty, nxt, others = member_now(conn, roster, at, speaks, read.get(member, ({}, {})), looks[member],
+                                              more.get(roster.version_id) if roster else None)
             zone = member_zone(member, roster.contacts if roster else None)
             out.append({
                 "network": net.code,

@@ -213,13 +213,16 @@ def _entries(conn: sqlite3.Connection, roster: Roster | None, at: int,
 
 
 def contact_status(conn: sqlite3.Connection, roster: Roster, c: Contact, zone: Zone, at: int, horizon: int,
-                   whole: bool = False) -> Status:
-    """The engine's answer for one contact of a roster loaded for a window from ``at``:
-    first from the dated shifts near ``at``. A contact with dated shifts beyond them
-    whose answer lies further out (a long unbroken duty, nobody due within the near
-    window) is read again over the whole horizon. ``whole``: ``engine.status_at``'s."""
+                   whole: bool = False, known: int = NEAR, duty: list | None = None) -> Status:
+    """The engine's answer for one contact of a roster loaded for the window of ``known``
+    seconds from ``at``: first from the dated shifts near ``at``. A contact with dated
+    shifts beyond them whose answer lies further out (a long unbroken duty, nobody due
+    within the near window) is read again over the whole horizon. ``whole``:
+    ``engine.status_at``'s; ``duty``: the contact's rules if not ``c.duty`` (read
+    further than the roster was)."""
     partial = roster.partial is not None and c.id in roster.partial
-    status = status_at(c.duty, zone, at, horizon, known=NEAR if partial else None, whole=whole)
+    status = status_at(c.duty if duty is None else duty, zone, at, horizon, known=known if partial else None,
+                       whole=whole)
     if status is None:
         whole = store.contact_duty(conn, roster, c.id, (at, at + horizon + 1))
         status = status_at(whole, zone, at, horizon)
