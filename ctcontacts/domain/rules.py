@@ -8,6 +8,7 @@ place that knows the time semantics.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from functools import lru_cache
 
@@ -267,7 +268,11 @@ class Duty:
         return max(max(self.ends, default=0), 0)  # rules without instants hold _NO_INSTANT
 
     def longest_span(self) -> int:
-        """The length in seconds of the longest dated rule; 0 when there are none."""
+        """The length in seconds of the longest dated rule; 0 when there are none.
+        (Asked of every contact an import writes: a contact of dated shifts only, a year
+        of them, is measured in C, ``map``, not a Python step per shift.)"""
+        if self.all_dated():
+            return max(map(operator.sub, self.ends, self.starts), default=0)
         return max((e - s for s, e in zip(self.starts, self.ends) if s != _NO_INSTANT), default=0)
 
     def all_dated(self) -> bool:
