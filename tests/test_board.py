@@ -14,11 +14,15 @@ import sqlite3
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from ctcontacts.directory.importer import import_files
 from ctcontacts.domain.members import builtin_networks
 from ctcontacts.domain.model import Contact, Roster
 from ctcontacts.domain.rules import parse_rule
+from ctcontacts.storage import store
 from ctcontacts.storage.db import connect
 from ctcontacts.views import board, whois
+
+from .conftest import contact, roster, roster_file
 
 ZONES = ["Europe/Paris", "Europe/Dublin", "Africa/Casablanca", "America/Santiago", "Australia/Lord_Howe", "UTC"]
 DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
@@ -99,7 +103,6 @@ def test_the_board_names_whom_whois_names(tmp_path, roster, offset, speaks):
 
 # --- the dated shifts a board reads, by their start (migration m008) ----------------
 
-from .conftest import contact, roster, roster_file  # noqa: E402
 
 
 def _long_shift_board(tmp_path, cli):
@@ -125,37 +128,34 @@ def test_a_shift_that_began_long_before_the_board_is_read(tmp_path, cli, db_path
     assert conn.execute("SELECT max(longest_dated) FROM roster_versions").fetchone()[0] == 20 * 86400
 
 
-def test_a_database_from_before_the_index_is_upgraded(tmp_path, cli, db_path):
-    """A database written before m008 gets the index and each version's longest shift."""
-    assert _long_shift_board(tmp_path, cli) == EXPECTED
+def _fr_until_after(cli, db_path, *statements: str) -> list:
+    """FR's ``until`` on the board after the database was changed by ``statements``."""
     conn = sqlite3.connect(db_path)
-    conn.execute("DROP INDEX duty_rules_by_start")
-    conn.execute("ALTER TABLE roster_versions DROP COLUMN longest_dated")
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm008_dated_by_start'")
+    for statement in statements:
+        conn.execute(statement)
     conn.commit()
     conn.close()
     doc = json.loads(cli("now", "-n", "ftf", "--json").stdout)
-    fr = next(m for m in doc["members"] if m["member"] == "FR")
-    assert [d["until"] for d in fr["on_duty"]] == EXPECTED["FR"][0]
+    return [d["until"] for m in doc["members"] if m["member"] == "FR" for d in m["on_duty"]]
+
+
+def test_a_database_from_before_the_index_is_upgraded(tmp_path, cli, db_path):
+    """A database written before m008 gets the index and each version's longest shift."""
+    assert _long_shift_board(tmp_path, cli) == EXPECTED
+    assert _fr_until_after(cli, db_path, "DROP INDEX duty_rules_by_start",
+                           "ALTER TABLE roster_versions DROP COLUMN longest_dated",
+                           "DELETE FROM _sqlite_migrations WHERE name = 'm008_dated_by_start'") == EXPECTED["FR"][0]
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT max(longest_dated) FROM roster_versions").fetchone()[0] == 20 * 86400
 
 
 def test_a_version_whose_longest_shift_is_unknown_is_read_whole(tmp_path, cli, db_path):
     assert _long_shift_board(tmp_path, cli) == EXPECTED
-    conn = sqlite3.connect(db_path)
-    conn.execute("UPDATE roster_versions SET longest_dated = NULL")
-    conn.commit()
-    conn.close()
-    doc = json.loads(cli("now", "-n", "ftf", "--json").stdout)
-    fr = next(m for m in doc["members"] if m["member"] == "FR")
-    assert [d["until"] for d in fr["on_duty"]] == EXPECTED["FR"][0]
+    assert _fr_until_after(cli, db_path, "UPDATE roster_versions SET longest_dated = NULL") == EXPECTED["FR"][0]
 
 
 # --- two days read first, the rest of the dated shifts for whoever needs them ----------
 
-from ctcontacts.directory.importer import import_files  # noqa: E402
-from ctcontacts.storage import store  # noqa: E402
 
 NOW = int(dt.datetime(2026, 11, 29, 2, tzinfo=dt.timezone.utc).timestamp())
 

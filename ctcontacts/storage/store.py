@@ -127,8 +127,8 @@ def load_version(conn: sqlite3.Connection, version_id: int | None, *, parse: boo
     # A lookup (a window) shows no notes: they stay off its path, however long an older
     # version let them be (a 50 MB one made every lookup of its member take 1.7 s).
     notes = "notes" if window is None else "'' AS notes"
-    rows = _tuples(conn).execute(f"SELECT {_CONTACT_COLUMNS}, {notes} FROM contacts WHERE version_id = ? ORDER BY position",
-                        [version_id])
+    rows = _tuples(conn).execute(
+        f"SELECT {_CONTACT_COLUMNS}, {notes} FROM contacts WHERE version_id = ? ORDER BY position", [version_id])
     return _assemble(head, rows, rules, unreadable, window)
 
 

@@ -224,8 +224,7 @@ def contact_status(conn: sqlite3.Connection, roster: Roster, c: Contact, zone: Z
     status = status_at(c.duty if duty is None else duty, zone, at, horizon, known=known if partial else None,
                        whole=whole)
     if status is None:
-        whole = store.contact_duty(conn, roster, c.id, (at, at + horizon + 1))
-        status = status_at(whole, zone, at, horizon)
+        status = status_at(store.contact_duty(conn, roster, c.id, (at, at + horizon + 1)), zone, at, horizon)
     return status
 
 
