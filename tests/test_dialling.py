@@ -159,3 +159,30 @@ def test_a_number_without_stored_forms_is_shown_in_e164(tmp_path, cli, db_path):
     assert doc["on_duty"][0]["phones_international"] == ["+442079460137"]
     assert doc["on_duty"][0]["dial"] == [None]
     assert "+442079460137" in cli("whois", "-c", "GB", "-n", "ftf").stdout
+
+
+def test_forms_made_at_validation_are_the_stored_ones(tmp_path, cli, db_path):
+    """Validation reads each phone once (cached by text and region) and keeps its
+    forms; what is stored is what ``number_formats`` makes of the E.164 number, the
+    same number read in another member's country is read there, and a number written
+    twice is stored once."""
+    local_gb = "020 7946 0137"
+    assert cli("import", roster_file(
+        tmp_path,
+        roster("GB", contacts=[contact("gb-a", phones=[local_gb, "+44 20 7946 0137", "+33 1 99 00 10 01"],
+                                       timezone="Europe/London"),
+                               contact("gb-b", phones=["+1 202 555 0101", local_gb], timezone="Europe/London")]),
+        roster("IE", contacts=[contact("ie-a", phones=["01 555 0100"], timezone="Europe/Dublin")]),
+    )).exit_code == 0
+    conn = sqlite3.connect(db_path)
+    stored = {cid: (json.loads(p), json.loads(f)) for cid, p, f in conn.execute(
+        "SELECT id, phones, phone_formats FROM contacts")}
+    assert stored["gb-a"][0] == ["+442079460137", "+33199001001"]
+    assert stored["gb-b"][0] == ["+12025550101", "+442079460137"]
+    assert stored["ie-a"][0] == ["+35315550100"]
+    for phones, forms in stored.values():
+        assert forms == [number_formats(p) for p in phones]
+    # The text read in Great Britain is no number in France: the cache is by region too.
+    result = cli("import", roster_file(tmp_path, roster("FR", contacts=[contact("fr-a", phones=[local_gb])]),
+                                       name="fr.json"))
+    assert result.exit_code == 2 and "is not a valid number for its country" in result.stderr

@@ -27,6 +27,13 @@ def number_formats(e164: str) -> list[str] | None:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return None
+    return parsed_formats(number)
+
+
+def parsed_formats(number) -> list[str]:
+    """``number_formats`` of a number libphonenumber has parsed already (``PhoneNumber``)."""
+    import phonenumbers
+
     fmt = phonenumbers.PhoneNumberFormat
     return [phonenumbers.format_number(number, fmt.INTERNATIONAL), phonenumbers.format_number(number, fmt.NATIONAL)]
 

@@ -483,8 +483,6 @@ def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, crea
          max((_longest_dated(c.duty) for c in roster.contacts), default=0)],
     )
     version = cur.lastrowid
-    from ..domain.dialling import formats_of
-
     cache: dict = {}
     conn.executemany(
         "INSERT INTO contacts (version_id, id, position, name, agency, role, rank, phones, email, "
@@ -493,7 +491,7 @@ def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, crea
         [
             [version, c.id, i, c.name, c.agency, c.role, c.rank, json.dumps(c.phones), c.email,
              c.secure_channel, json.dumps(c.languages), c.timezone, c.verified, c.notes, _dated_until(c.duty),
-             json.dumps(formats_of(c.phones, cache))]
+             json.dumps(_formats(c, cache))]
             for i, c in enumerate(roster.contacts)
         ],
     )
@@ -502,6 +500,16 @@ def write_version(conn: sqlite3.Connection, roster: Roster, import_id: int, crea
         itertools.chain.from_iterable(_duty_params(version, c) for c in roster.contacts),
     )
     return version
+
+
+def _formats(c: Contact, cache: dict) -> list:
+    """A contact's phones' stored forms: as validation made them, else made here (a
+    roster read back from the database and written again, by a rollback, say)."""
+    from ..domain.dialling import formats_of
+
+    if c.phone_formats is not None and len(c.phone_formats) == len(c.phones):
+        return c.phone_formats
+    return formats_of(c.phones, cache)
 
 
 def _duty_params(version: int, c: Contact):
