@@ -1,5 +1,6 @@
 """import: all-or-nothing, every problem at once, replacement per (network, member)."""
 
+import datetime as dt
 import json
 import sqlite3
 
@@ -374,3 +375,24 @@ def test_csv_repeated_rows_are_checked_like_any_other(tmp_path, cli):
     p.write_text(head + "".join(row.format(rank=1, duty=f"{d} 08:00-09:00") for d in ("Mo", "Tu", "We")))
     assert cli("import", p).exit_code == 0
     assert cli.json("contacts", "-n", "ftf", "-c", "FR")[1][0]["duty"] == ["Mo 08:00-09:00", "Tu 08:00-09:00", "We 08:00-09:00"]
+
+
+def test_a_rule_text_repeated_is_read_in_each_contacts_zone_and_reported_at_each_place(tmp_path, cli, db_path):
+    """Validation parses a rule's text once per import (``rules.parse_given``): the
+    same dated rule in Paris and in Tokyo still gets each zone's instants, and a bad
+    rule written twice is reported at both places."""
+    rules = ["off 2026-12-24T00:00/P3D", "Mo-Fr 08:00-18:00"]
+    good = roster_file(tmp_path, roster("FR", contacts=[contact("fr-a", duty=rules)]),
+                       roster("JP", contacts=[contact("jp-a", duty=rules, timezone="Asia/Tokyo",
+                                                      phones=["+81 3 1234 5678"])]))
+    assert cli("import", good).exit_code == 0
+    conn = sqlite3.connect(db_path)
+    spans = dict(conn.execute("SELECT contact_id, starts FROM duty_rules WHERE starts IS NOT NULL"))
+    utc = dt.timezone.utc
+    assert spans == {"fr-a": int(dt.datetime(2026, 12, 23, 23, tzinfo=utc).timestamp()),
+                     "jp-a": int(dt.datetime(2026, 12, 23, 15, tzinfo=utc).timestamp())}
+    bad = roster_file(tmp_path, roster("FR", contacts=[contact("fr-a", duty=["Mo-Fr 08:00-25:00"]),
+                                                       contact("fr-b", duty=["Mo-Fr 08:00-25:00"])]), name="bad.json")
+    result = cli("import", bad)
+    assert result.exit_code == 2
+    assert "contacts[0].duty[0]" in result.stderr and "contacts[1].duty[0]" in result.stderr

@@ -17,7 +17,7 @@ from ..domain.dialling import parsed_formats
 from ..domain.members import ORG, find_member, unknown_member_message
 from ..domain.model import Contact, Network, Roster
 from .readers import RawContact, RawFile, RawRoster
-from ..domain.rules import Duty, Interval, Off, Rule, RuleError, parse_rule, plain_shift_span
+from ..domain.rules import Duty, Interval, Off, Rule, RuleError, parse_given, plain_shift_span
 from ..base.text import LANGUAGE, clip, unsafe
 from ..time.zones import lookup_zone, place_zone_name, unknown_zone_message
 
@@ -273,7 +273,7 @@ def _contact(c: RawContact, check: _Checker, region: str | None) -> tuple[Contac
             continue
         place = c.duty.where(at)
         try:
-            rule = parse_rule(value)
+            rule = parse_given(value)
         except RuleError as e:
             check.add(place, "duty", str(e))
             continue
