@@ -25,7 +25,8 @@ from functools import lru_cache
 
 from ..time.isotime import Duration, Stamp
 from ..base.values import replace
-from .rules import Always, Dated, Interval, Off, PlainRule, Recurrence, Rule, Weekly, plain_rule, rrule_parts
+from .rules import (CALENDAR_CYCLE_YEARS, Always, Dated, Interval, Off, PlainRule, Recurrence, Rule, Weekly,
+                    plain_rule, rrule_parts)
 from ..time.zones import WALL_SLACK, Zone
 from ..time.isotime import seconds_to_naive
 
@@ -284,9 +285,9 @@ def _plain_days(rule: PlainRule, start: dt.datetime) -> Iterator[dt.datetime]:
         day += step
 
 
-# Months in 400 Gregorian years: the calendar repeats after them, so a monthly rule
-# that finds no day in that many months never will (a 30 February, every 12 months).
-_CALENDAR_MONTHS = 4800
+# Months in the calendar's cycle of 400 years: a monthly rule that finds no day in that
+# many months never will (a 30 February, every 12 months).
+_CALENDAR_MONTHS = CALENDAR_CYCLE_YEARS * 12
 
 
 def _plain_months(rule: PlainRule, start: dt.datetime) -> Iterator[dt.datetime]:

@@ -672,7 +672,7 @@ _NOT_WITH = {"BYWEEKNO": ("MONTHLY", "WEEKLY", "DAILY", "HOURLY"), "BYYEARDAY": 
 # What each day-choosing part may name (negative values count from the end).
 _RANGES = {"BYMONTH": 12, "BYMONTHDAY": 31, "BYYEARDAY": 366, "BYWEEKNO": 53}
 # The Gregorian calendar repeats exactly every 400 years (146,097 days, 20,871 weeks).
-_CYCLE_YEARS = 400
+CALENDAR_CYCLE_YEARS = 400
 
 
 def _occurs(text: str, start: dt.datetime, within: dt.timedelta) -> bool:
@@ -687,7 +687,7 @@ def _occurs(text: str, start: dt.datetime, within: dt.timedelta) -> bool:
     from dateutil.rrule import rrulestr
 
     horizon = start + within
-    shift = (dt.MAXYEAR - 1 - horizon.year) // _CYCLE_YEARS * _CYCLE_YEARS
+    shift = (dt.MAXYEAR - 1 - horizon.year) // CALENDAR_CYCLE_YEARS * CALENDAR_CYCLE_YEARS
     moved = rrulestr(text, dtstart=start.replace(year=start.year + shift))
     for occurrence in moved:
         return occurrence <= horizon.replace(year=horizon.year + shift)
@@ -740,7 +740,7 @@ def _last_of_count(text: str, start: dt.datetime) -> dt.datetime | None:
     from dateutil.rrule import rrulestr
 
     bound = start + dt.timedelta(days=MAX_COUNT_YEARS * 366)
-    shift = (dt.MAXYEAR - 1 - bound.year) // _CYCLE_YEARS * _CYCLE_YEARS
+    shift = (dt.MAXYEAR - 1 - bound.year) // CALENDAR_CYCLE_YEARS * CALENDAR_CYCLE_YEARS
     bound = bound.replace(year=bound.year + shift)
     last = None
     for occurrence in rrulestr(text, dtstart=start.replace(year=start.year + shift)):
