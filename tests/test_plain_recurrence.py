@@ -166,3 +166,60 @@ def test_a_plain_rule_moved_forward_gives_the_occurrences_walked_from_its_start(
     slow = [list(engine.occurrences(rule, zone, lo, hi)) for rule, lo, hi in cases]
     assert fast == slow
     assert sum(map(bool, fast)) > 200  # (rules that occur in the window: not a comparison of empty lists)
+
+
+def test_plain_spans_in_seconds_are_the_occurrences_spans():
+    """``engine._plain_spans`` walks daily and weekly plain rules in wall-clock seconds;
+    its spans must be ``occurrences``' own, whatever the rule's start, interval,
+    weekdays and week start, its length (hours, days and hours, or its first shift's
+    end), its UNTIL (local or UTC), its own zone or the contact's, and the window,
+    in zones with gaps and repeats (Dublin's and Casablanca's negative DST, Lord Howe's
+    half hour, Apia's lost day, Santiago's midnight changes)."""
+    from ctcontacts.domain import engine
+    from ctcontacts.domain.rules import parse_rule
+    from ctcontacts.time.zones import lookup_zone
+
+    zones = ["Europe/Paris", "Europe/Dublin", "Africa/Casablanca", "Australia/Lord_Howe", "Pacific/Apia",
+             "America/Santiago", "America/Havana", "Asia/Kolkata"]
+    rng = random.Random(20261202)
+    taken = nonempty = 0
+    for _ in range(1500):
+        text = _random_rule(rng)
+        while "MONTHLY" in text.upper():  # (left to the datetime walk: the test below)
+            text = _random_rule(rng)
+        start = dt.datetime(rng.randint(2009, 2027), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23),
+                            rng.choice([0, 15, 30, 45]))
+        length = rng.choice(["PT8H", "PT12H", "PT30M", "P1D", "P2DT6H", "P7D", "PT25H",
+                             f"{(start + dt.timedelta(hours=rng.randint(1, 60))):%Y-%m-%dT%H:%M}"])
+        own_zone = f"[{rng.choice(zones)}]" if rng.random() < 0.2 else ""
+        until = ""
+        if rng.random() < 0.3:
+            end = start + dt.timedelta(days=rng.randint(0, 6000), hours=rng.randint(0, 23))
+            until = f";UNTIL={end:%Y%m%dT%H%M%S}" + ("Z" if rng.random() < 0.5 else "")
+        rule = parse_rule(f"R/{start:%Y-%m-%dT%H:%M}{own_zone}/{length}/{text}{until}")
+        zone = lookup_zone(rng.choice(zones))
+        days = rng.randint(-40, 0) if rng.random() < 0.2 else rng.randint(0, 3000)  # (some before the start)
+        near = start.replace(tzinfo=dt.timezone.utc) + dt.timedelta(days=days, minutes=rng.randint(0, 1439))
+        lo = int(near.timestamp())
+        hi = lo + rng.choice([3600, 2 * 86400 + 1, 16 * 86400 + 1, 366 * 86400 + 1])
+        fast = engine._plain_spans(rule, zone, lo, hi)
+        if fast is None:
+            continue
+        taken += 1
+        slow = [(start, end) for _, start, end in engine.occurrences(rule, zone, lo, hi)]
+        assert [s for s in fast if s[0] < hi and s[1] > lo] == [s for s in slow if s[0] < hi and s[1] > lo], (
+            rule.text(), zone.name, lo, hi)
+        nonempty += any(s[0] < hi and s[1] > lo for s in fast)
+    assert taken > 1300 and nonempty > 700  # (the fast path was taken, and found shifts)
+
+
+def test_monthly_rules_and_months_long_shifts_are_left_to_the_datetime_walk():
+    from ctcontacts.domain import engine
+    from ctcontacts.domain.rules import parse_rule
+    from ctcontacts.time.zones import lookup_zone
+
+    zone = lookup_zone("Europe/Paris")
+    for text in ("R/2026-01-02T09:00/PT8H/FREQ=MONTHLY;BYDAY=1FR", "R/2026-01-02T09:00/P1M/FREQ=WEEKLY",
+                 "R/2026-01-02T09:00/PT8H/FREQ=DAILY;BYHOUR=9,21"):
+        assert engine._plain_spans(parse_rule(text), zone, 1796000000, 1797000000) is None, text
+

@@ -28,7 +28,7 @@ from ..base.values import replace
 from .rules import (CALENDAR_CYCLE_YEARS, Always, Dated, Interval, Off, PlainRule, Recurrence, Rule, Weekly,
                     plain_rule, rrule_parts)
 from ..time.zones import WALL_SLACK, Zone
-from ..time.isotime import seconds_to_naive
+from ..time.isotime import naive_to_seconds, seconds_to_naive
 
 DAY = 86400
 HORIZON = 366 * DAY  # how far ``until`` and ``next`` look, inclusive
@@ -407,8 +407,92 @@ def _months_forward(start: dt.datetime, wall_lo: dt.datetime, months: int) -> dt
 
 def _recurrence(rule: Recurrence, zone: Zone, lo: int, hi: int) -> list[Span]:
     """A recurrence's spans within ``[lo, hi)``, clipped to it."""
-    return [(max(start, lo), min(end, hi)) for _, start, end in occurrences(rule, zone, lo, hi)
-            if start < hi and end > lo]
+    spans = _plain_spans(rule, zone, lo, hi)
+    if spans is None:
+        spans = [(start, end) for _, start, end in occurrences(rule, zone, lo, hi)]
+    return [(max(start, lo), min(end, hi)) for start, end in spans if start < hi and end > lo]
+
+
+# Wall times past this are left to ``occurrences``, whose datetimes end with the year 9999.
+_LAST_PLAIN_WALL = naive_to_seconds(dt.datetime(9000, 1, 1))
+
+
+def _plain_spans(rule: Recurrence, zone: Zone, lo: int, hi: int) -> list[Span] | None:
+    """``occurrences``' start and end instants, for a daily or weekly plain rule
+    (``rules.plain_rule``) whose shifts last days and hours or end as its first does;
+    ``None`` for any other rule.
+
+    Fast path: the same walk and the same conversions, in wall-clock seconds (as
+    ``_weekly``), with no ``datetime`` made. A network board meets a recurrence in a
+    third of its contacts (the JSON benchmark world: 864 of 2,590); a contact of daily
+    and weekly ones took 24 us to evaluate with datetimes, 9 this way, and the board's
+    instructions went from 743 M to 714 M (valgrind --tool=callgrind). A monthly rule
+    stays with the datetime walk, whose cache (``_plain_walk``) serves every member:
+    counted in seconds it cost more. tests/test_plain_recurrence.py holds the two equal
+    on random rules, zones and windows."""
+    plain = plain_rule(rule.rrule)
+    if plain is None or plain.freq == "MONTHLY":
+        return None
+    duration = rule.duration
+    if rule.end is None and (duration.years or duration.months):
+        return None
+    zone = rule.in_zone(zone)
+    wall_lo = lo + zone.offset_at(lo) - rule.length().longest_seconds() - 2 * DAY
+    wall_hi = hi + zone.offset_at(hi) + 2 * DAY
+    if wall_hi > _LAST_PLAIN_WALL:
+        return None
+    until = rule.until
+    if until is not None:
+        # (A UTC ``UNTIL`` bounds wall times within 27 hours of it; each start is checked.)
+        last = naive_to_seconds(until.wall) if until.offset is None else until.instant + WALL_SLACK
+        if last < wall_lo:
+            return []
+        wall_hi = min(wall_hi, last)
+    utc_of = zone.utc_of
+    first = naive_to_seconds(rule.start)
+    out: list[Span] = []
+    for wall in _plain_walls(plain, first, wall_lo, wall_hi):
+        start = utc_of(wall)
+        if until is not None and until.offset is not None and start > until.instant:
+            continue
+        if rule.end is not None:
+            end = utc_of(wall + naive_to_seconds(rule.end) - first)
+        elif duration.days:
+            end = utc_of(wall + duration.days * DAY) + duration.seconds
+        else:
+            end = start + duration.seconds
+        out.append((start, end))
+    return out
+
+
+def _plain_walls(rule: PlainRule, start: int, lo: int, hi: int) -> list[int]:
+    """``_plain_starts`` of a daily or weekly rule from ``start`` that lie in ``[lo, hi]``,
+    as wall-clock seconds: the same grid, entered at the first period that may reach ``lo``."""
+    out: list[int] = []
+    if rule.freq == "DAILY":
+        period = rule.interval * DAY
+        wall = start + max(0, -((start - lo) // period)) * period  # the first at or after lo
+        days = rule.weekdays
+        while wall <= hi:
+            if not days or (wall // DAY + 3) % 7 in days:  # 1970-01-01 was a Thursday (weekday 3)
+                out.append(wall)
+            wall += period
+        return out
+    day = start // DAY
+    weekday = (day + 3) % 7
+    days = rule.weekdays or frozenset((weekday,))
+    step = 7 * rule.interval
+    week = day - (weekday - rule.week_start) % 7  # the first day of the start's week
+    week += max(0, (lo // DAY - week) // step) * step  # the last week of the grid to begin by lo
+    time_of_day = start - day * DAY
+    while True:
+        for offset in range(7):
+            wall = (week + offset) * DAY + time_of_day
+            if wall > hi:
+                return out
+            if wall >= start and wall >= lo and (week + offset + 3) % 7 in days:
+                out.append(wall)
+        week += step
 
 
 def occurrences(rule: Recurrence, zone: Zone, lo: int, hi: int) -> Iterable[tuple[dt.datetime, int, int]]:
