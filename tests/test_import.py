@@ -396,3 +396,32 @@ def test_a_rule_text_repeated_is_read_in_each_contacts_zone_and_reported_at_each
     result = cli("import", bad)
     assert result.exit_code == 2
     assert "contacts[0].duty[0]" in result.stderr and "contacts[1].duty[0]" in result.stderr
+
+
+def test_an_import_leaves_the_cycle_collector_as_it_found_it(tmp_path, db_path):
+    """The collector is paused while an import runs (a fast path) and is found again as
+    it was: on after an import that succeeded or was refused, off if it was off."""
+    import gc
+
+    from ctcontacts.base.errors import InvalidInput
+    from ctcontacts.directory.importer import import_files
+
+    good = roster_file(tmp_path, roster("FR"))
+    bad = roster_file(tmp_path, roster("FR", contacts=[contact(duty=["Mo-Fr 08:00-25:00"])]), name="bad.json")
+    seen = []
+    gc.callbacks.append(lambda phase, info: seen.append(phase))
+    try:
+        assert gc.isenabled()
+        import_files(db_path, [good], now=1796000000)
+        assert gc.isenabled() and seen == []  # (no collection ran during it)
+        with pytest.raises(InvalidInput):
+            import_files(db_path, [bad], now=1796000000)
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            import_files(db_path, [good], now=1796000000)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+    finally:
+        gc.callbacks.pop()

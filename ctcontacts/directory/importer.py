@@ -16,6 +16,8 @@ like any other, and refuses the whole import.
 
 from __future__ import annotations
 
+import functools
+import gc
 import json
 import os
 import sqlite3
@@ -419,6 +421,30 @@ def _distinct_names(paths: list[str]) -> None:
         seen[name] = path
 
 
+def _collector_paused(run: Callable) -> Callable:
+    """``run`` with Python's cycle collector paused, and left as it was found.
+
+    Fast path for imports: an import holds what it reads until it writes it, and the
+    collector walks that growing heap again and again for the few cycles it makes. The
+    CSV world's import (1.5 million rules) ran 575 collections, four of them over
+    everything, in 0.73 s of 11.3 s, and the JSON world's 0.66 s of 12.8 s; after
+    the JSON world's import with the collector paused, 919 objects were cyclic
+    garbage, and peak memory was unchanged (164 MB)."""
+
+    @functools.wraps(run)
+    def paused(*args, **kwargs):
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return run(*args, **kwargs)
+        finally:
+            if was:
+                gc.enable()
+
+    return paused
+
+
+@_collector_paused
 def import_files(db_path: Pathish, paths: list[Pathish], *, now: int, network: str | None = None,
                  member: str | None = None, dry_run: bool = False, strict_reach: bool = False,
                  accept_reach_changes: bool = False, kind: str = "import", demo: bool = False,
