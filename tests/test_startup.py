@@ -144,3 +144,24 @@ def test_whois_json_of_a_member_outside_the_shipped_networks_with_recurrences(tm
     assert not loaded & set(NOT_NEEDED), sorted(loaded & set(NOT_NEEDED))
     answer = json.loads(run_cli("whois", "-c", country, "-n", "ftf", "--json", db=db_path).stdout)
     assert answer["member"] == "KI"
+
+
+def test_the_cycle_collector_runs_less_often_during_a_command_and_as_before_after(monkeypatch):
+    """``main`` has the cycle collector look at new objects every ``COLLECT_EVERY``
+    (a fast path: a lookup makes tens of thousands and almost no cycles), and gives
+    back the thresholds it found, whatever the command did."""
+    import gc
+
+    from ctcontacts.cli import main as entry
+
+    seen = []
+
+    def dispatch(argv):
+        seen.append(gc.get_threshold()[0])
+        raise RuntimeError("a command that failed")
+
+    monkeypatch.setattr(entry, "_dispatch", dispatch)
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError):
+        entry.main()
+    assert seen == [entry.COLLECT_EVERY] and gc.get_threshold() == before

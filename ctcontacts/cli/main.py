@@ -9,6 +9,7 @@ recognise, to the Typer app (``app.py``). Both write through one output path (``
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from ..base.errors import OutputError
@@ -89,6 +90,14 @@ def _dispatch(argv: list[str]):
                          as_recorded=opts["as_recorded"], dial_from=opts.get("dial_from"))
 
 
+# Fast path: Python's cycle collector looks at its youngest objects every 700 new ones;
+# a lookup makes tens of thousands (modules, classes, a board's 2,590 contacts) and
+# almost no cycles. Every 100,000: whois --json 147.3 M -> 146.0 M instructions, now
+# over 259 members 708 M -> 686 M (the installed script, valgrind --tool=callgrind);
+# cycles are still collected, only less often (a live board's redraws included).
+COLLECT_EVERY = 100_000
+
+
 def main() -> None:
     """The program: the fast ``whois``, else the Typer app, with one output path for
     both. A closed or full standard output is one line on stderr and exit 2; a reader
@@ -96,6 +105,8 @@ def main() -> None:
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = Output(out), Errors(err)
     session.state.update(db=None, path=None)
+    threshold = gc.get_threshold()
+    gc.set_threshold(COLLECT_EVERY, *threshold[1:])
     try:
         try:
             code = _dispatch(sys.argv[1:])
@@ -115,4 +126,5 @@ def main() -> None:
         code = 130
     finally:
         sys.stdout, sys.stderr = out, err
+        gc.set_threshold(*threshold)
     raise SystemExit(code)
