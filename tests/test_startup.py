@@ -165,3 +165,39 @@ def test_the_cycle_collector_runs_less_often_during_a_command_and_as_before_afte
     with pytest.raises(RuntimeError):
         entry.main()
     assert seen == [entry.COLLECT_EVERY] and gc.get_threshold() == before
+
+
+@pytest.mark.parametrize("args", [["whois", "-c", "FR", "-n", "ftf", "--json"], ["whois", "-c", "FR", "-n", "ftf"],
+                                  ["now", "-n", "ftf", "--json"], ["now", "-n", "ftf"]])
+def test_a_lookup_that_leaves_at_once_has_said_everything_and_left_no_journal(tmp_path, cli, db_path, args):
+    """The program leaves without Python's teardown after a plain lookup (a fast path):
+    its answer is whole, its exit code the lookup's, and its database is left as a
+    lookup that closed it leaves it, with no -wal or -shm file beside it."""
+    import gc
+
+    assert cli("import", roster_file(tmp_path, roster("FR"))).exit_code == 0
+    gc.collect()  # (the in-process import's connection, held in a cycle by sqlite3's statement cache)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(db_path.name)) == [db_path.name]
+    result = run_cli(*args, db=db_path)
+    typer = cli(*args)
+    assert (result.returncode, result.stdout) == (typer.exit_code, typer.stdout)
+    if "--json" in args:
+        json.loads(result.stdout)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(db_path.name)) == [db_path.name]
+
+
+def test_the_program_called_in_a_process_that_captures_its_output_returns(tmp_path, cli, db_path, monkeypatch):
+    """``program`` leaves at once only when its output is the process's own: called by
+    a caller that captures it (a harness, a test), it ends with ``SystemExit`` as
+    ``main`` does, and the caller goes on."""
+    import contextlib
+    import io
+
+    from ctcontacts.cli.main import program
+
+    assert cli("import", roster_file(tmp_path, roster("FR"))).exit_code == 0
+    monkeypatch.setattr(sys, "argv", ["ctcontacts", "--db", str(db_path), "whois", "-c", "FR", "-n", "ftf", "--json"])
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as ended:
+        program()
+    assert ended.value.code == 0 and json.loads(out.getvalue())["on_duty"]

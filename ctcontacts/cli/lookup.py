@@ -22,9 +22,14 @@ def whois_command(*, country: str, network: str, at: str | None, tz: str | None,
         member = session.member_option(country)
         caller = session.dial_from_option(dial_from)
         conn = connect(session.db_path(db))
-        dial = dialling(conn, *caller) if caller else None
-        return user, ask(conn, network, member, instant, clock.now(), speaks=speaks_option(speaks), dial_from=dial,
-                         as_recorded=as_recorded)
+        try:
+            dial = dialling(conn, *caller) if caller else None
+            return user, ask(conn, network, member, instant, clock.now(), speaks=speaks_option(speaks),
+                             dial_from=dial, as_recorded=as_recorded)
+        finally:
+            # Closed here, not when collected: sqlite3's statement cache makes each
+            # connection part of a cycle, which only the cycle collector frees.
+            conn.close()
 
     user, answer = session.run(call)
     if as_json:
@@ -47,8 +52,11 @@ def now_command(*, network: str | None, all_networks: bool, at: str | None, tz: 
     from ..views.board import BOARD_HORIZON
     from ..views.whois import speaks_option
 
-    user, instant, board, fallbacks, _, _, dial = session.run(
-        lambda: NowBoard(network, all_networks, speaks, dial_from, db).first(at, tz), as_json)
+    now = NowBoard(network, all_networks, speaks, dial_from, db)
+    try:
+        user, instant, board, fallbacks, _, _, dial = session.run(lambda: now.first(at, tz), as_json)
+    finally:
+        now.close()
     if as_json:
         session.print_json({"at": format_utc(instant), "speaks": speaks_option(speaks),
                             "horizon_days": BOARD_HORIZON // 86400,
@@ -93,6 +101,12 @@ class NowBoard:
             store.find_network(self.conn, self.network).code]
         self.dial = dialling(self.conn, *caller) if caller else None
         return self.at(instant, user)
+
+    def close(self) -> None:
+        """Close the database connection, if one was opened (as ``whois_command`` does)."""
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
     def at(self, instant: int, user):
         from ..time import clock
