@@ -247,7 +247,8 @@ def main() -> None:
     compile_bytecode()
     lines = [
         f"Machine: {machine()}. Commands run as `{Path(CLI[0]).name}{' -m ctcontacts' if len(CLI) > 1 else ''}`, "
-        f"bytecode compiled; each command {args.repeat} times (imports {args.import_repeat}), each run beside a run "
+        f"bytecode compiled; each command {args.repeat} times (imports {args.import_repeat}; a worst member's row: "
+        f"{3 * args.repeat} more runs of that member, apart from the runs that chose it), each run beside a run "
         "of its floor. Written by `python benchmarks/run.py`.",
     ]
     for shape in (["csv", "json"] if args.shape == "both" else [args.shape]):

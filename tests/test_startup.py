@@ -165,6 +165,14 @@ def test_the_cycle_collector_runs_less_often_during_a_command_and_as_before_afte
     with pytest.raises(RuntimeError):
         entry.main()
     assert seen == [entry.COLLECT_EVERY] and gc.get_threshold() == before
+    # A caller that turned automatic collection off (threshold 0) keeps it off.
+    gc.set_threshold(0, *before[1:])
+    try:
+        with pytest.raises(RuntimeError):
+            entry.main()
+        assert seen[-1] == 0
+    finally:
+        gc.set_threshold(*before)
 
 
 @pytest.mark.parametrize("args", [["whois", "-c", "FR", "-n", "ftf", "--json"], ["whois", "-c", "FR", "-n", "ftf"],
@@ -201,3 +209,28 @@ def test_the_program_called_in_a_process_that_captures_its_output_returns(tmp_pa
     with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as ended:
         program()
     assert ended.value.code == 0 and json.loads(out.getvalue())["on_duty"]
+
+
+def test_a_script_that_runs_the_program_and_a_profiler_go_on_after_a_lookup(tmp_path, cli, db_path):
+    """The program leaves at once only when the process is its alone: a script that runs
+    it with ``runpy`` gets its ``SystemExit`` after each lookup and goes on, and a
+    profiler writes its profile."""
+    assert cli("import", roster_file(tmp_path, roster("FR"), roster("DE", contacts=[
+        contact("de-desk", timezone="Europe/Berlin", phones=["+49 30 901820"])]))).exit_code == 0
+    host = tmp_path / "host.py"
+    host.write_text(
+        "import runpy, sys\n"
+        "for member in ('FR', 'DE'):\n"
+        "    sys.argv = ['ctcontacts', 'whois', '-c', member, '-n', 'ftf', '--json']\n"
+        "    try:\n"
+        "        runpy.run_module('ctcontacts', run_name='__main__')\n"
+        "    except SystemExit as e:\n"
+        "        print('exit', e.code)\n"
+        "print('the host goes on')\n", encoding="utf-8")
+    env = {**os.environ, "CTCONTACTS_DB": str(db_path)}
+    ran = subprocess.run([sys.executable, str(host)], capture_output=True, text=True, env=env)
+    assert ran.returncode == 0 and ran.stdout.count("exit 0") == 2 and "the host goes on" in ran.stdout, ran.stdout
+    profile = tmp_path / "lookup.prof"
+    profiled = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "ctcontacts",
+                               "whois", "-c", "FR", "-n", "ftf", "--json"], capture_output=True, text=True, env=env)
+    assert profiled.returncode == 0 and profile.stat().st_size > 0

@@ -102,10 +102,18 @@ COLLECT_EVERY = 100_000
 
 def program() -> None:
     """The ``ctcontacts`` executable (and ``python -m ctcontacts``): ``main``, leaving
-    at once after a lookup it answered itself, when the process is the program's own:
-    its output is the interpreter's own streams, not a caller's in the same process (a
-    test harness, a script that captures it), which must get its ``SystemExit``."""
-    main(leave_at_once=sys.stdout is sys.__stdout__ and sys.stderr is sys.__stderr__)
+    at once after a lookup it answered itself when the process is the program's alone.
+    Anything else in the process must get its ``SystemExit`` and go on: a caller that
+    captures the output (a test harness), a script that runs this one (``runpy``), a
+    profiler, tracer, debugger or coverage tool, an interactive session."""
+    from ..storage import db
+
+    launcher = getattr(sys.modules.get("__main__"), "program", None) is program
+    alone = (launcher and sys.stdout is sys.__stdout__ and sys.stderr is sys.__stderr__
+             and sys.getprofile() is None and sys.gettrace() is None and not sys.flags.interactive)
+    if alone:
+        db.opened = []  # (closed before leaving, whatever the command left open)
+    main(leave_at_once=alone)
 
 
 def main(*, leave_at_once: bool = False) -> None:
@@ -117,13 +125,15 @@ def main(*, leave_at_once: bool = False) -> None:
     process ends without Python's teardown (``os._exit``), which frees every object and
     module one by one for nobody. Fast path: that teardown was 16 M of whois --json's
     150 M instructions (valgrind --tool=callgrind), and 23 M of a board's. A lookup
-    only reads: its database connection is closed by then (tests/test_startup.py
-    checks that it leaves no journal files), and it has nothing left to write."""
+    has nothing left to write (an upgrade of the database commits as it opens), and
+    every connection ``connect`` opened is closed first (``db.opened``, which
+    ``program`` keeps): tests/test_startup.py checks that no journal file is left."""
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = Output(out), Errors(err)
     session.state.update(db=None, path=None)
     threshold = gc.get_threshold()
-    gc.set_threshold(COLLECT_EVERY, *threshold[1:])
+    if threshold[0]:  # (0: a caller in this process turned automatic collection off)
+        gc.set_threshold(COLLECT_EVERY, *threshold[1:])
     try:
         try:
             code, plain = _dispatch(sys.argv[1:])
@@ -131,6 +141,10 @@ def main(*, leave_at_once: bool = False) -> None:
             code, plain = e.code, False
         sys.stdout.flush()  # here, not at exit: a full disk is found while it can be reported
         if leave_at_once and plain and isinstance(code, int):
+            from ..storage import db
+
+            for conn in db.opened or ():
+                conn.close()  # (a no-op for one closed already; a lookup has nothing uncommitted)
             sys.stderr.flush()
             os._exit(code)
     except OutputError as e:

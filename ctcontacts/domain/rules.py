@@ -332,7 +332,8 @@ def parse_rule(value: object, *, stored: bool = False) -> Rule:
 
 
 def parse_given(value: object) -> Rule:
-    """``parse_rule`` of a rule a roster file gives, a text parsed once per import.
+    """``parse_rule`` of a rule a roster file gives, a text parsed once per process (an
+    import's process: once per import).
 
     Fast path: a directory repeats its rules' texts in roster after roster (office
     hours, 24/7, a rota's recurrence), and a recurrence's parse includes the check that

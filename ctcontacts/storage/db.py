@@ -81,6 +81,11 @@ _WHAT_TO_DO = ("import a roster (ctcontacts import FILE), load the demo (ctconta
                "or restore the file from a backup.")
 
 
+# The connections ``connect`` opened, while the program keeps them (``cli.main.program``:
+# it closes them all before it leaves without Python's teardown); ``None`` otherwise.
+opened: list[sqlite3.Connection] | None = None
+
+
 def connect(path: Pathish, *, create: bool = False) -> sqlite3.Connection:
     """Open the database, with WAL, foreign keys and a busy timeout, its schema brought
     up to date (an older ctcontacts' file is upgraded); ``DatabaseError`` if it cannot be
@@ -108,6 +113,8 @@ def connect(path: Pathish, *, create: bool = False) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(_target(path, create), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                uri=True)
+        if opened is not None:
+            opened.append(conn)
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
